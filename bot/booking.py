@@ -1,0 +1,579 @@
+"""Booking use cases: link, book, move, cancel, log as held, usage.
+
+Each change is one transaction that locks the contract row before deciding anything, so
+concurrent bookings can never spend more than is left. The rules themselves live in
+`bot.entitlement`; this module only loads, locks, applies and records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.entitlement import (
+    Allocation,
+    Balance,
+    ContractTerms,
+    allocate,
+    billable_refusal,
+    check_session_minutes,
+    contract_covering,
+    needs_confirmation,
+)
+from bot.errors import NotFound, RuleViolation
+from bot.packages import DEFAULT_TERM_MONTHS, PACKAGES, SessionStatus, SessionType, package_by_id
+from bot.timeutil import zone
+from storage.engine import read_session, write_session
+from storage.models import Account, AuditEvent, Contract, OnboardingSession
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: a Slack user and the team they belong to."""
+
+    user_id: str
+    team_id: str
+
+
+class NeedsBillableConfirmation(RuleViolation):
+    """The booking goes past what is left; staff must confirm the billable part."""
+
+    def __init__(self, message: str, allocation: Allocation) -> None:
+        super().__init__(message)
+        self.allocation = allocation
+
+
+@dataclass(frozen=True)
+class Booked:
+    account: Account
+    contract: Contract
+    session: OnboardingSession
+    previous_start: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    account: Account
+    contract: Contract
+    terms: ContractTerms
+    minutes_held: int
+    minutes_reserved: int
+    billable_minutes: int
+    status_updates_held: int
+    status_updates_booked: int
+    next_session: OnboardingSession | None
+    hourly_rate: Decimal | None
+
+    @property
+    def balance(self) -> Balance:
+        return balance_of(self.contract)
+
+    @property
+    def billing_estimate(self) -> Decimal | None:
+        if self.hourly_rate is None:
+            return None
+        return (self.hourly_rate * self.billable_minutes / 60).quantize(Decimal("0.01"))
+
+
+def terms_of(contract: Contract, timezone: str) -> ContractTerms:
+    return ContractTerms(
+        package=PACKAGES[contract.package_id],
+        start=contract.start,
+        term_months=contract.term_months,
+        timezone=timezone,
+    )
+
+
+def balance_of(contract: Contract) -> Balance:
+    return Balance(
+        included_minutes=contract.included_minutes,
+        minutes_spent=contract.minutes_spent,
+        status_updates=contract.status_updates,
+        status_updates_spent=contract.status_updates_spent,
+    )
+
+
+def allocation_of(session: OnboardingSession) -> Allocation:
+    return Allocation(
+        included_minutes=session.included_minutes,
+        billable_minutes=session.billable_minutes,
+        uses_status_update=session.uses_status_update,
+    )
+
+
+def not_linked() -> NotFound:
+    return NotFound(
+        "This channel is not linked to a customer yet. Link it first with "
+        "`/oura-book link <package> <YYYY-MM-DD> <company name…>`."
+    )
+
+
+class BookingService:
+    def __init__(
+        self,
+        engine: Engine,
+        default_timezone: str,
+        hourly_rate: Decimal | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.default_timezone = default_timezone
+        self.hourly_rate = hourly_rate
+        self.clock = clock
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def account_for_channel(self, channel_id: str) -> Account | None:
+        with read_session(self.engine) as db:
+            return _account(db, channel_id)
+
+    def usage(self, channel_id: str, now: datetime | None = None) -> Usage:
+        now = now or self.clock()
+        with read_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None:
+                raise not_linked()
+            contract = _current_contract(db, account, now)
+            totals = _session_totals(db, contract.id)
+            next_session = db.exec(
+                select(OnboardingSession)
+                .where(
+                    OnboardingSession.account_id == account.id,
+                    OnboardingSession.status == SessionStatus.BOOKED,
+                    OnboardingSession.starts_at >= now,
+                )
+                .order_by(col(OnboardingSession.starts_at))
+                .limit(1)
+            ).first()
+            return Usage(
+                account=account,
+                contract=contract,
+                terms=terms_of(contract, account.timezone),
+                next_session=next_session,
+                hourly_rate=self.hourly_rate,
+                **totals,
+            )
+
+    def sessions(self, channel_id: str) -> tuple[Account, list[OnboardingSession]]:
+        with read_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None:
+                raise not_linked()
+            rows = db.exec(
+                select(OnboardingSession)
+                .where(OnboardingSession.account_id == account.id)
+                .order_by(col(OnboardingSession.starts_at))
+            ).all()
+            return account, list(rows)
+
+    def preview(
+        self, channel_id: str, session_type: SessionType, starts_at: datetime, minutes: int
+    ) -> tuple[Allocation, str | None]:
+        """How a booking would be paid for, and why it would be billable (for the modal)."""
+        with read_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None:
+                raise not_linked()
+            contract = _contract_for(db, account, starts_at)
+            return _plan(account, contract, session_type, starts_at, minutes)
+
+    # -- changing --------------------------------------------------------------------------
+
+    def link(
+        self,
+        actor: Actor,
+        channel_id: str,
+        package_id: str,
+        start: date,
+        company: str,
+        timezone: str | None = None,
+    ) -> tuple[Account, Contract]:
+        package = package_by_id(package_id)
+        if package is None:
+            raise NotFound(f"No package `{package_id}`.")
+        try:
+            with write_session(self.engine) as db:
+                existing = _account(db, channel_id)
+                if existing is not None:
+                    raise _already_linked(existing)
+                account = Account(
+                    company=company,
+                    channel_id=channel_id,
+                    timezone=timezone or self.default_timezone,
+                    vendor_contact_id=actor.user_id,
+                )
+                db.add(account)
+                db.flush()
+                contract = Contract(
+                    account_id=account.id,
+                    package_id=package.id,
+                    start=start,
+                    term_months=DEFAULT_TERM_MONTHS,
+                    included_minutes=package.included_minutes,
+                    status_updates=package.status_updates,
+                )
+                db.add(contract)
+                db.flush()
+                _audit(
+                    db,
+                    actor,
+                    "link",
+                    account,
+                    details={
+                        "channel_id": channel_id,
+                        "company": company,
+                        "package": package.id,
+                        "start": start.isoformat(),
+                        "contract_id": contract.id,
+                    },
+                )
+                return account, contract
+        except IntegrityError:
+            # Another request linked the channel between our check and our insert.
+            account = self.account_for_channel(channel_id)
+            if account is None:
+                raise
+            raise _already_linked(account) from None
+
+    def set_timezone(self, actor: Actor, channel_id: str, timezone: str) -> Account:
+        zone(timezone)
+        with write_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None:
+                raise not_linked()
+            before = account.timezone
+            account.timezone = timezone
+            db.add(account)
+            _audit(db, actor, "timezone", account, details={"from": before, "to": timezone})
+            return account
+
+    def book(
+        self,
+        actor: Actor,
+        channel_id: str,
+        session_type: SessionType,
+        starts_at: datetime,
+        minutes: int,
+        billable: bool,
+    ) -> Booked:
+        check_session_minutes(minutes)
+        with write_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None:
+                raise not_linked()
+            contract = _contract_for(db, account, starts_at, lock=True)
+            allocation, refusal = _plan(account, contract, session_type, starts_at, minutes)
+            if refusal and not billable:
+                raise NeedsBillableConfirmation(refusal, allocation)
+            _spend(db, contract, allocation)
+            session = OnboardingSession(
+                account_id=account.id,
+                contract_id=contract.id,
+                session_type=session_type.value,
+                starts_at=starts_at,
+                minutes_booked=minutes,
+                included_minutes=allocation.included_minutes,
+                billable_minutes=allocation.billable_minutes,
+                uses_status_update=allocation.uses_status_update,
+                billable_confirmed_minutes=allocation.billable_minutes,
+                booked_by=actor.user_id,
+                booked_by_team=actor.team_id,
+            )
+            db.add(session)
+            db.flush()
+            _audit(db, actor, "book", account, session, _allocation_details(session))
+            if allocation.is_billable:
+                _audit(
+                    db, actor, "billable_confirmed", account, session, _allocation_details(session)
+                )
+            db.refresh(contract)
+            return Booked(account, contract, session)
+
+    def move(
+        self,
+        actor: Actor,
+        channel_id: str,
+        session_id: int,
+        starts_at: datetime,
+        billable: bool,
+    ) -> Booked:
+        with write_session(self.engine) as db:
+            account, session = _session(db, channel_id, session_id)
+            if session.status != SessionStatus.BOOKED:
+                raise RuleViolation(
+                    f"Session #{session.id} is {session.status}; only booked sessions can be moved."
+                )
+            previous = session.starts_at
+            contract = _reallocate(
+                db, account, session, starts_at, session.minutes_booked, billable
+            )
+            session.starts_at = starts_at
+            session.updated_at = self.clock()
+            db.add(session)
+            details = {"from": previous.isoformat(), **_allocation_details(session)}
+            _audit(db, actor, "move", account, session, details)
+            db.flush()
+            db.refresh(contract)
+            return Booked(account, contract, session, previous_start=previous)
+
+    def cancel(self, actor: Actor, channel_id: str, session_id: int) -> Booked:
+        with write_session(self.engine) as db:
+            account, session = _session(db, channel_id, session_id)
+            if session.status == SessionStatus.HELD:
+                raise RuleViolation(
+                    f"Session #{session.id} is already logged as held, so it cannot be cancelled."
+                )
+            if session.status == SessionStatus.CANCELLED:
+                raise RuleViolation(f"Session #{session.id} is already cancelled.")
+            contract = _lock_contract(db, session.contract_id)
+            _spend(db, contract, allocation_of(session), release=True)
+            released = _allocation_details(session)
+            session.status = SessionStatus.CANCELLED
+            session.updated_at = self.clock()
+            db.add(session)
+            _audit(db, actor, "cancel", account, session, {"released": released})
+            db.flush()
+            db.refresh(contract)
+            return Booked(account, contract, session)
+
+    def log_held(
+        self,
+        actor: Actor,
+        channel_id: str,
+        session_id: int,
+        minutes: int | None,
+        billable: bool,
+    ) -> Booked:
+        now = self.clock()
+        with write_session(self.engine) as db:
+            account, session = _session(db, channel_id, session_id)
+            if session.status == SessionStatus.CANCELLED:
+                raise RuleViolation(
+                    f"Session #{session.id} was cancelled; book a new one to log time."
+                )
+            if session.starts_at > now:
+                raise RuleViolation(
+                    f"Session #{session.id} has not started yet; log it as held afterwards."
+                )
+            held = check_session_minutes(minutes or session.minutes_held or session.minutes_booked)
+            contract = _reallocate(db, account, session, session.starts_at, held, billable)
+            session.minutes_held = held
+            session.status = SessionStatus.HELD
+            session.updated_at = now
+            db.add(session)
+            _audit(db, actor, "done", account, session, _allocation_details(session))
+            db.flush()
+            db.refresh(contract)
+            return Booked(account, contract, session)
+
+
+# -- helpers used inside one transaction ----------------------------------------------------
+
+
+def _account(db: Session, channel_id: str) -> Account | None:
+    return db.exec(select(Account).where(Account.channel_id == channel_id)).first()
+
+
+def _already_linked(account: Account) -> RuleViolation:
+    return RuleViolation(
+        f"This channel is already linked to *{account.company}*. "
+        "See `/oura-book usage`; a channel holds one customer."
+    )
+
+
+def _contracts(db: Session, account: Account) -> list[Contract]:
+    return list(
+        db.exec(
+            select(Contract).where(Contract.account_id == account.id).order_by(col(Contract.start))
+        ).all()
+    )
+
+
+def _contract_for(db: Session, account: Account, moment: datetime, lock: bool = False) -> Contract:
+    contracts = _contracts(db, account)
+    index = contract_covering([terms_of(c, account.timezone) for c in contracts], moment)
+    if index is None:
+        raise NotFound(f"*{account.company}* has no contract on record.")
+    contract = contracts[index]
+    return _lock_contract(db, contract.id) if lock else contract
+
+
+def _current_contract(db: Session, account: Account, now: datetime) -> Contract:
+    return _contract_for(db, account, now)
+
+
+def _lock_contract(db: Session, contract_id: int | None) -> Contract:
+    # FOR UPDATE on PostgreSQL; on SQLite the write transaction already holds the write lock.
+    return db.exec(
+        select(Contract)
+        .where(Contract.id == contract_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _session(db: Session, channel_id: str, session_id: int) -> tuple[Account, OnboardingSession]:
+    account = _account(db, channel_id)
+    if account is None:
+        raise not_linked()
+    session = db.exec(
+        select(OnboardingSession).where(
+            OnboardingSession.id == session_id, OnboardingSession.account_id == account.id
+        )
+    ).first()
+    if session is None:
+        raise NotFound(
+            f"There is no session #{session_id} for *{account.company}*. "
+            "See the ids with `/oura-book list`."
+        )
+    return account, session
+
+
+def _plan(
+    account: Account,
+    contract: Contract,
+    session_type: SessionType,
+    starts_at: datetime,
+    minutes: int,
+) -> tuple[Allocation, str | None]:
+    terms = terms_of(contract, account.timezone)
+    balance = balance_of(contract)
+    covered = terms.covers_session(session_type, starts_at)
+    allocation = allocate(session_type, minutes, balance, covered)
+    refusal = (
+        billable_refusal(allocation, session_type, balance, covered)
+        if allocation.is_billable
+        else None
+    )
+    return allocation, refusal
+
+
+def _spend(db: Session, contract: Contract, allocation: Allocation, release: bool = False) -> None:
+    """Move the contract's counters by one allocation, guarded so they never leave their bounds."""
+    sign = -1 if release else 1
+    minutes = sign * allocation.included_minutes
+    status_updates = sign * int(allocation.uses_status_update)
+    if not minutes and not status_updates:
+        return
+    result = db.execute(
+        update(Contract)
+        .where(
+            col(Contract.id) == contract.id,
+            col(Contract.minutes_spent) + minutes <= col(Contract.included_minutes),
+            col(Contract.minutes_spent) + minutes >= 0,
+            col(Contract.status_updates_spent) + status_updates <= col(Contract.status_updates),
+            col(Contract.status_updates_spent) + status_updates >= 0,
+        )
+        .values(
+            minutes_spent=col(Contract.minutes_spent) + minutes,
+            status_updates_spent=col(Contract.status_updates_spent) + status_updates,
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise RuleViolation("Someone else just changed this contract's balance; please try again.")
+    db.expire(contract)
+
+
+def _reallocate(
+    db: Session,
+    account: Account,
+    session: OnboardingSession,
+    starts_at: datetime,
+    minutes: int,
+    billable: bool,
+) -> Contract:
+    """Release what a session holds, then pay for it again at its new time or length."""
+    _spend(db, _lock_contract(db, session.contract_id), allocation_of(session), release=True)
+    contract = _contract_for(db, account, starts_at, lock=True)
+    session_type = SessionType(session.session_type)
+    allocation, refusal = _plan(account, contract, session_type, starts_at, minutes)
+    confirmed = billable or not needs_confirmation(allocation, session.billable_confirmed_minutes)
+    if refusal and not confirmed:
+        raise NeedsBillableConfirmation(refusal, allocation)
+    _spend(db, contract, allocation)
+    _apply(session, allocation, billable)
+    session.contract_id = contract.id
+    return contract
+
+
+def _apply(session: OnboardingSession, allocation: Allocation, billable: bool) -> None:
+    session.included_minutes = allocation.included_minutes
+    session.billable_minutes = allocation.billable_minutes
+    session.uses_status_update = allocation.uses_status_update
+    if billable:
+        session.billable_confirmed_minutes = max(
+            session.billable_confirmed_minutes, allocation.billable_minutes
+        )
+
+
+def _session_totals(db: Session, contract_id: int | None) -> dict[str, int]:
+    rows = db.exec(
+        select(
+            OnboardingSession.status,
+            OnboardingSession.uses_status_update,
+            func.coalesce(func.sum(OnboardingSession.included_minutes), 0),
+            func.coalesce(func.sum(OnboardingSession.billable_minutes), 0),
+            func.count(),
+        )
+        .where(
+            OnboardingSession.contract_id == contract_id,
+            OnboardingSession.status != SessionStatus.CANCELLED,
+        )
+        .group_by(OnboardingSession.status, OnboardingSession.uses_status_update)
+    ).all()
+    totals = dict.fromkeys(
+        (
+            "minutes_held",
+            "minutes_reserved",
+            "billable_minutes",
+            "status_updates_held",
+            "status_updates_booked",
+        ),
+        0,
+    )
+    for status, uses_status_update, included, billable, count in rows:
+        held = status == SessionStatus.HELD
+        totals["minutes_held" if held else "minutes_reserved"] += int(included)
+        totals["billable_minutes"] += int(billable)
+        if uses_status_update:
+            totals["status_updates_held" if held else "status_updates_booked"] += int(count)
+    return totals
+
+
+def _allocation_details(session: OnboardingSession) -> dict[str, Any]:
+    return {
+        "type": session.session_type,
+        "starts_at": session.starts_at.isoformat(),
+        "minutes": session.minutes_held or session.minutes_booked,
+        "included_minutes": session.included_minutes,
+        "billable_minutes": session.billable_minutes,
+        "uses_status_update": session.uses_status_update,
+    }
+
+
+def _audit(
+    db: Session,
+    actor: Actor,
+    action: str,
+    account: Account,
+    session: OnboardingSession | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    db.add(
+        AuditEvent(
+            actor_user_id=actor.user_id,
+            actor_team_id=actor.team_id,
+            action=action,
+            account_id=account.id,
+            session_id=session.id if session else None,
+            details=json.dumps(details or {}, sort_keys=True),
+        )
+    )

@@ -1,0 +1,241 @@
+"""The `/oura-book` text forms (SPEC §4): parsing only, into plain command objects."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time
+
+from bot.entitlement import check_session_minutes
+from bot.errors import InvalidCommand
+from bot.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, package_by_id
+
+COMMAND = "/oura-book"
+
+FORMS: dict[str, str] = {
+    "help": f"{COMMAND} help",
+    "link": f"{COMMAND} link <package> <YYYY-MM-DD> <company name…>",
+    "book": f"{COMMAND} <type> <YYYY-MM-DD> <HH:MM> [<N>m] [billable]",
+    "usage": f"{COMMAND} usage",
+    "list": f"{COMMAND} list",
+    "cancel": f"{COMMAND} cancel <id>",
+    "done": f"{COMMAND} done <id> [<N>m] [billable]",
+    "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",
+    "timezone": f"{COMMAND} timezone <Area/City>",
+}
+
+PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
+SESSION_TYPE_IDS = ", ".join(f"`{t.value}`" for t in SessionType)
+MAX_COMPANY_NAME = 120
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_MINUTES = re.compile(r"^(\d{1,4})(?:m|min|mins|minutes)$", re.IGNORECASE)
+_SESSION_ID = re.compile(r"^#?(\d{1,9})$")
+
+
+@dataclass(frozen=True)
+class OpenBookingModal:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Link:
+    package_id: str
+    start: date
+    company: str
+
+
+@dataclass(frozen=True)
+class Book:
+    session_type: SessionType
+    day: date
+    clock: time
+    minutes: int
+    billable: bool
+
+
+@dataclass(frozen=True)
+class Usage:
+    pass
+
+
+@dataclass(frozen=True)
+class ListSessions:
+    pass
+
+
+@dataclass(frozen=True)
+class Cancel:
+    session_id: int
+
+
+@dataclass(frozen=True)
+class Done:
+    session_id: int
+    minutes: int | None
+    billable: bool
+
+
+@dataclass(frozen=True)
+class Move:
+    session_id: int
+    day: date
+    clock: time
+    billable: bool
+
+
+@dataclass(frozen=True)
+class SetTimezone:
+    timezone: str
+
+
+Command = (
+    OpenBookingModal
+    | Help
+    | Link
+    | Book
+    | Usage
+    | ListSessions
+    | Cancel
+    | Done
+    | Move
+    | SetTimezone
+)
+
+
+def _wrong(form: str, problem: str) -> InvalidCommand:
+    return InvalidCommand(f"{problem} Use `{FORMS[form]}`.")
+
+
+def parse_date(token: str, form: str) -> date:
+    if _DATE.match(token):
+        try:
+            return date.fromisoformat(token)
+        except ValueError:
+            pass
+    raise _wrong(form, f"`{token}` is not a date in the form YYYY-MM-DD (e.g. 2027-01-04).")
+
+
+def parse_time(token: str, form: str) -> time:
+    match = _TIME.match(token)
+    if match and int(match[1]) < 24 and int(match[2]) < 60:
+        return time(int(match[1]), int(match[2]))
+    raise _wrong(form, f"`{token}` is not a time in the form HH:MM, 24-hour (e.g. 14:00).")
+
+
+def parse_minutes(token: str, form: str) -> int:
+    match = _MINUTES.match(token)
+    if not match:
+        raise _wrong(form, f"`{token}` is not a duration in the form <N>m (e.g. 45m).")
+    return check_session_minutes(int(match[1]))
+
+
+def parse_session_id(tokens: list[str], form: str) -> int:
+    if not tokens:
+        raise _wrong(form, "Which session? Give its id from `/oura-book list`.")
+    match = _SESSION_ID.match(tokens[0])
+    if not match:
+        raise _wrong(form, f"`{tokens[0]}` is not a session id (a number from `/oura-book list`).")
+    return int(match[1])
+
+
+def _options(tokens: list[str], form: str, allow_minutes: bool) -> tuple[int | None, bool]:
+    """The optional trailing `[<N>m] [billable]`, in either order, each at most once."""
+    minutes: int | None = None
+    billable = False
+    for token in tokens:
+        if token.lower() == "billable" and not billable:
+            billable = True
+        elif allow_minutes and minutes is None and token[:1].isdigit():
+            minutes = parse_minutes(token, form)
+        else:
+            raise _wrong(form, f"I did not understand `{token}`.")
+    return minutes, billable
+
+
+def _no_arguments(tokens: list[str], form: str) -> None:
+    if tokens:
+        raise _wrong(form, f"`{form}` takes nothing after it.")
+
+
+def parse(text: str) -> Command:
+    tokens = text.split()
+    if not tokens:
+        return OpenBookingModal()
+    verb, rest = tokens[0].lower(), tokens[1:]
+
+    if verb == "help":
+        return Help()
+    if verb == "usage":
+        _no_arguments(rest, "usage")
+        return Usage()
+    if verb == "list":
+        _no_arguments(rest, "list")
+        return ListSessions()
+    if verb == "link":
+        return _parse_link(rest)
+    if verb == "cancel":
+        session_id = parse_session_id(rest, "cancel")
+        _no_arguments(rest[1:], "cancel")
+        return Cancel(session_id)
+    if verb == "done":
+        session_id = parse_session_id(rest, "done")
+        minutes, billable = _options(rest[1:], "done", allow_minutes=True)
+        return Done(session_id, minutes, billable)
+    if verb == "move":
+        session_id = parse_session_id(rest, "move")
+        if len(rest) < 3:
+            raise _wrong("move", "Give the session id, the new date and the new time.")
+        _, billable = _options(rest[3:], "move", allow_minutes=False)
+        return Move(session_id, parse_date(rest[1], "move"), parse_time(rest[2], "move"), billable)
+    if verb in ("timezone", "tz"):
+        if len(rest) != 1:
+            raise _wrong("timezone", "Give one IANA time zone name.")
+        return SetTimezone(rest[0])
+    if verb in {t.value for t in SessionType}:
+        return _parse_book(SessionType(verb), rest)
+    raise InvalidCommand(
+        f"I don't know `{tokens[0][:40]}`. Session types are {SESSION_TYPE_IDS}; "
+        f"see `{FORMS['help']}` for everything else."
+    )
+
+
+def _parse_link(rest: list[str]) -> Link:
+    if len(rest) < 3:
+        raise _wrong("link", "Give the package, the contract start date and the company name.")
+    package = package_by_id(rest[0])
+    if package is None:
+        raise _wrong("link", f"`{rest[0][:40]}` is not a package; choose one of {PACKAGE_IDS}.")
+    start = parse_date(rest[1], "link")
+    company = " ".join(rest[2:])
+    if len(company) > MAX_COMPANY_NAME:
+        raise _wrong("link", f"The company name is longer than {MAX_COMPANY_NAME} characters.")
+    return Link(package.id, start, company)
+
+
+def _parse_book(session_type: SessionType, rest: list[str]) -> Book:
+    if len(rest) < 2:
+        raise _wrong("book", f"Give the date and the local start time of the {session_type}.")
+    day = parse_date(rest[0], "book")
+    clock = parse_time(rest[1], "book")
+    minutes, billable = _options(rest[2:], "book", allow_minutes=True)
+    return Book(session_type, day, clock, minutes or DEFAULT_SESSION_MINUTES, billable)
+
+
+def help_text() -> str:
+    lines = [
+        "*`/oura-book`* books and logs onboarding sessions for the account linked to this channel.",
+        "```",
+        f"{COMMAND}                      open the booking form",
+        *FORMS.values(),
+        "```",
+        f"Packages: {PACKAGE_IDS}. Session types: {SESSION_TYPE_IDS}. "
+        "Sessions are at most 60 minutes (default 60m). Times are read in your Slack time zone.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""What a contract entitles a customer to, and how a session is paid for (SPEC §2, §3).
+
+A session is paid for from the contract's included minutes (or, for a status update, one of
+its status updates) while the session falls in the window and enough is left; whatever the
+included part cannot cover is billable, and billable time needs staff's explicit confirmation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from bot.errors import InvalidCommand, RuleViolation
+from bot.packages import MAX_SESSION_MINUTES, Package, SessionType
+from bot.timeutil import add_days, add_months, local_midnight_utc, require_aware
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    package: Package
+    start: date
+    term_months: int
+    timezone: str
+
+    @property
+    def term_end(self) -> date:
+        """The first day after the term."""
+        return add_months(self.start, self.term_months)
+
+    @property
+    def window_end(self) -> date:
+        """The first day after the window for the included minutes."""
+        if self.package.window_days is None:
+            return self.term_end
+        return min(add_days(self.start, self.package.window_days), self.term_end)
+
+    def _covers(self, moment: datetime, end: date) -> bool:
+        require_aware(moment, "session start")
+        begins = local_midnight_utc(self.start, self.timezone)
+        return begins <= moment < local_midnight_utc(end, self.timezone)
+
+    def in_term(self, moment: datetime) -> bool:
+        return self._covers(moment, self.term_end)
+
+    def in_window(self, moment: datetime) -> bool:
+        return self._covers(moment, self.window_end)
+
+    def covers_session(self, session_type: SessionType, moment: datetime) -> bool:
+        """Whether a session at `moment` may use this contract's included entitlement."""
+        if session_type.uses_status_update:
+            return self.in_term(moment)
+        return self.in_window(moment)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A contract's entitlement and what is spent (reserved by bookings, used by held ones)."""
+
+    included_minutes: int
+    minutes_spent: int
+    status_updates: int
+    status_updates_spent: int
+
+    @property
+    def minutes_left(self) -> int:
+        return self.included_minutes - self.minutes_spent
+
+    @property
+    def status_updates_left(self) -> int:
+        return self.status_updates - self.status_updates_spent
+
+    def release(self, allocation: Allocation) -> Balance:
+        return replace(
+            self,
+            minutes_spent=self.minutes_spent - allocation.included_minutes,
+            status_updates_spent=self.status_updates_spent - int(allocation.uses_status_update),
+        )
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """How one session is paid for."""
+
+    included_minutes: int = 0
+    billable_minutes: int = 0
+    uses_status_update: bool = False
+
+    @property
+    def is_billable(self) -> bool:
+        return self.billable_minutes > 0
+
+
+def check_session_minutes(minutes: int) -> int:
+    if minutes > MAX_SESSION_MINUTES:
+        raise RuleViolation(
+            f"A session is at most {MAX_SESSION_MINUTES} minutes; {minutes}m is too long. "
+            f"Book {MAX_SESSION_MINUTES}m or less, and a second session for the rest."
+        )
+    if minutes < 1:
+        raise InvalidCommand("A session lasts at least 1 minute, e.g. `45m`.")
+    return minutes
+
+
+def allocate(
+    session_type: SessionType, minutes: int, balance: Balance, covered: bool
+) -> Allocation:
+    """Pay for a session: included entitlement first, the rest billable.
+
+    `covered` says whether the session falls where the entitlement applies (the Launch Kit's
+    90-day window, or the contract term).
+    """
+    check_session_minutes(minutes)
+    if session_type.uses_status_update:
+        if covered and balance.status_updates_left > 0:
+            return Allocation(uses_status_update=True)
+        return Allocation(billable_minutes=minutes)
+    included = min(minutes, max(balance.minutes_left, 0)) if covered else 0
+    return Allocation(included_minutes=included, billable_minutes=minutes - included)
+
+
+def billable_refusal(
+    allocation: Allocation, session_type: SessionType, balance: Balance, covered: bool
+) -> str:
+    """Why a booking would be billable, for staff who have not confirmed billable time."""
+    if session_type.uses_status_update:
+        if not covered:
+            reason = "the session falls outside the contract term"
+        else:
+            reason = f"no status updates are left ({balance.status_updates} included)"
+    elif not covered:
+        reason = "the session falls outside the window for the included minutes"
+    else:
+        reason = (
+            f"only {max(balance.minutes_left, 0)} of {balance.included_minutes} "
+            "included minutes are left"
+        )
+    return (
+        f"This would be {allocation.billable_minutes} billable minutes: {reason}. "
+        "Add `billable` to confirm the extra time is billed."
+    )
+
+
+def needs_confirmation(allocation: Allocation, confirmed_billable_minutes: int) -> bool:
+    """Billable time beyond what staff already confirmed needs a new confirmation."""
+    return allocation.billable_minutes > confirmed_billable_minutes
+
+
+def contract_covering(contracts: list[ContractTerms], moment: datetime) -> int | None:
+    """Index of the contract a session at `moment` belongs to.
+
+    The one whose term covers it; else the latest one already started (time after a term is
+    billable against it); else the earliest (time before the first start is billable too).
+    """
+    if not contracts:
+        return None
+    for index, terms in enumerate(contracts):
+        if terms.in_term(moment):
+            return index
+    started = [
+        i for i, t in enumerate(contracts) if local_midnight_utc(t.start, t.timezone) <= moment
+    ]
+    if started:
+        return max(started, key=lambda i: contracts[i].start)
+    return min(range(len(contracts)), key=lambda i: contracts[i].start)

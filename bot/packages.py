@@ -1,0 +1,91 @@
+"""The vendor's support packages and session types (SPEC §2 and §3).
+
+Plain data and rules: nothing here knows about Slack or the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_SESSION_MINUTES = 60
+DEFAULT_SESSION_MINUTES = 60
+DEFAULT_TERM_MONTHS = 12
+
+
+class ContactRole(StrEnum):
+    ACCOUNT_MANAGER = "account manager"
+    CUSTOMER_SUCCESS_MANAGER = "customer success manager"
+
+
+@dataclass(frozen=True)
+class Package:
+    id: str
+    name: str
+    contact_role: ContactRole
+    included_minutes: int
+    # None: the included minutes may be used for the whole contract term.
+    window_days: int | None
+    status_updates: int
+
+
+LAUNCH_KIT = Package(
+    id="launch-kit",
+    name="Launch Kit",
+    contact_role=ContactRole.ACCOUNT_MANAGER,
+    included_minutes=240,
+    window_days=90,
+    status_updates=0,
+)
+PRO_LITE = Package(
+    id="pro-lite",
+    name="Pro Lite Success",
+    contact_role=ContactRole.CUSTOMER_SUCCESS_MANAGER,
+    included_minutes=120,
+    window_days=None,
+    status_updates=4,
+)
+PREMIUM = Package(
+    id="premium",
+    name="Premium Success",
+    contact_role=ContactRole.CUSTOMER_SUCCESS_MANAGER,
+    included_minutes=120,
+    window_days=None,
+    status_updates=12,
+)
+
+PACKAGES: dict[str, Package] = {p.id: p for p in (LAUNCH_KIT, PRO_LITE, PREMIUM)}
+
+
+class SessionType(StrEnum):
+    KICKOFF = "kickoff"
+    ONBOARDING = "onboarding"
+    TRAINING = "training"
+    STATUS = "status"
+
+    @property
+    def label(self) -> str:
+        return SESSION_LABELS[self]
+
+    @property
+    def uses_status_update(self) -> bool:
+        """A status update spends one of the package's status updates, not included minutes."""
+        return self is SessionType.STATUS
+
+
+SESSION_LABELS: dict[SessionType, str] = {
+    SessionType.KICKOFF: "Kickoff",
+    SessionType.ONBOARDING: "Onboarding",
+    SessionType.TRAINING: "Software training",
+    SessionType.STATUS: "Status update",
+}
+
+
+class SessionStatus(StrEnum):
+    BOOKED = "booked"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+def package_by_id(package_id: str) -> Package | None:
+    return PACKAGES.get(package_id.strip().lower())

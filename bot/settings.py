@@ -1,0 +1,85 @@
+"""Settings from the environment and a `.env` file (python-dotenv)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from dotenv import load_dotenv
+
+from bot.timeutil import is_valid_zone
+
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///oura.db"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str
+    database_url: str
+    port: int
+    default_timezone: str
+    hourly_rate: Decimal | None
+
+    def require(self, *names: str) -> None:
+        """Stop with one line naming the first missing setting a mode needs."""
+        for name in names:
+            if not getattr(self, name.lower()):
+                raise SettingsError(f"{name} is not set: add it to the environment or .env")
+
+    @property
+    def uses_default_sqlite(self) -> bool:
+        return self.database_url == DEFAULT_DATABASE_URL
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True) -> Settings:
+    if environ is None:
+        if dotenv:
+            load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
+        environ = os.environ
+
+    def get(name: str) -> str | None:
+        value = environ.get(name, "").strip()
+        return value or None
+
+    api_url = get("SLACK_API_URL") or SLACK_DEFAULT_API_URL
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    port_text = get("PORT") or "3000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SettingsError(f"PORT must be a port number (1-65535), got {port_text!r}")
+
+    tz = get("OURA_DEFAULT_TIMEZONE") or "Europe/Helsinki"
+    if not is_valid_zone(tz):
+        raise SettingsError(f"OURA_DEFAULT_TIMEZONE must be an IANA time zone, got {tz!r}")
+
+    rate_text = get("OURA_HOURLY_RATE")
+    hourly_rate = None
+    if rate_text:
+        try:
+            hourly_rate = Decimal(rate_text)
+        except InvalidOperation:
+            raise SettingsError(
+                f"OURA_HOURLY_RATE must be a number such as 150.00, got {rate_text!r}"
+            ) from None
+
+    return Settings(
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=get("SLACK_APP_TOKEN"),
+        slack_api_url=api_url,
+        database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        port=int(port_text),
+        default_timezone=tz,
+        hourly_rate=hourly_rate,
+    )

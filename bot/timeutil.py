@@ -1,0 +1,61 @@
+"""Local wall-clock time <-> UTC, and calendar arithmetic for contract terms."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import InvalidCommand
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidCommand(
+            f"`{name}` is not a time zone I know. Use an IANA name such as `Europe/Helsinki`."
+        ) from exc
+
+
+def is_valid_zone(name: str) -> bool:
+    try:
+        zone(name)
+    except InvalidCommand:
+        return False
+    return True
+
+
+def local_to_utc(day: date, clock: time, tz_name: str) -> datetime:
+    """The UTC instant of a wall-clock time in a zone; refuses times a DST jump skips."""
+    tz = zone(tz_name)
+    local = datetime.combine(day, clock, tzinfo=tz)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise InvalidCommand(
+            f"{clock:%H:%M} does not exist on {day.isoformat()} in {tz_name} "
+            "(the clocks jump forward then). Pick another time."
+        )
+    return instant
+
+
+def local_midnight_utc(day: date, tz_name: str) -> datetime:
+    """When `day` begins in the zone, as a UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=zone(tz_name)).astimezone(UTC)
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day of the month `months` later, clamped to the month's end (31 Jan + 1: 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_days(day: date, days: int) -> date:
+    return day + timedelta(days=days)
+
+
+def require_aware(moment: datetime, what: str = "time") -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got naive {moment!r}")
+    return moment

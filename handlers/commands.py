@@ -1,0 +1,186 @@
+"""`/oura-book`: staff type it in a customer's channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import commands
+from bot.booking import Actor
+from bot.identity import Installation, is_staff
+from bot.messages import (
+    Message,
+    booked_post,
+    booking_modal,
+    booking_reply,
+    cancelled_post,
+    link_reply,
+    moved_post,
+    session_list,
+    text_message,
+    usage_card,
+)
+from bot.services import Services
+from bot.timeutil import local_to_utc
+from handlers.common import (
+    STAFF_ONLY,
+    installation_from,
+    post_in_channel,
+    reply_for_error,
+    services_from,
+    user_timezone,
+)
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    text: str
+    user_id: str
+    team_id: str
+    enterprise_id: str | None
+    channel_id: str
+    trigger_id: str | None
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> CommandRequest:
+        return cls(
+            text=payload.get("text") or "",
+            user_id=payload.get("user_id") or "",
+            team_id=payload.get("team_id") or "",
+            enterprise_id=payload.get("enterprise_id") or None,
+            channel_id=payload.get("channel_id") or "",
+            trigger_id=payload.get("trigger_id"),
+        )
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.user_id, team_id=self.team_id)
+
+
+def register(app: App) -> None:
+    app.command(commands.COMMAND)(oura_book)
+
+
+def oura_book(
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    request = CommandRequest.from_payload(command)
+    reply = answer(request, services_from(context), client, installation_from(context))
+    if reply is not None:
+        respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
+
+
+def answer(
+    request: CommandRequest,
+    services: Services,
+    client: WebClient,
+    home: Installation,
+    now: datetime | None = None,
+) -> Message | None:
+    """Carry out one `/oura-book` text; the reply for the typist, or None if a modal opened."""
+    try:
+        if not is_staff(request.team_id, request.enterprise_id, home):
+            return text_message(STAFF_ONLY)
+        command = commands.parse(request.text)
+        return _run(command, request, services, client, now or datetime.now(UTC))
+    except Exception as error:
+        return reply_for_error(
+            error,
+            "/oura-book",
+            team=request.team_id,
+            user=request.user_id,
+            channel=request.channel_id,
+            text=request.text[:200],
+        )
+
+
+def _run(
+    command: commands.Command,
+    request: CommandRequest,
+    services: Services,
+    client: WebClient,
+    now: datetime,
+) -> Message | None:
+    booking = services.booking
+    actor = request.actor
+    channel = request.channel_id
+
+    match command:
+        case commands.Help():
+            return text_message(commands.help_text())
+        case commands.OpenBookingModal():
+            return _open_booking_modal(request, services, client, now)
+        case commands.Link(package_id, start, company):
+            account, _ = booking.link(actor, channel, package_id, start, company)
+            return link_reply(account, package_id, start)
+        case commands.Usage():
+            return usage_card(booking.usage(channel, now), for_staff=True)
+        case commands.ListSessions():
+            account, sessions = booking.sessions(channel)
+            return session_list(account, sessions, now)
+        case commands.SetTimezone(timezone):
+            account = booking.set_timezone(actor, channel, timezone)
+            return text_message(f"*{account.company}* now uses the time zone {account.timezone}.")
+        case commands.Book(session_type, day, clock, minutes, billable):
+            starts_at = _typed_time(request, services, client, day, clock)
+            booked = booking.book(actor, channel, session_type, starts_at, minutes, billable)
+            return _with_post(booking_reply(booked), client, channel, booked_post(booked))
+        case commands.Move(session_id, day, clock, billable):
+            starts_at = _typed_time(request, services, client, day, clock)
+            booked = booking.move(actor, channel, session_id, starts_at, billable)
+            return _with_post(booking_reply(booked, "Moved"), client, channel, moved_post(booked))
+        case commands.Cancel(session_id):
+            booked = booking.cancel(actor, channel, session_id)
+            reply = booking_reply(booked, "Cancelled")
+            return _with_post(reply, client, channel, cancelled_post(booked))
+        case commands.Done(session_id, minutes, billable):
+            booked = booking.log_held(actor, channel, session_id, minutes, billable)
+            return booking_reply(booked)
+    raise AssertionError(f"unhandled command {command!r}")
+
+
+def _typed_time(
+    request: CommandRequest,
+    services: Services,
+    client: WebClient,
+    day: Any,
+    clock: Any,
+) -> datetime:
+    """A time typed by staff is read in their Slack time zone, else the account's."""
+    tz = user_timezone(client, request.user_id)
+    if tz is None:
+        account = services.booking.account_for_channel(request.channel_id)
+        tz = account.timezone if account else services.settings.default_timezone
+    return local_to_utc(day, clock, tz)
+
+
+def _with_post(reply: Message, client: WebClient, channel_id: str, post: Message) -> Message:
+    problem = post_in_channel(client, channel_id, post)
+    if problem:
+        return text_message(f"{reply.text}\n:warning: {problem}")
+    return reply
+
+
+def _open_booking_modal(
+    request: CommandRequest, services: Services, client: WebClient, now: datetime
+) -> Message | None:
+    account = services.booking.account_for_channel(request.channel_id)
+    if account is None:
+        return text_message(
+            "This channel is not linked to a customer yet, so there is nothing to book. Use "
+            f"`{commands.FORMS['link']}` first."
+        )
+    if not request.trigger_id:
+        return text_message(f"Type the booking instead: `{commands.FORMS['book']}`.")
+    # Tomorrow at the top of the hour is a sensible first suggestion.
+    initial = (now + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    client.views_open(
+        trigger_id=request.trigger_id,
+        view=booking_modal(request.channel_id, account.company, initial),
+    )
+    return None

@@ -1,0 +1,106 @@
+"""Tables. Quotas live as counters on the contract so one locked row decides every booking."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import CheckConstraint, Index, Text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Account(SQLModel, table=True):
+    """A customer: a company with a linked Slack channel and its named contacts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    company: str = Field(max_length=200)
+    # Channel ids, never names: a private channel's id changes when it becomes shared.
+    channel_id: str = Field(max_length=32, unique=True)
+    timezone: str = Field(max_length=64)
+    vendor_contact_id: str = Field(max_length=32)
+    buyer_contact_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Contract(SQLModel, table=True):
+    """One purchase of a package. A renewal is a new contract; old ones stay on record."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "minutes_spent >= 0 AND minutes_spent <= included_minutes",
+            name="ck_contract_minutes_within_entitlement",
+        ),
+        CheckConstraint(
+            "status_updates_spent >= 0 AND status_updates_spent <= status_updates",
+            name="ck_contract_status_updates_within_entitlement",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    package_id: str = Field(max_length=32)
+    start: date
+    term_months: int
+    # Entitlement copied from the package when sold, so later package changes keep history.
+    included_minutes: int
+    status_updates: int
+    # Included minutes reserved by booked sessions or used by held ones.
+    minutes_spent: int = 0
+    status_updates_spent: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class OnboardingSession(SQLModel, table=True):
+    """A booked, held or cancelled session (kickoff, onboarding, training or status update)."""
+
+    __tablename__ = "onboarding_session"
+    __table_args__ = (
+        Index("ix_onboarding_session_account_start", "account_id", "starts_at"),
+        Index("ix_onboarding_session_status_start", "status", "starts_at"),
+        CheckConstraint(
+            "minutes_booked BETWEEN 1 AND 60", name="ck_onboarding_session_minutes_booked"
+        ),
+        CheckConstraint(
+            "minutes_held IS NULL OR minutes_held BETWEEN 1 AND 60",
+            name="ck_onboarding_session_minutes_held",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    session_type: str = Field(max_length=16)
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    minutes_booked: int
+    minutes_held: int | None = None
+    # How the session is paid for; replaced when it is logged as held or moved.
+    included_minutes: int = 0
+    billable_minutes: int = 0
+    uses_status_update: bool = False
+    # Billable minutes staff have explicitly confirmed for this session.
+    billable_confirmed_minutes: int = 0
+    status: str = Field(default="booked", max_length=16)
+    booked_by: str = Field(max_length=32)
+    booked_by_team: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what, and when: links, bookings, cancellations, logs, billable confirmations."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    actor_user_id: str = Field(max_length=32)
+    actor_team_id: str = Field(max_length=32)
+    action: str = Field(max_length=32)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    session_id: int | None = Field(default=None, foreign_key="onboarding_session.id")
+    details: str = Field(default="{}", sa_type=Text)
