@@ -28,10 +28,11 @@ PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
 SESSION_TYPE_IDS = ", ".join(f"`{t.value}`" for t in SessionType)
 MAX_COMPANY_NAME = 120
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-_MINUTES = re.compile(r"^(\d{1,4})(?:m|min|mins|minutes)$", re.IGNORECASE)
-_SESSION_ID = re.compile(r"^#?(\d{1,9})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$", re.ASCII)
+_MINUTES = re.compile(r"^(\d{1,4})(?:m|min|mins|minutes)$", re.ASCII | re.IGNORECASE)
+_SESSION_ID = re.compile(r"^#?(\d{1,9})$", re.ASCII)
+_QUOTED_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,14 @@ Command = (
 )
 
 
+def quoted(token: str) -> str:
+    """A user's token echoed back as inline code: short, and unable to break the quoting."""
+    token = token.replace("`", "'")
+    if len(token) > _QUOTED_MAX:
+        token = token[: _QUOTED_MAX - 1] + "…"
+    return f"`{token}`"
+
+
 def _wrong(form: str, problem: str) -> InvalidCommand:
     return InvalidCommand(f"{problem} Use `{FORMS[form]}`.")
 
@@ -119,20 +128,20 @@ def parse_date(token: str, form: str) -> date:
             return date.fromisoformat(token)
         except ValueError:
             pass
-    raise _wrong(form, f"`{token}` is not a date in the form YYYY-MM-DD (e.g. 2027-01-04).")
+    raise _wrong(form, f"{quoted(token)} is not a date in the form YYYY-MM-DD (e.g. 2027-01-04).")
 
 
 def parse_time(token: str, form: str) -> time:
     match = _TIME.match(token)
     if match and int(match[1]) < 24 and int(match[2]) < 60:
         return time(int(match[1]), int(match[2]))
-    raise _wrong(form, f"`{token}` is not a time in the form HH:MM, 24-hour (e.g. 14:00).")
+    raise _wrong(form, f"{quoted(token)} is not a time in the form HH:MM, 24-hour (e.g. 14:00).")
 
 
 def parse_minutes(token: str, form: str) -> int:
     match = _MINUTES.match(token)
     if not match:
-        raise _wrong(form, f"`{token}` is not a duration in the form <N>m (e.g. 45m).")
+        raise _wrong(form, f"{quoted(token)} is not a duration in the form <N>m (e.g. 45m).")
     return check_session_minutes(int(match[1]))
 
 
@@ -141,7 +150,9 @@ def parse_session_id(tokens: list[str], form: str) -> int:
         raise _wrong(form, "Which session? Give its id from `/oura-book list`.")
     match = _SESSION_ID.match(tokens[0])
     if not match:
-        raise _wrong(form, f"`{tokens[0]}` is not a session id (a number from `/oura-book list`).")
+        raise _wrong(
+            form, f"{quoted(tokens[0])} is not a session id (a number from `/oura-book list`)."
+        )
     return int(match[1])
 
 
@@ -155,7 +166,7 @@ def _options(tokens: list[str], form: str, allow_minutes: bool) -> tuple[int | N
         elif allow_minutes and minutes is None and token[:1].isdigit():
             minutes = parse_minutes(token, form)
         else:
-            raise _wrong(form, f"I did not understand `{token}`.")
+            raise _wrong(form, f"I did not understand {quoted(token)}.")
     return minutes, billable
 
 
@@ -201,7 +212,7 @@ def parse(text: str) -> Command:
     if verb in {t.value for t in SessionType}:
         return _parse_book(SessionType(verb), rest)
     raise InvalidCommand(
-        f"I don't know `{tokens[0][:40]}`. Session types are {SESSION_TYPE_IDS}; "
+        f"I don't know {quoted(tokens[0])}. Session types are {SESSION_TYPE_IDS}; "
         f"see `{FORMS['help']}` for everything else."
     )
 
@@ -211,7 +222,7 @@ def _parse_link(rest: list[str]) -> Link:
         raise _wrong("link", "Give the package, the contract start date and the company name.")
     package = package_by_id(rest[0])
     if package is None:
-        raise _wrong("link", f"`{rest[0][:40]}` is not a package; choose one of {PACKAGE_IDS}.")
+        raise _wrong("link", f"{quoted(rest[0])} is not a package; choose one of {PACKAGE_IDS}.")
     start = parse_date(rest[1], "link")
     company = " ".join(rest[2:])
     if len(company) > MAX_COMPANY_NAME:

@@ -1,0 +1,128 @@
+"""`/oura-book` with no text opens the booking modal; submitting it books through the same rules."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from conftest import CHANNEL, STAFF, RunningBot, text_of
+from slackreq import view_submission
+from sqlmodel import Session, select
+
+from storage.models import Contract, OnboardingSession
+
+
+def form(
+    session_type: str = "kickoff",
+    starts_at: datetime | None = datetime(2027, 1, 12, 12, 0, tzinfo=UTC),
+    minutes: str = "45",
+    billable: bool = False,
+) -> dict[str, Any]:
+    return {
+        "type": {"value": {"type": "static_select", "selected_option": {"value": session_type}}},
+        "starts_at": {
+            "value": {
+                "type": "datetimepicker",
+                "selected_date_time": int(starts_at.timestamp()) if starts_at else None,
+            }
+        },
+        "minutes": {"value": {"type": "number_input", "value": minutes}},
+        "billable": {
+            "value": {
+                "type": "checkboxes",
+                "selected_options": [{"value": "billable"}] if billable else [],
+            }
+        },
+    }
+
+
+def submit(bot: RunningBot, values: dict[str, Any], user_id: str = STAFF, team: str = "T_VENDOR"):
+    payload = view_submission(
+        "book_session",
+        values,
+        user_id=user_id,
+        team_id=team,
+        private_metadata=json.dumps({"channel_id": CHANNEL}),
+    )
+    return bot.sender.interaction(payload)
+
+
+def booked(bot: RunningBot) -> list[OnboardingSession]:
+    with Session(bot.engine) as db:
+        return list(db.exec(select(OnboardingSession)).all())
+
+
+def test_empty_command_opens_the_modal_with_a_datetimepicker(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    reply = bot.sender.command(
+        "",
+        user_id=STAFF,
+        channel_id=CHANNEL,
+        response_url=bot.fake.response_url("modal"),
+        trigger_id="trig-1",
+    )
+    assert reply.status == 200
+    [call] = bot.fake.wait_for(lambda: bot.fake.calls_to("views.open"))
+    assert call.args["trigger_id"] == "trig-1"
+    view = call.args["view"]
+    assert view["callback_id"] == "book_session"
+    elements = {b.get("block_id"): b.get("element", {}) for b in view["blocks"]}
+    assert elements["starts_at"]["type"] == "datetimepicker"
+    assert elements["minutes"]["max_value"] == "60"
+    assert json.loads(view["private_metadata"]) == {"channel_id": CHANNEL}
+
+
+def test_empty_command_in_an_unlinked_channel_explains(bot: RunningBot) -> None:
+    reply = bot.command("")
+    assert "not linked" in text_of(reply)
+    assert bot.fake.calls_to("views.open") == []
+
+
+def test_modal_submit_books_and_posts(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    reply = submit(bot, form())
+    assert reply.status == 200 and reply.json() is None  # closes the modal
+    [session] = booked(bot)
+    assert session.starts_at == datetime(2027, 1, 12, 12, 0, tzinfo=UTC)
+    assert (session.minutes_booked, session.included_minutes) == (45, 45)
+    [post] = bot.fake.wait_for_posts(CHANNEL, 1)
+    assert str(int(session.starts_at.timestamp())) in text_of(post.args)
+    [ephemeral] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
+    assert ephemeral.args["user"] == STAFF and "75 of 120" in ephemeral.args["text"]
+
+
+def test_modal_overage_asks_for_billable_confirmation_on_the_form(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    for _ in range(2):
+        assert submit(bot, form(minutes="60")).status == 200
+    reply = submit(bot, form(minutes="30"))
+    errors = reply.json()
+    assert errors["response_action"] == "errors"
+    assert "30 billable minutes" in errors["errors"]["billable"]
+    assert len(booked(bot)) == 2
+
+    assert submit(bot, form(minutes="30", billable=True)).json() is None
+    last = booked(bot)[-1]
+    assert (last.included_minutes, last.billable_minutes) == (0, 30)
+
+
+def test_modal_refuses_bad_values_on_the_fields(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    errors = submit(bot, form(minutes="90", starts_at=None)).json()["errors"]
+    assert "at most 60 minutes" in errors["minutes"]
+    assert "Choose the date and time" in errors["starts_at"]
+    errors = submit(bot, form(session_type="party", minutes="abc")).json()["errors"]
+    assert "Choose a session type" in errors["type"]
+    assert "whole minutes" in errors["minutes"]
+    assert booked(bot) == []
+    with Session(bot.engine) as db:
+        assert db.exec(select(Contract)).one().minutes_spent == 0
+
+
+def test_modal_submit_by_a_non_staff_user_changes_nothing(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    reply = submit(bot, form(), user_id="U_BUYER", team="T_CUSTOMER")
+    assert reply.json()["response_action"] == "errors"
+    assert booked(bot) == []
+    assert bot.fake.posts(CHANNEL) == []

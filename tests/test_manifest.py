@@ -1,0 +1,45 @@
+"""manifest.yml creates the app in one step: it must validate against Slack's own schema."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from bot.commands import COMMAND
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def test_manifest_validates_against_slacks_schema() -> None:
+    if not SCHEMA.exists():
+        pytest.skip(f"Slack's manifest schema is not at {SCHEMA}")
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft7Validator(schema).validate(manifest())
+
+
+def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
+    data = manifest()
+    [command] = data["features"]["slash_commands"]
+    assert command["command"] == COMMAND
+    assert command["url"].endswith("/slack/events")
+    assert data["settings"]["interactivity"]["request_url"] == command["url"]
+    scopes = set(data["oauth_config"]["scopes"]["bot"])
+    source = "\n".join(p.read_text() for p in (ROOT / "handlers").glob("*.py"))
+    calls = set(re.findall(r"client\.(\w+)\(", source))
+    needed = {
+        "users_info": "users:read",
+        "chat_postMessage": "chat:write",
+        "chat_postEphemeral": "chat:write",
+        "conversations_join": "channels:join",
+    }
+    assert {needed[c] for c in calls if c in needed} | {"commands"} == scopes
