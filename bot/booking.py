@@ -312,7 +312,7 @@ class BookingService:
                     f"Session #{session.id} is {session.status}; only booked sessions can be moved."
                 )
             previous = session.starts_at
-            contract = _reallocate(
+            contract, confirmed = _reallocate(
                 db, account, session, starts_at, session.minutes_booked, billable
             )
             session.starts_at = starts_at
@@ -320,6 +320,8 @@ class BookingService:
             db.add(session)
             details = {"from": previous.isoformat(), **_allocation_details(session)}
             _audit(db, actor, "move", account, session, details)
+            if confirmed:
+                _audit(db, actor, "billable_confirmed", account, session, details)
             db.flush()
             db.refresh(contract)
             return Booked(account, contract, session, previous_start=previous)
@@ -364,12 +366,17 @@ class BookingService:
                     f"Session #{session.id} has not started yet; log it as held afterwards."
                 )
             held = check_session_minutes(minutes or session.minutes_held or session.minutes_booked)
-            contract = _reallocate(db, account, session, session.starts_at, held, billable)
+            contract, confirmed = _reallocate(
+                db, account, session, session.starts_at, held, billable
+            )
             session.minutes_held = held
             session.status = SessionStatus.HELD
             session.updated_at = now
             db.add(session)
-            _audit(db, actor, "done", account, session, _allocation_details(session))
+            details = _allocation_details(session)
+            _audit(db, actor, "done", account, session, details)
+            if confirmed:
+                _audit(db, actor, "billable_confirmed", account, session, details)
             db.flush()
             db.refresh(contract)
             return Booked(account, contract, session)
@@ -489,8 +496,11 @@ def _reallocate(
     starts_at: datetime,
     minutes: int,
     billable: bool,
-) -> Contract:
-    """Release what a session holds, then pay for it again at its new time or length."""
+) -> tuple[Contract, bool]:
+    """Release what a session holds, then pay for it again at its new time or length.
+
+    Also says whether staff just confirmed more billable time than before.
+    """
     _spend(db, _lock_contract(db, session.contract_id), allocation_of(session), release=True)
     contract = _contract_for(db, account, starts_at, lock=True)
     session_type = SessionType(session.session_type)
@@ -499,9 +509,10 @@ def _reallocate(
     if refusal and not confirmed:
         raise NeedsBillableConfirmation(refusal, allocation)
     _spend(db, contract, allocation)
+    newly_confirmed = billable and allocation.billable_minutes > session.billable_confirmed_minutes
     _apply(session, allocation, billable)
     session.contract_id = contract.id
-    return contract
+    return contract, newly_confirmed
 
 
 def _apply(session: OnboardingSession, allocation: Allocation, billable: bool) -> None:
