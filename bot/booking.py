@@ -29,9 +29,10 @@ from bot.entitlement import (
     needs_confirmation,
 )
 from bot.errors import NotFound, RuleViolation
-from bot.packages import DEFAULT_TERM_MONTHS, PACKAGES, SessionStatus, SessionType, package_by_id
+from bot.packages import DEFAULT_TERM_MONTHS, SessionStatus, SessionType, package_by_id
 from bot.timeutil import zone
 from storage.engine import read_session, write_session
+from storage.facts import balance_of, refresh_next_post_at, terms_of
 from storage.models import Account, AuditEvent, Contract, OnboardingSession
 
 
@@ -81,24 +82,6 @@ class Usage:
         if self.hourly_rate is None:
             return None
         return (self.hourly_rate * self.billable_minutes / 60).quantize(Decimal("0.01"))
-
-
-def terms_of(contract: Contract, timezone: str) -> ContractTerms:
-    return ContractTerms(
-        package=PACKAGES[contract.package_id],
-        start=contract.start,
-        term_months=contract.term_months,
-        timezone=timezone,
-    )
-
-
-def balance_of(contract: Contract) -> Balance:
-    return Balance(
-        included_minutes=contract.included_minutes,
-        minutes_spent=contract.minutes_spent,
-        status_updates=contract.status_updates,
-        status_updates_spent=contract.status_updates_spent,
-    )
 
 
 def allocation_of(session: OnboardingSession) -> Allocation:
@@ -235,6 +218,7 @@ class BookingService:
                         "contract_id": contract.id,
                     },
                 )
+                refresh_next_post_at(db, [contract.id], self.clock())
                 return account, contract
         except IntegrityError:
             # Another request linked the channel between our check and our insert.
@@ -253,6 +237,7 @@ class BookingService:
             account.timezone = timezone
             db.add(account)
             _audit(db, actor, "timezone", account, details={"from": before, "to": timezone})
+            refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.clock())
             return account
 
     def book(
@@ -295,6 +280,7 @@ class BookingService:
                     db, actor, "billable_confirmed", account, session, _allocation_details(session)
                 )
             db.refresh(contract)
+            refresh_next_post_at(db, [contract.id], self.clock())
             return Booked(account, contract, session)
 
     def move(
@@ -311,7 +297,7 @@ class BookingService:
                 raise RuleViolation(
                     f"Session #{session.id} is {session.status}; only booked sessions can be moved."
                 )
-            previous = session.starts_at
+            previous, previous_contract = session.starts_at, session.contract_id
             contract, confirmed = _reallocate(
                 db, account, session, starts_at, session.minutes_booked, billable
             )
@@ -324,6 +310,7 @@ class BookingService:
                 _audit(db, actor, "billable_confirmed", account, session, details)
             db.flush()
             db.refresh(contract)
+            refresh_next_post_at(db, {previous_contract, contract.id}, self.clock())
             return Booked(account, contract, session, previous_start=previous)
 
     def cancel(self, actor: Actor, channel_id: str, session_id: int) -> Booked:
@@ -344,6 +331,7 @@ class BookingService:
             _audit(db, actor, "cancel", account, session, {"released": released})
             db.flush()
             db.refresh(contract)
+            refresh_next_post_at(db, [contract.id], self.clock())
             return Booked(account, contract, session)
 
     def log_held(
@@ -379,6 +367,7 @@ class BookingService:
                 _audit(db, actor, "billable_confirmed", account, session, details)
             db.flush()
             db.refresh(contract)
+            refresh_next_post_at(db, [contract.id], now)
             return Booked(account, contract, session)
 
 

@@ -52,6 +52,9 @@ class Contract(SQLModel, table=True):
     # Included minutes reserved by booked sessions or used by held ones.
     minutes_spent: int = 0
     status_updates_spent: int = 0
+    # When the clock next has something to look at for this contract (None: never again).
+    # Sweeps select on it, so their cost follows what is due, not how many contracts exist.
+    next_post_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -104,3 +107,26 @@ class AuditEvent(SQLModel, table=True):
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     session_id: int | None = Field(default=None, foreign_key="onboarding_session.id")
     details: str = Field(default="{}", sa_type=Text)
+
+
+class PostLedger(SQLModel, table=True):
+    """One row per automated post, claimed (unique key) before it is sent: each goes out once."""
+
+    __tablename__ = "post_ledger"
+    __table_args__ = (Index("ix_post_ledger_retry", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, unique=True)
+    kind: str = Field(max_length=32)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    # claimed -> sent | failed (retried later) ; skipped: superseded, never to be sent.
+    state: str = Field(max_length=16)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel_id: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=200)

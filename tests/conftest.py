@@ -39,7 +39,7 @@ STAFF = "U_STAFF"
 STAFF_NY = "U_NY"
 CHANNEL = "C_ACME"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-TABLES = ("audit_event", "onboarding_session", "contract", "account")
+TABLES = ("post_ledger", "audit_event", "onboarding_session", "contract", "account")
 
 
 # -- databases --------------------------------------------------------------------------------

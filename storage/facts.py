@@ -1,0 +1,111 @@
+"""Rows to the plain facts the domain rules work on, and the clock's next-look time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.entitlement import Balance, ContractTerms
+from bot.packages import PACKAGES, SessionStatus, SessionType
+from bot.schedule import ContractFacts, SessionFacts, next_check
+from storage.ledger import retry_times, settled_keys
+from storage.models import Account, Contract, OnboardingSession
+
+
+def terms_of(contract: Contract, timezone: str) -> ContractTerms:
+    return ContractTerms(
+        package=PACKAGES[contract.package_id],
+        start=contract.start,
+        term_months=contract.term_months,
+        timezone=timezone,
+    )
+
+
+def balance_of(contract: Contract) -> Balance:
+    return Balance(
+        included_minutes=contract.included_minutes,
+        minutes_spent=contract.minutes_spent,
+        status_updates=contract.status_updates,
+        status_updates_spent=contract.status_updates_spent,
+    )
+
+
+def session_facts(session: OnboardingSession) -> SessionFacts:
+    assert session.id is not None
+    return SessionFacts(
+        id=session.id,
+        session_type=SessionType(session.session_type),
+        starts_at=session.starts_at,
+        minutes=session.minutes_held or session.minutes_booked,
+        status=SessionStatus(session.status),
+        scheduled_at=session.updated_at,
+    )
+
+
+def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
+    ids = list(contract_ids)
+    if not ids:
+        return []
+    pairs = db.exec(
+        select(Contract, Account)
+        .join(Account, col(Account.id) == col(Contract.account_id))
+        .where(col(Contract.id).in_(ids))
+    ).all()
+    sessions: dict[int, list[SessionFacts]] = defaultdict(list)
+    for session in db.exec(
+        select(OnboardingSession).where(
+            col(OnboardingSession.contract_id).in_(ids),
+            OnboardingSession.status != SessionStatus.CANCELLED,
+        )
+    ).all():
+        sessions[session.contract_id].append(session_facts(session))
+    facts = []
+    for contract, account in pairs:
+        assert contract.id is not None and account.id is not None
+        facts.append(
+            ContractFacts(
+                contract_id=contract.id,
+                account_id=account.id,
+                channel_id=account.channel_id,
+                company=account.company,
+                terms=terms_of(contract, account.timezone),
+                balance=balance_of(contract),
+                sessions=tuple(sorted(sessions[contract.id], key=lambda s: s.starts_at)),
+            )
+        )
+    return facts
+
+
+def refresh_next_post_at(db: Session, contract_ids: Iterable[int], now: datetime) -> None:
+    """Recompute when the clock next needs to look at each contract."""
+    ids = list(contract_ids)
+    if not ids:
+        return
+    db.flush()
+    settled = settled_keys(db, ids, now)
+    retries = retry_times(db, ids, now)
+    for facts in load_facts(db, ids):
+        moment = next_check(facts, settled.get(facts.contract_id, set()), now)
+        retry = retries.get(facts.contract_id)
+        if retry is not None and (moment is None or retry < moment):
+            moment = max(retry, now)
+        db.execute(
+            update(Contract)
+            .where(col(Contract.id) == facts.contract_id)
+            .values(next_post_at=moment)
+        )
+
+
+def due_contract_ids(db: Session, now: datetime, limit: int) -> list[int]:
+    return list(
+        db.exec(
+            select(Contract.id)
+            .where(col(Contract.next_post_at) <= now)
+            .order_by(col(Contract.next_post_at))
+            .limit(limit)
+        ).all()
+    )

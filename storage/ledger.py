@@ -1,0 +1,154 @@
+"""The post ledger: a post is claimed with one statement that only one process can win."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.engine import write_session
+from storage.models import PostLedger
+
+CLAIMED, SENT, FAILED, SKIPPED = "claimed", "sent", "failed", "skipped"
+# A claim older than this belongs to a process that died mid-send.
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+def _insert(engine: Engine):  # type: ignore[no-untyped-def]
+    return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(PostLedger)
+
+
+def settled_keys(db: Session, contract_ids: Iterable[int], now: datetime) -> dict[int, set[str]]:
+    """Per contract, the keys nobody should send now: sent, skipped, freshly claimed, or
+    failed and not yet due for another try."""
+    rows = db.exec(
+        select(PostLedger.contract_id, PostLedger.key).where(
+            col(PostLedger.contract_id).in_(list(contract_ids)),
+            or_(
+                col(PostLedger.state).in_([SENT, SKIPPED]),
+                (col(PostLedger.state) == CLAIMED)
+                & (col(PostLedger.claimed_at) > now - CLAIM_LEASE),
+                (col(PostLedger.state) == FAILED) & (col(PostLedger.next_attempt_at) > now),
+            ),
+        )
+    ).all()
+    keys: dict[int, set[str]] = defaultdict(set)
+    for contract_id, key in rows:
+        keys[contract_id].add(key)
+    return keys
+
+
+def retry_times(db: Session, contract_ids: Iterable[int], now: datetime) -> dict[int, datetime]:
+    """Per contract, the soonest moment a failed or abandoned post may be tried again."""
+    rows = db.exec(
+        select(
+            PostLedger.contract_id,
+            PostLedger.state,
+            PostLedger.next_attempt_at,
+            PostLedger.claimed_at,
+        ).where(
+            col(PostLedger.contract_id).in_(list(contract_ids)),
+            col(PostLedger.state).in_([CLAIMED, FAILED]),
+        )
+    ).all()
+    soonest: dict[int, datetime] = {}
+    for contract_id, state, next_attempt_at, claimed_at in rows:
+        moment = next_attempt_at if state == FAILED else (claimed_at + CLAIM_LEASE)
+        if moment is None:
+            continue
+        if contract_id not in soonest or moment < soonest[contract_id]:
+            soonest[contract_id] = moment
+    return soonest
+
+
+def claim(
+    engine: Engine,
+    key: str,
+    kind: str,
+    account_id: int,
+    contract_id: int,
+    worker: str,
+    now: datetime,
+) -> tuple[bool, int]:
+    """Claim a post before sending it. Returns (won, attempt): only one caller ever wins a
+    key, unless the last try failed or its claimer died, when one caller wins it again."""
+    with write_session(engine) as db:
+        inserted = db.execute(
+            _insert(engine)
+            .values(
+                key=key,
+                kind=kind,
+                account_id=account_id,
+                contract_id=contract_id,
+                state=CLAIMED,
+                attempts=1,
+                claimed_by=worker,
+                claimed_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        if inserted.rowcount == 1:  # type: ignore[attr-defined]
+            return True, 1
+        retried = db.execute(
+            update(PostLedger)
+            .where(
+                col(PostLedger.key) == key,
+                or_(
+                    (col(PostLedger.state) == FAILED) & (col(PostLedger.next_attempt_at) <= now),
+                    (col(PostLedger.state) == CLAIMED)
+                    & (col(PostLedger.claimed_at) <= now - CLAIM_LEASE),
+                ),
+            )
+            .values(
+                state=CLAIMED,
+                claimed_by=worker,
+                claimed_at=now,
+                attempts=col(PostLedger.attempts) + 1,
+            )
+        )
+        if retried.rowcount != 1:  # type: ignore[attr-defined]
+            return False, 0
+        attempts = db.exec(select(PostLedger.attempts).where(PostLedger.key == key)).one()
+        return True, attempts
+
+
+def mark_sent(engine: Engine, key: str, channel_id: str, ts: str | None, now: datetime) -> None:
+    with write_session(engine) as db:
+        db.execute(
+            update(PostLedger)
+            .where(col(PostLedger.key) == key)
+            .values(state=SENT, channel_id=channel_id, ts=ts, sent_at=now, last_error=None)
+        )
+
+
+def mark_failed(engine: Engine, key: str, error: str, retry_at: datetime) -> None:
+    with write_session(engine) as db:
+        db.execute(
+            update(PostLedger)
+            .where(col(PostLedger.key) == key, col(PostLedger.state) == CLAIMED)
+            .values(state=FAILED, last_error=error[:200], next_attempt_at=retry_at)
+        )
+
+
+def record_skipped(
+    engine: Engine, key: str, kind: str, account_id: int, contract_id: int, now: datetime
+) -> None:
+    """A superseded post: written down so that no sweep ever sends it."""
+    with write_session(engine) as db:
+        db.execute(
+            _insert(engine)
+            .values(
+                key=key,
+                kind=kind,
+                account_id=account_id,
+                contract_id=contract_id,
+                state=SKIPPED,
+                attempts=0,
+                claimed_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
