@@ -30,9 +30,11 @@ from bot.entitlement import (
 )
 from bot.errors import NotFound, RuleViolation
 from bot.packages import DEFAULT_TERM_MONTHS, SessionStatus, SessionType, package_by_id
+from bot.schedule import Post, upcoming
 from bot.timeutil import zone
 from storage.engine import read_session, write_session
-from storage.facts import balance_of, refresh_next_post_at, terms_of
+from storage.facts import balance_of, load_facts, refresh_next_post_at, terms_of
+from storage.ledger import settled_keys
 from storage.models import Account, AuditEvent, Contract, OnboardingSession
 
 
@@ -156,6 +158,22 @@ class BookingService:
                 .order_by(col(OnboardingSession.starts_at))
             ).all()
             return account, list(rows)
+
+    def schedule(self, channel_id: str, now: datetime | None = None) -> tuple[Account, list[Post]]:
+        """The automated posts still to come for the channel's account, as things stand."""
+        now = now or self.clock()
+        with read_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None:
+                raise not_linked()
+            ids = [c.id for c in _contracts(db, account) if c.id is not None]
+            settled = settled_keys(db, ids, now)
+            posts = [
+                post
+                for facts in load_facts(db, ids)
+                for post in upcoming(facts, settled.get(facts.contract_id, set()), now)
+            ]
+            return account, sorted(posts, key=lambda p: (p.send_at, p.key))
 
     def preview(
         self, channel_id: str, session_type: SessionType, starts_at: datetime, minutes: int

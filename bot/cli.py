@@ -1,4 +1,4 @@
-"""`oura-bot`: the one console program (web, run, db upgrade)."""
+"""`oura-bot`: the one console program (web, run, clock, remind, preview, db upgrade)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NoReturn
 
 from sqlalchemy import Engine
@@ -70,6 +71,95 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> None:
     server.run()
 
 
+def _sweeper(settings: Settings) -> Any:
+    from bot.clock import Sweeper, clock_web_client
+
+    settings.require("SLACK_BOT_TOKEN")
+    engine = open_database(settings)
+    return Sweeper(engine, clock_web_client(settings.slack_bot_token, settings.slack_api_url))
+
+
+def cmd_remind(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.clock import Sweeper
+
+    if args.dry_run:
+        sweeper = Sweeper(open_database(settings), client=None)
+        report = sweeper.sweep(dry_run=True)
+        for post, facts, message in report.would_send:
+            print(f"would post {post.kind} in {facts.channel_id} ({facts.company}): {message.text}")
+        print(f"oura-bot: dry run, {len(report.would_send)} posts due, nothing posted")
+        return
+    report = _sweeper(settings).sweep()
+    print(f"oura-bot: sweep done: {report.summary()}")
+
+
+def cmd_clock(args: argparse.Namespace, settings: Settings) -> None:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    sweeper = _sweeper(settings)
+
+    def sweep() -> None:
+        try:
+            log.info("sweep: %s", sweeper.sweep().summary())
+        except Exception:
+            log.exception("sweep failed; the next one will try again")
+
+    # All state lives in our tables, so the job store is in memory; the first run is now,
+    # catching up whatever fell due while the clock was down.
+    scheduler = BlockingScheduler(timezone=UTC)
+    scheduler.add_job(
+        sweep,
+        IntervalTrigger(minutes=args.every),
+        id="sweep",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=args.every * 60,
+    )
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("received signal %s, stopping the clock", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"oura-bot: clock running, a sweep every {args.every} minutes", flush=True)
+    scheduler.start()
+
+
+def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.entitlement import Balance, ContractTerms
+    from bot.packages import package_by_id
+    from bot.schedule import ContractFacts, timeline
+    from bot.timeutil import is_valid_zone, zone
+
+    package = package_by_id(args.package)
+    if package is None:
+        fail(f"--package must be one of launch-kit, pro-lite, premium (got {args.package!r})")
+    try:
+        start = date.fromisoformat(args.start)
+    except ValueError:
+        fail(f"--start must be a date YYYY-MM-DD (got {args.start!r})")
+    tz = args.timezone or settings.default_timezone
+    if not is_valid_zone(tz):
+        fail(f"--timezone must be an IANA time zone such as Europe/Helsinki (got {tz!r})")
+    terms = ContractTerms(package, start, args.term_months, tz)
+    balance = Balance(package.included_minutes, 0, package.status_updates, 0)
+    facts = ContractFacts(0, 0, "(channel)", "(customer)", terms, balance)
+    print(f"{package.name} from {start.isoformat()}, {args.term_months} months, in {tz}:")
+    for post in timeline(facts):
+        local = post.send_at.astimezone(zone(tz))
+        detail = ""
+        if post.period is not None:
+            detail = f" (period {post.period.index} of {post.period.count}: "
+            last_day = post.period.end - timedelta(days=1)
+            detail += f"{post.period.start.isoformat()} to {last_day.isoformat()})"
+        elif post.days_before:
+            detail = f" ({post.days_before} day{'s' if post.days_before > 1 else ''} before)"
+        print(f"  {local:%a %Y-%m-%d %H:%M %Z}  {post.kind.label}{detail}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="oura-bot", description="Slack app for Oura onboarding sessions"
@@ -86,6 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
         web.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
         web.add_argument("--threads", type=int, default=8)
         web.set_defaults(handler=cmd_web)
+
+    clock = sub.add_parser("clock", help="post nudges, warnings and reminders on a schedule")
+    clock.add_argument("--every", type=int, default=5, help="minutes between sweeps (default 5)")
+    clock.set_defaults(handler=cmd_clock)
+
+    remind = sub.add_parser("remind", help="run one sweep of the clock now, then exit")
+    remind.add_argument("--dry-run", action="store_true", help="print what is due, post nothing")
+    remind.set_defaults(handler=cmd_remind)
+
+    preview = sub.add_parser("preview", help="print a contract's timeline of automated posts")
+    preview.add_argument("--package", required=True, help="launch-kit, pro-lite or premium")
+    preview.add_argument("--start", required=True, help="contract start, YYYY-MM-DD")
+    preview.add_argument("--term-months", type=int, default=12)
+    preview.add_argument("--timezone", default=None, help="default: OURA_DEFAULT_TIMEZONE")
+    preview.set_defaults(handler=cmd_preview)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -18,6 +18,7 @@ FORMS: dict[str, str] = {
     "book": f"{COMMAND} <type> <YYYY-MM-DD> <HH:MM> [<N>m] [billable]",
     "usage": f"{COMMAND} usage",
     "list": f"{COMMAND} list",
+    "schedule": f"{COMMAND} schedule",
     "cancel": f"{COMMAND} cancel <id>",
     "done": f"{COMMAND} done <id> [<N>m] [billable]",
     "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",
@@ -72,6 +73,11 @@ class ListSessions:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    pass
+
+
+@dataclass(frozen=True)
 class Cancel:
     session_id: int
 
@@ -103,6 +109,7 @@ Command = (
     | Book
     | Usage
     | ListSessions
+    | Schedule
     | Cancel
     | Done
     | Move
@@ -189,6 +196,9 @@ def parse(text: str) -> Command:
     if verb == "list":
         _no_arguments(rest, "list")
         return ListSessions()
+    if verb == "schedule":
+        _no_arguments(rest, "schedule")
+        return Schedule()
     if verb == "link":
         return _parse_link(rest)
     if verb == "cancel":

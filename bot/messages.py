@@ -27,6 +27,7 @@ from slack_sdk.models.views import View
 from bot.booking import Booked, Usage, balance_of
 from bot.entitlement import Balance
 from bot.packages import MAX_SESSION_MINUTES, PACKAGES, SessionStatus, SessionType
+from bot.schedule import Post
 from bot.timeutil import zone
 from storage.models import Account, OnboardingSession
 
@@ -310,3 +311,23 @@ def booking_modal(channel_id: str, company: str, initial: datetime) -> View:
     )
     view.validate_json()
     return view
+
+
+def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message:
+    """What the clock will post in the channel, and when (the account's business hours)."""
+    lines = []
+    for post in posts[:LIST_LIMIT]:
+        when = date_token(max(post.send_at, now), account.timezone)
+        what = post.kind.label
+        if post.period is not None:
+            what += f" (period {post.period.index} of {post.period.count})"
+        elif post.session is not None:
+            what += f" for #{post.session.id}"
+        elif post.days_before:
+            what += f" ({post.days_before} day{'s' if post.days_before > 1 else ''} before)"
+        lines.append(f"{when}: {what}")
+    if len(posts) > LIST_LIMIT:
+        lines.append(f"…and {len(posts) - LIST_LIMIT} more")
+    title = f"*Automated posts still to come for {account.company}*"
+    blocks = _sections(title, lines or ["none: nothing is due any more"])
+    return Message(text=f"{account.company}: {len(posts)} automated posts to come", blocks=blocks)

@@ -20,6 +20,7 @@ from bot.messages import (
     cancelled_post,
     link_reply,
     moved_post,
+    schedule_list,
     session_list,
     text_message,
     usage_card,
@@ -123,6 +124,9 @@ def _run(
         case commands.ListSessions():
             account, sessions = booking.sessions(channel)
             return session_list(account, sessions, now)
+        case commands.Schedule():
+            account, posts = booking.schedule(channel, now)
+            return schedule_list(account, posts, now)
         case commands.SetTimezone(timezone):
             account = booking.set_timezone(actor, channel, timezone)
             return text_message(f"*{account.company}* now uses the time zone {account.timezone}.")

@@ -250,9 +250,9 @@ class FakeSlack:
             return True
 
     def _next_ts(self) -> str:
-        self._seq += 1
-        n = 1_700_000_000_000_000 + self._seq * 100
-        return f"{n // 1_000_000}.{n % 1_000_000:06d}"
+        """Like Slack's: the posting time in microseconds, unique and increasing."""
+        self._seq = max(self._seq + 1, int(time.time() * 1_000_000))
+        return f"{self._seq // 1_000_000}.{self._seq % 1_000_000:06d}"
 
     def _channel_error(
         self, channel: str | None, check_membership: bool = False
@@ -294,6 +294,28 @@ class FakeSlack:
             channel = f"D_{channel}"
         ts = self._next_ts()
         return {"ok": True, "channel": channel, "ts": ts, "message": self._message(args, ts)}
+
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Messages the bot posted in a channel, newest first; metadata only when asked for."""
+        channel = args.get("channel")
+        if error := self._channel_error(channel):
+            return error
+        oldest = float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = []
+        for call in reversed(self._calls):
+            if call.method != "chat.postMessage" or not call.ok:
+                continue
+            if call.result.get("channel") != channel:
+                continue
+            message = dict(call.result["message"])
+            if float(message["ts"]) < oldest:
+                continue
+            if not with_metadata:
+                message.pop("metadata", None)
+            messages.append(message)
+        limit = int(args.get("limit") or 100)
+        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
 
     def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._channel_error(args.get("channel")) or {
@@ -395,7 +417,9 @@ class FakeSlack:
     # -- response shapes -------------------------------------------------------------------
     def _message(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
         message = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id, "ts": ts}
-        message.update({k: args[k] for k in ("text", "blocks", "thread_ts") if k in args})
+        message.update(
+            {k: args[k] for k in ("text", "blocks", "thread_ts", "metadata") if k in args}
+        )
         return message
 
     def _channel(self, channel_id: str) -> dict[str, Any]:

@@ -1,0 +1,113 @@
+"""The clock's posts in the shared channel: customer-safe text (no billing, no internal notes)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.messages import Message, date_token, day_text
+from bot.schedule import ContractFacts, Post, PostKind
+
+OPEN_BOOKING = "open_booking"
+
+
+def _book_button() -> ActionsBlock:
+    return ActionsBlock(
+        block_id="clock_actions",
+        elements=[
+            ButtonElement(
+                text=PlainTextObject(text="Book a session"),
+                action_id=OPEN_BOOKING,
+                value="book",
+                style="primary",
+            )
+        ],
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def post_message(post: Post, facts: ContractFacts) -> Message:
+    terms, balance, company = facts.terms, facts.balance, facts.company
+    blocks: list[Block] = []
+    match post.kind:
+        case PostKind.STATUS_NUDGE | PostKind.STATUS_LAST_CALL:
+            assert post.period is not None
+            period = post.period
+            last_day = period.end - timedelta(days=1)
+            lead = (
+                ":bell: Time for a project status update"
+                if post.kind is PostKind.STATUS_NUDGE
+                else ":hourglass_flowing_sand: Last call for this period's status update"
+            )
+            text = (
+                f"{lead} for {company}: period {period.index} of {period.count} "
+                f"({day_text(period.start)} to {day_text(last_day)}) has none booked yet. "
+                f"{_plural(balance.status_updates_left, 'status update')} left in the package."
+            )
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), _book_button()]
+        case PostKind.WINDOW_WARNING:
+            last_day = terms.window_end - timedelta(days=1)
+            text = (
+                f":hourglass: {company}: {balance.minutes_left} of {balance.included_minutes} "
+                f"included consultation and training minutes are left, and they can be used "
+                f"until {day_text(last_day)} ({_plural(post.days_before or 0, 'day')} from now). "
+                "Book a session so they don't lapse."
+            )
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), _book_button()]
+        case PostKind.TERM_WARNING:
+            last_day = terms.term_end - timedelta(days=1)
+            left = [f"{balance.minutes_left} included minutes"]
+            if balance.status_updates:
+                left.append(_plural(balance.status_updates_left, "status update"))
+            text = (
+                f":hourglass: {company}: the {terms.package.name} term ends on "
+                f"{day_text(last_day)} ({_plural(post.days_before or 0, 'day')} from now). "
+                f"Still included: {' and '.join(left)}."
+            )
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), _book_button()]
+        case PostKind.WINDOW_CLOSED | PostKind.TERM_CLOSED:
+            what = (
+                f"The {terms.package.window_days}-day window for included minutes"
+                if post.kind is PostKind.WINDOW_CLOSED
+                else f"The {terms.package.name} term"
+            )
+            used = balance.minutes_spent
+            lines = [
+                f":checkered_flag: {company}: {what} has ended.",
+                f"Included minutes: {used} used, {balance.minutes_left} lapsed "
+                f"(of {balance.included_minutes}).",
+            ]
+            if balance.status_updates:
+                lines.append(
+                    f"Status updates: {balance.status_updates_spent} used, "
+                    f"{balance.status_updates_left} lapsed (of {balance.status_updates})."
+                )
+            text = "\n".join(lines)
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text))]
+        case PostKind.SESSION_REMINDER:
+            session = post.session
+            assert session is not None
+            when = date_token(session.starts_at, facts.timezone, session.minutes)
+            soon = "in an hour" if session.starts_at - post.due_at <= timedelta(hours=1) else ""
+            lead = f"starts {soon}" if soon else "is coming up"
+            text = (
+                f":alarm_clock: Reminder: the *{session.session_type.label}* session "
+                f"#{session.id} {lead}: {when}."
+            )
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text))]
+    blocks.append(
+        ContextBlock(elements=[MarkdownTextObject(text=f"Oura onboarding · {post.kind.label}")])
+    )
+    return Message(text=text, blocks=blocks)
