@@ -268,6 +268,7 @@ class BookingService:
         billable: bool,
     ) -> Booked:
         check_session_minutes(minutes)
+        now = self.clock()
         with write_session(self.engine) as db:
             account = _account(db, channel_id)
             if account is None:
@@ -289,6 +290,8 @@ class BookingService:
                 billable_confirmed_minutes=allocation.billable_minutes,
                 booked_by=actor.user_id,
                 booked_by_team=actor.team_id,
+                created_at=now,
+                updated_at=now,
             )
             db.add(session)
             db.flush()

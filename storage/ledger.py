@@ -90,8 +90,9 @@ def claim(
                 claimed_at=now,
             )
             .on_conflict_do_nothing(index_elements=["key"])
-        )
-        if inserted.rowcount == 1:  # type: ignore[attr-defined]
+            .returning(PostLedger.id)
+        ).first()
+        if inserted is not None:
             return True, 1
         retried = db.execute(
             update(PostLedger)
@@ -109,11 +110,11 @@ def claim(
                 claimed_at=now,
                 attempts=col(PostLedger.attempts) + 1,
             )
-        )
-        if retried.rowcount != 1:  # type: ignore[attr-defined]
+            .returning(PostLedger.attempts)
+        ).first()
+        if retried is None:
             return False, 0
-        attempts = db.exec(select(PostLedger.attempts).where(PostLedger.key == key)).one()
-        return True, attempts
+        return True, int(retried[0])
 
 
 def mark_sent(engine: Engine, key: str, channel_id: str, ts: str | None, now: datetime) -> None:

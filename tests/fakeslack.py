@@ -80,6 +80,8 @@ class FakeSlack:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._seq = 0  # ts / file / view ids stay unique across reset()
+        # Where message ts come from; a test living at another date can set its own clock.
+        self.time: Callable[[], float] = time.time
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -251,7 +253,7 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         """Like Slack's: the posting time in microseconds, unique and increasing."""
-        self._seq = max(self._seq + 1, int(time.time() * 1_000_000))
+        self._seq = max(self._seq + 1, int(self.time() * 1_000_000))
         return f"{self._seq // 1_000_000}.{self._seq % 1_000_000:06d}"
 
     def _channel_error(
