@@ -34,12 +34,17 @@ def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
     assert command["url"].endswith("/slack/events")
     assert data["settings"]["interactivity"]["request_url"] == command["url"]
     scopes = set(data["oauth_config"]["scopes"]["bot"])
-    source = "\n".join(p.read_text() for p in (ROOT / "handlers").glob("*.py"))
+    source = "\n".join(
+        p.read_text() for folder in ("handlers", "bot") for p in (ROOT / folder).glob("*.py")
+    )
     calls = set(re.findall(r"client\.(\w+)\(", source))
     needed = {
-        "users_info": "users:read",
-        "chat_postMessage": "chat:write",
-        "chat_postEphemeral": "chat:write",
-        "conversations_join": "channels:join",
+        "users_info": {"users:read"},
+        "chat_postMessage": {"chat:write"},
+        "chat_postEphemeral": {"chat:write"},
+        "conversations_join": {"channels:join"},
+        "conversations_history": {"channels:history", "groups:history"},
+        "views_open": set(),
     }
-    assert {needed[c] for c in calls if c in needed} | {"commands"} == scopes
+    assert calls <= set(needed), f"add the scopes for {calls - set(needed)} to this test"
+    assert set().union(*(needed[c] for c in calls)) | {"commands"} == scopes
