@@ -61,9 +61,8 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
             last_day = terms.window_end - timedelta(days=1)
             text = (
                 f":hourglass: {company}: {balance.minutes_left} of {balance.included_minutes} "
-                f"included consultation and training minutes are left, and they can be used "
-                f"until {day_text(last_day)} ({_plural(post.days_before or 0, 'day')} from now). "
-                "Book a session so they don't lapse."
+                "included consultation and training minutes are left; they can be used "
+                f"until the end of {day_text(last_day)}. Book a session so they don't lapse."
             )
             blocks = [SectionBlock(text=MarkdownTextObject(text=text)), _book_button()]
         case PostKind.TERM_WARNING:
@@ -72,9 +71,8 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
             if balance.status_updates:
                 left.append(_plural(balance.status_updates_left, "status update"))
             text = (
-                f":hourglass: {company}: the {terms.package.name} term ends on "
-                f"{day_text(last_day)} ({_plural(post.days_before or 0, 'day')} from now). "
-                f"Still included: {' and '.join(left)}."
+                f":hourglass: {company}: the {terms.package.name} term ends with "
+                f"{day_text(last_day)}. Still included until then: {' and '.join(left)}."
             )
             blocks = [SectionBlock(text=MarkdownTextObject(text=text)), _book_button()]
         case PostKind.WINDOW_CLOSED | PostKind.TERM_CLOSED:

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from bot.entitlement import Balance, ContractTerms
 from bot.packages import SessionStatus, SessionType
-from bot.timeutil import add_days, add_months, local_to_utc, zone
+from bot.timeutil import add_days, add_months, zone
 
 BUSINESS_START = time(9, 0)
 BUSINESS_END = time(17, 0)
@@ -136,15 +136,33 @@ def next_business_moment(moment: datetime, tz_name: str) -> datetime:
         day = add_days(day, 1)
     while day.weekday() >= 5:
         day = add_days(day, 1)
-    return local_to_utc(day, BUSINESS_START, tz_name)
+    return _morning(day, tz_name)
+
+
+def _local(day: date, clock: time, tz_name: str) -> datetime:
+    # Never refuses: where a DST jump skips the time (Chile and Cuba skip midnight), the
+    # instant of the jump stands for it.
+    return datetime.combine(day, clock, tzinfo=zone(tz_name)).astimezone(UTC)
 
 
 def _morning(day: date, tz_name: str) -> datetime:
-    return local_to_utc(day, BUSINESS_START, tz_name)
+    return _local(day, BUSINESS_START, tz_name)
 
 
 def _midnight(day: date, tz_name: str) -> datetime:
-    return local_to_utc(day, time(0), tz_name)
+    return _local(day, time(0), tz_name)
+
+
+def _send_time(day: date, expires: datetime | None, tz_name: str) -> datetime:
+    """The first business morning from `day`; brought forward to the last one before
+    `expires` when waiting for Monday would let the post lapse (day 90 on a Sunday)."""
+    moment = next_business_moment(_morning(day, tz_name), tz_name)
+    if expires is None or moment < expires:
+        return moment
+    earlier = add_days(day, -1)
+    while earlier.weekday() >= 5:
+        earlier = add_days(earlier, -1)
+    return _morning(earlier, tz_name)
 
 
 # -- the timeline ------------------------------------------------------------------------------
@@ -178,7 +196,9 @@ def timeline(facts: ContractFacts) -> list[Post]:
         series: str,
         **extra: object,
     ) -> None:
-        due = _morning(day, tz)
+        expires_at = _midnight(expires, tz) if expires else None
+        send_at = _send_time(day, expires_at, tz)
+        due = min(_morning(day, tz), send_at)
         posts.append(
             Post(
                 key=f"{prefix}:{key}",
@@ -187,8 +207,8 @@ def timeline(facts: ContractFacts) -> list[Post]:
                 account_id=facts.account_id,
                 channel_id=facts.channel_id,
                 due_at=due,
-                send_at=next_business_moment(due, tz),
-                expires_at=_midnight(expires, tz) if expires else None,
+                send_at=send_at,
+                expires_at=expires_at,
                 series=f"{prefix}:{series}",
                 **extra,  # type: ignore[arg-type]
             )
