@@ -40,9 +40,8 @@ def make_web_client(settings: Settings) -> WebClient:
 
 def create_app(settings: Settings, engine: Engine) -> App:
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    services = Services(
-        settings=settings,
-        booking=BookingService(engine, settings.default_timezone, settings.hourly_rate),
+    services = Services.build(
+        settings, BookingService(engine, settings.default_timezone, settings.hourly_rate)
     )
     app = App(
         client=make_web_client(settings),

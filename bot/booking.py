@@ -29,6 +29,7 @@ from bot.entitlement import (
     needs_confirmation,
 )
 from bot.errors import NotFound, RuleViolation
+from bot.identity import LinkedAccount
 from bot.packages import DEFAULT_TERM_MONTHS, SessionStatus, SessionType, package_by_id
 from bot.schedule import Post, upcoming
 from bot.timeutil import zone
@@ -175,6 +176,11 @@ class BookingService:
             ]
             return account, sorted(posts, key=lambda p: (p.send_at, p.key))
 
+    def session_in_channel(self, channel_id: str, session_id: int) -> OnboardingSession:
+        """A session of the account linked to the channel (NotFound for any other)."""
+        with read_session(self.engine) as db:
+            return _session(db, channel_id, session_id)[1]
+
     def preview(
         self, channel_id: str, session_type: SessionType, starts_at: datetime, minutes: int
     ) -> tuple[Allocation, str | None]:
@@ -223,7 +229,7 @@ class BookingService:
                 )
                 db.add(contract)
                 db.flush()
-                _audit(
+                record_audit(
                     db,
                     actor,
                     "link",
@@ -245,6 +251,62 @@ class BookingService:
                 raise
             raise _already_linked(account) from None
 
+    def linked_account(self, channel_id: str) -> LinkedAccount | None:
+        account = self.account_for_channel(channel_id)
+        if account is None or account.id is None:
+            return None
+        return LinkedAccount(id=account.id, customer_team_id=account.customer_team_id)
+
+    def set_contact(
+        self,
+        actor: Actor,
+        channel_id: str,
+        role: str,
+        user_id: str,
+        team_id: str | None,
+    ) -> Account:
+        """Name the vendor contact, or the buyer contact (whose team becomes the customer team)."""
+        with write_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None:
+                raise not_linked()
+            if role == "vendor":
+                before = account.vendor_contact_id
+                account.vendor_contact_id = user_id
+            else:
+                before = account.buyer_contact_id or ""
+                account.buyer_contact_id = user_id
+                if team_id:
+                    account.customer_team_id = team_id
+            db.add(account)
+            details = {"role": role, "from": before, "to": user_id, "team": team_id}
+            record_audit(db, actor, "contact", account, details=details)
+            return account
+
+    def set_customer_team(self, channel_id: str, team_id: str) -> bool:
+        """Record the customer's Slack team when Slack tells us (channel shared); first wins."""
+        with write_session(self.engine) as db:
+            changed = db.execute(
+                update(Account)
+                .where(
+                    col(Account.channel_id) == channel_id, col(Account.customer_team_id).is_(None)
+                )
+                .values(customer_team_id=team_id)
+                .returning(Account.id)
+            ).first()
+            return changed is not None
+
+    def move_channel(self, old_channel_id: str, new_channel_id: str) -> bool:
+        """A private channel that becomes shared gets a new id: the link follows it."""
+        with write_session(self.engine) as db:
+            moved = db.execute(
+                update(Account)
+                .where(col(Account.channel_id) == old_channel_id)
+                .values(channel_id=new_channel_id)
+                .returning(Account.id)
+            ).first()
+            return moved is not None
+
     def set_timezone(self, actor: Actor, channel_id: str, timezone: str) -> Account:
         zone(timezone)
         with write_session(self.engine) as db:
@@ -254,7 +316,7 @@ class BookingService:
             before = account.timezone
             account.timezone = timezone
             db.add(account)
-            _audit(db, actor, "timezone", account, details={"from": before, "to": timezone})
+            record_audit(db, actor, "timezone", account, details={"from": before, "to": timezone})
             refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.clock())
             return account
 
@@ -266,7 +328,9 @@ class BookingService:
         starts_at: datetime,
         minutes: int,
         billable: bool,
+        also: Callable[[Session, OnboardingSession], None] | None = None,
     ) -> Booked:
+        """Book a session. `also` runs inside the same transaction (a request it settles)."""
         check_session_minutes(minutes)
         now = self.clock()
         with write_session(self.engine) as db:
@@ -295,13 +359,15 @@ class BookingService:
             )
             db.add(session)
             db.flush()
-            _audit(db, actor, "book", account, session, _allocation_details(session))
+            record_audit(db, actor, "book", account, session, _allocation_details(session))
             if allocation.is_billable:
-                _audit(
+                record_audit(
                     db, actor, "billable_confirmed", account, session, _allocation_details(session)
                 )
+            if also is not None:
+                also(db, session)
             db.refresh(contract)
-            refresh_next_post_at(db, [contract.id], self.clock())
+            refresh_next_post_at(db, [contract.id], now)
             return Booked(account, contract, session)
 
     def move(
@@ -326,9 +392,9 @@ class BookingService:
             session.updated_at = self.clock()
             db.add(session)
             details = {"from": previous.isoformat(), **_allocation_details(session)}
-            _audit(db, actor, "move", account, session, details)
+            record_audit(db, actor, "move", account, session, details)
             if confirmed:
-                _audit(db, actor, "billable_confirmed", account, session, details)
+                record_audit(db, actor, "billable_confirmed", account, session, details)
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, {previous_contract, contract.id}, self.clock())
@@ -349,7 +415,7 @@ class BookingService:
             session.status = SessionStatus.CANCELLED
             session.updated_at = self.clock()
             db.add(session)
-            _audit(db, actor, "cancel", account, session, {"released": released})
+            record_audit(db, actor, "cancel", account, session, {"released": released})
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], self.clock())
@@ -383,9 +449,9 @@ class BookingService:
             session.updated_at = now
             db.add(session)
             details = _allocation_details(session)
-            _audit(db, actor, "done", account, session, details)
+            record_audit(db, actor, "done", account, session, details)
             if confirmed:
-                _audit(db, actor, "billable_confirmed", account, session, details)
+                record_audit(db, actor, "billable_confirmed", account, session, details)
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
@@ -580,7 +646,7 @@ def _allocation_details(session: OnboardingSession) -> dict[str, Any]:
     }
 
 
-def _audit(
+def record_audit(
     db: Session,
     actor: Actor,
     action: str,

@@ -56,7 +56,8 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> None:
     engine = open_database(settings)
     app = create_app(settings, engine)
     port = args.port if args.port is not None else settings.port
-    server = make_server(wsgi_app(app, engine), host=args.host, port=port, threads=args.threads)
+    application = wsgi_app(app, engine, settings.slack_signing_secret or "")
+    server = make_server(application, host=args.host, port=port, threads=args.threads)
     print(
         f"oura-bot: serving Slack over HTTP at "
         f"http://{args.host}:{server.effective_port}/slack/events",

@@ -23,6 +23,7 @@ FORMS: dict[str, str] = {
     "done": f"{COMMAND} done <id> [<N>m] [billable]",
     "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",
     "timezone": f"{COMMAND} timezone <Area/City>",
+    "contact": f"{COMMAND} contact vendor|buyer <@user>",
 }
 
 PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
@@ -34,6 +35,7 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})$", re.ASCII)
 _MINUTES = re.compile(r"^(\d{1,4})(?:m|min|mins|minutes)$", re.ASCII | re.IGNORECASE)
 _SESSION_ID = re.compile(r"^#?(\d{1,9})$", re.ASCII)
 _QUOTED_MAX = 40
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,12 @@ class SetTimezone:
     timezone: str
 
 
+@dataclass(frozen=True)
+class SetContact:
+    role: str  # "vendor" or "buyer"
+    user_id: str
+
+
 Command = (
     OpenBookingModal
     | Help
@@ -114,6 +122,7 @@ Command = (
     | Done
     | Move
     | SetTimezone
+    | SetContact
 )
 
 
@@ -219,6 +228,8 @@ def parse(text: str) -> Command:
         if len(rest) != 1:
             raise _wrong("timezone", "Give one IANA time zone name.")
         return SetTimezone(rest[0])
+    if verb == "contact":
+        return _parse_contact(rest)
     if verb in {t.value for t in SessionType}:
         return _parse_book(SessionType(verb), rest)
     raise InvalidCommand(
@@ -238,6 +249,15 @@ def _parse_link(rest: list[str]) -> Link:
     if len(company) > MAX_COMPANY_NAME:
         raise _wrong("link", f"The company name is longer than {MAX_COMPANY_NAME} characters.")
     return Link(package.id, start, company)
+
+
+def _parse_contact(rest: list[str]) -> SetContact:
+    if len(rest) != 2 or rest[0].lower() not in ("vendor", "buyer"):
+        raise _wrong("contact", "Say which contact (`vendor` or `buyer`) and mention the person.")
+    match = _MENTION.match(rest[1])
+    if not match:
+        raise _wrong("contact", f"{quoted(rest[1])} is not a mention of a Slack user.")
+    return SetContact(rest[0].lower(), match[1])
 
 
 def _parse_book(session_type: SessionType, rest: list[str]) -> Book:

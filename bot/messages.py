@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.booking import Booked, Usage, balance_of
+from bot.buttons import channel_actions, session_actions
 from bot.entitlement import Balance
 from bot.packages import MAX_SESSION_MINUTES, PACKAGES, SessionStatus, SessionType
 from bot.schedule import Post
@@ -86,6 +86,7 @@ def _billable_note(session: OnboardingSession) -> str:
 
 def booked_post(booked: Booked) -> Message:
     session, account = booked.session, booked.account
+    assert session.id is not None
     line = _session_line(session, account.timezone)
     text = f":calendar: Booked for {account.company}: {line}{_billable_note(session)}"
     return Message(
@@ -93,7 +94,21 @@ def booked_post(booked: Booked) -> Message:
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=text)),
             ContextBlock(elements=[MarkdownTextObject(text=f"Booked by <@{session.booked_by}>")]),
+            session_actions(session.id),
         ],
+    )
+
+
+def welcome_post(account: Account, package_id: str) -> Message:
+    package = PACKAGES[package_id]
+    text = (
+        f":wave: This channel is now where {account.company} and Oura plan the "
+        f"{package.name} onboarding. <@{account.vendor_contact_id}> is your "
+        f"{package.contact_role}. Use the buttons to ask for a session or to see what your "
+        "package has left."
+    )
+    return Message(
+        text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
     )
 
 
@@ -104,12 +119,18 @@ def moved_post(booked: Booked) -> Message:
         f":arrows_counterclockwise: Moved: {_session_line(session, account.timezone)} "
         f"(was {previous}){_billable_note(session)}"
     )
-    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+    assert session.id is not None
+    return Message(
+        text=text,
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text)), session_actions(session.id)],
+    )
 
 
 def cancelled_post(booked: Booked) -> Message:
     text = f":x: Cancelled: {_session_line(booked.session, booked.account.timezone)}"
-    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+    return Message(
+        text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
+    )
 
 
 # -- ephemeral replies to staff ---------------------------------------------------------------
@@ -259,12 +280,13 @@ def _sections(title: str, lines: list[str]) -> list[Block]:
 # -- the booking modal ------------------------------------------------------------------------
 
 
-def booking_modal(channel_id: str, company: str, initial: datetime) -> View:
+def booking_modal(metadata: str, company: str, initial: datetime) -> View:
+    """The booking form; `metadata` (signed) names the channel whose account it books for."""
     types = [Option(value=t.value, label=t.label) for t in SessionType]
     view = View(
         type="modal",
         callback_id=BOOKING_MODAL,
-        private_metadata=json.dumps({"channel_id": channel_id}),
+        private_metadata=metadata,
         title=PlainTextObject(text="Book a session"),
         submit=PlainTextObject(text="Book"),
         close=PlainTextObject(text="Cancel"),

@@ -5,33 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
     ContextBlock,
     MarkdownTextObject,
-    PlainTextObject,
     SectionBlock,
 )
 
+from bot.buttons import channel_actions
 from bot.messages import Message, date_token, day_text
 from bot.schedule import ContractFacts, Post, PostKind
-
-OPEN_BOOKING = "open_booking"
-
-
-def _book_button() -> ActionsBlock:
-    return ActionsBlock(
-        block_id="clock_actions",
-        elements=[
-            ButtonElement(
-                text=PlainTextObject(text="Book a session"),
-                action_id=OPEN_BOOKING,
-                value="book",
-                style="primary",
-            )
-        ],
-    )
 
 
 def _plural(n: int, word: str) -> str:
@@ -56,7 +38,7 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
                 f"({day_text(period.start)} to {day_text(last_day)}) has none booked yet. "
                 f"{_plural(balance.status_updates_left, 'status update')} left in the package."
             )
-            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), _book_button()]
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
         case PostKind.WINDOW_WARNING:
             last_day = terms.window_end - timedelta(days=1)
             text = (
@@ -64,7 +46,7 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
                 "included consultation and training minutes are left; they can be used "
                 f"until the end of {day_text(last_day)}. Book a session so they don't lapse."
             )
-            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), _book_button()]
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
         case PostKind.TERM_WARNING:
             last_day = terms.term_end - timedelta(days=1)
             left = [f"{balance.minutes_left} included minutes"]
@@ -74,7 +56,7 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
                 f":hourglass: {company}: the {terms.package.name} term ends with "
                 f"{day_text(last_day)}. Still included until then: {' and '.join(left)}."
             )
-            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), _book_button()]
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
         case PostKind.WINDOW_CLOSED | PostKind.TERM_CLOSED:
             what = (
                 f"The {terms.package.window_days}-day window for included minutes"

@@ -5,10 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.booking import BookingService
+from bot.session_requests import RequestService
 from bot.settings import Settings
+from bot.tokens import MetadataSigner
 
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     booking: BookingService
+    requests: RequestService
+    signer: MetadataSigner
+
+    @classmethod
+    def build(cls, settings: Settings, booking: BookingService) -> Services:
+        return cls(
+            settings=settings,
+            booking=booking,
+            requests=RequestService(booking),
+            signer=MetadataSigner(settings.slack_signing_secret or "unsigned"),
+        )

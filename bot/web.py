@@ -2,43 +2,85 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from waitress.server import create_server
+
+from storage.dedupe import first_use_of_signature, forget_before
 
 log = logging.getLogger("oura.web")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+SLACK_PATH = "/slack/events"
+FORGET_AFTER = timedelta(hours=1)
+PRUNE_EVERY_SECONDS = 300
 
 
-def wsgi_app(app: App, engine: Engine) -> WSGIApp:
-    slack = SlackRequestHandler(app, path="/slack/events")
+def wsgi_app(app: App, engine: Engine, signing_secret: str) -> WSGIApp:
+    slack = SlackRequestHandler(app, path=SLACK_PATH)
+    verifier = SignatureVerifier(signing_secret)
+    last_prune = [0.0]
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
+        path = environ.get("PATH_INFO")
+        if path == "/healthz":
             return _healthz(engine, start_response)
+        if path == SLACK_PATH and environ.get("REQUEST_METHOD") == "POST":
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            if _is_replay(environ, body):
+                return _plain(start_response, "401 Unauthorized", b"replayed request\n")
+            if time.monotonic() - last_prune[0] > PRUNE_EVERY_SECONDS:
+                last_prune[0] = time.monotonic()
+                forget_before(engine, datetime.now(UTC) - FORGET_AFTER)
         return slack(environ, start_response)
 
+    def _is_replay(environ: dict[str, Any], body: bytes) -> bool:
+        """A validly signed request whose signature was already used: someone replays it.
+        (Slack's own retries are signed afresh, so they pass.) Bad signatures are left to
+        Bolt, which answers 401."""
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+        if not timestamp or not signature or not verifier.is_valid(body, timestamp, signature):
+            return False
+        if first_use_of_signature(engine, signature, datetime.now(UTC)):
+            return False
+        log.warning("refused a replayed request (signature seen before)")
+        return True
+
     return application
+
+
+def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> Iterable[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _healthz(engine: Engine, start_response: Callable[..., Any]) -> Iterable[bytes]:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        status, body = "200 OK", b"ok\n"
     except Exception:
         log.exception("health check: database unreachable")
-        status, body = "503 Service Unavailable", b"database unreachable\n"
-    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-    return [body]
+        return _plain(start_response, "503 Service Unavailable", b"database unreachable\n")
+    return _plain(start_response, "200 OK", b"ok\n")
 
 
-def make_server(application: WSGIApp, host: str, port: int, threads: int = 8) -> Any:
-    """A waitress server (production WSGI); `port=0` picks a free port (`.effective_port`)."""
-    return create_server(application, host=host, port=port, threads=threads, ident="oura-bot")
+def make_server(
+    application: WSGIApp, host: str, port: int, threads: int = 8, **adjustments: Any
+) -> Any:
+    """A waitress server (production WSGI); `port=0` picks a free port (`.effective_port`).
+    `adjustments` are waitress's own settings (tests shorten `asyncore_loop_timeout` so
+    closing the server does not wait a second)."""
+    return create_server(
+        application, host=host, port=port, threads=threads, ident="oura-bot", **adjustments
+    )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, views
+from handlers import actions, commands, events, home, views
 
 
 def register_listeners(app: App) -> None:
     commands.register(app)
     actions.register(app)
+    events.register(app)
+    home.register(app)
     views.register(app)

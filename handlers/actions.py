@@ -1,50 +1,336 @@
-"""Buttons on the bot's posts."""
+"""Buttons on the bot's posts and DMs. Each asks `authorize` first; a refusal changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.messages import booking_modal
-from bot.post_messages import OPEN_BOOKING
-from handlers.common import log, requester_is_staff, services_from
+from bot import buttons
+from bot.booking import Booked, NeedsBillableConfirmation
+from bot.errors import OuraError
+from bot.identity import Action
+from bot.messages import booked_post, booking_modal, cancelled_post, usage_card
+from bot.packages import SessionType
+from bot.request_messages import (
+    billable_prompt,
+    declined_post,
+    log_held_modal,
+    propose_modal,
+    request_modal,
+    request_settled_dm,
+)
+from bot.services import Services
+from bot.session_requests import RequestView
+from handlers.common import (
+    NOT_HERE,
+    SORRY,
+    STAFF_ONLY,
+    actor_of,
+    authorize,
+    direct_message,
+    log,
+    post_in_channel,
+    requester_from,
+    services_from,
+    tell,
+)
 
 
 def register(app: App) -> None:
-    app.action(OPEN_BOOKING)(open_booking)
+    app.action(buttons.REQUEST_SESSION)(request_session)
+    app.action(buttons.SHOW_USAGE)(show_usage)
+    app.action(buttons.CANCEL_SESSION)(cancel_session)
+    app.action(buttons.LOG_HELD)(log_held)
+    app.action(buttons.CONFIRM_REQUEST)(confirm_request)
+    app.action(buttons.CONFIRM_BILLABLE)(confirm_request_billable)
+    app.action(buttons.PROPOSE_TIME)(propose_time)
+    app.action(buttons.DECLINE_REQUEST)(decline_request)
+    app.action(buttons.ACCEPT_PROPOSAL)(accept_proposal)
 
 
-def open_booking(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """ "Book a session" on a clock post: staff get the booking form; buyers are told who books."""
-    ack()
-    user = body.get("user") or {}
-    channel_id = (body.get("channel") or {}).get("id", "")
-    services = services_from(context)
-    account = services.booking.account_for_channel(channel_id)
+def _channel_of(body: dict[str, Any]) -> str:
+    return str((body.get("channel") or {}).get("id") or "")
+
+
+def _value_of(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def _guarded(where: str, body: dict[str, Any], client: WebClient, work: Callable[[], None]) -> None:
+    """Run a click's work; a user's mistake is told to them, anything else logged politely."""
+    user = requester_from(body).user_id
+    channel = _channel_of(body)
     try:
-        if account is None:
-            return
-        if requester_is_staff(
-            context, user.get("team_id"), (body.get("enterprise") or {}).get("id")
-        ):
-            initial = (datetime.now(UTC) + timedelta(days=1)).replace(
-                minute=0, second=0, microsecond=0
-            )
-            client.views_open(
-                trigger_id=body["trigger_id"],
-                view=booking_modal(channel_id, account.company, initial),
-            )
-            return
-        client.chat_postEphemeral(
-            channel=channel_id,
-            user=user.get("id", ""),
-            text=(
-                f"<@{account.vendor_contact_id}> books sessions for {account.company}: "
-                "say here which times suit you and they will confirm one."
-            ),
-        )
+        work()
+    except OuraError as error:
+        tell(client, channel, user, str(error))
     except Exception:
-        log.exception("open_booking failed for user %s in %s", user.get("id"), channel_id)
+        log.exception("%s failed for user=%s channel=%s", where, user, channel)
+        tell(client, channel, user, SORRY)
+
+
+def _tomorrow_on_the_hour() -> datetime:
+    return (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+
+
+# -- in the shared channel: anyone linked ----------------------------------------------------
+
+
+def request_session(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Buyers get the request form; staff get the booking form."""
+    ack()
+    requester, channel = requester_from(body), _channel_of(body)
+    access = authorize(context, requester, channel, Action.REQUEST_SESSION)
+    if access is None or access.account_id is None:
+        tell(client, channel, requester.user_id, NOT_HERE)
+        return
+    services = services_from(context)
+
+    def work() -> None:
+        account = services.booking.account_for_channel(channel)
+        assert account is not None
+        metadata = services.signer.dumps({"channel_id": channel, "account_id": account.id})
+        view = (
+            booking_modal(metadata, account.company, _tomorrow_on_the_hour())
+            if access.is_staff
+            else request_modal(metadata, account.company)
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    _guarded("request_session", body, client, work)
+
+
+def show_usage(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    requester, channel = requester_from(body), _channel_of(body)
+    access = authorize(context, requester, channel, Action.SHOW_USAGE)
+    if access is None or access.account_id is None:
+        tell(client, channel, requester.user_id, NOT_HERE)
+        return
+    services = services_from(context)
+
+    def work() -> None:
+        card = usage_card(services.booking.usage(channel), for_staff=access.is_staff)
+        client.chat_postEphemeral(channel=channel, user=requester.user_id, **card.as_kwargs())
+
+    _guarded("show_usage", body, client, work)
+
+
+# -- staff-only buttons on session posts -------------------------------------------------------
+
+
+def cancel_session(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    requester, channel = requester_from(body), _channel_of(body)
+    session_id = _int(_value_of(body))
+    if authorize(context, requester, channel, Action.CANCEL) is None or session_id is None:
+        tell(client, channel, requester.user_id, STAFF_ONLY)
+        return
+    services = services_from(context)
+
+    def work() -> None:
+        # The session must belong to this channel's account, or cancel() finds none.
+        booked = services.booking.cancel(actor_of(requester), channel, session_id)
+        post_in_channel(client, channel, cancelled_post(booked))
+
+    _guarded("cancel_session", body, client, work)
+
+
+def log_held(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    requester, channel = requester_from(body), _channel_of(body)
+    session_id = _int(_value_of(body))
+    if authorize(context, requester, channel, Action.LOG_HELD) is None or session_id is None:
+        tell(client, channel, requester.user_id, STAFF_ONLY)
+        return
+    services = services_from(context)
+
+    def work() -> None:
+        session = services.booking.session_in_channel(channel, session_id)
+        label = f"*{SessionType(session.session_type).label}* #{session.id}"
+        metadata = services.signer.dumps({"channel_id": channel, "session_id": session_id})
+        view = log_held_modal(metadata, label, session.minutes_held or session.minutes_booked)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    _guarded("log_held", body, client, work)
+
+
+# -- the vendor contact's DM about a request ---------------------------------------------------
+
+
+def _request_choice(value: str) -> tuple[int, str] | None:
+    request_id, _, choice = value.partition(":")
+    number = _int(request_id)
+    return (number, choice) if number is not None and choice else None
+
+
+def _settle_request(
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+    billable: bool,
+) -> None:
+    requester = requester_from(body)
+    parsed = _request_choice(_value_of(body))
+    if authorize(context, requester, None, Action.CONFIRM_REQUEST) is None or parsed is None:
+        respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
+        return
+    request_id, choice = parsed
+    services = services_from(context)
+    try:
+        view = services.requests.get(request_id)
+        starts_at = _chosen_time(view, choice)
+        try:
+            view, booked = services.requests.confirm(
+                actor_of(requester), request_id, starts_at, billable
+            )
+        except NeedsBillableConfirmation as refusal:
+            respond(
+                replace_original=True, **billable_prompt(view, choice, str(refusal)).as_kwargs()
+            )
+            return
+    except OuraError as error:
+        respond(text=str(error), response_type="ephemeral", replace_original=False)
+        return
+    except Exception:
+        log.exception("confirming request %s failed", request_id)
+        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        return
+    _announce_booking(services, client, view, booked, respond)
+
+
+def _chosen_time(view: RequestView, choice: str) -> datetime:
+    if choice == "p":
+        if view.request.proposed_time is None:
+            raise OuraError(f"Request #{view.request.id} has no proposed time.")
+        return view.request.proposed_time
+    index = _int(choice)
+    times = view.preferred_times
+    if index is None or index >= len(times):
+        raise OuraError(f"Request #{view.request.id} has no such time.")
+    return times[index]
+
+
+def _announce_booking(
+    services: Services, client: WebClient, view: RequestView, booked: Booked, respond: Respond
+) -> None:
+    problem = post_in_channel(client, view.account.channel_id, booked_post(booked))
+    outcome = f"booked as #{booked.session.id}."
+    if problem:
+        outcome += f" :warning: {problem}"
+    respond(replace_original=True, **request_settled_dm(view, outcome).as_kwargs())
+
+
+def confirm_request(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    _settle_request(body, client, context, respond, billable=False)
+
+
+def confirm_request_billable(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    _settle_request(body, client, context, respond, billable=True)
+
+
+def propose_time(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    requester = requester_from(body)
+    request_id = _int(_value_of(body))
+    if authorize(context, requester, None, Action.PROPOSE_TIME) is None or request_id is None:
+        respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
+        return
+    services = services_from(context)
+    try:
+        view = services.requests.get(request_id)
+        metadata = services.signer.dumps({"request_id": request_id})
+        client.views_open(
+            trigger_id=body["trigger_id"], view=propose_modal(metadata, view.account.company)
+        )
+    except OuraError as error:
+        respond(text=str(error), response_type="ephemeral", replace_original=False)
+    except Exception:
+        log.exception("propose_time failed for request %s", request_id)
+        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+
+
+def decline_request(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    requester = requester_from(body)
+    request_id = _int(_value_of(body))
+    if authorize(context, requester, None, Action.DECLINE_REQUEST) is None or request_id is None:
+        respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
+        return
+    services = services_from(context)
+    try:
+        view = services.requests.decline(actor_of(requester), request_id)
+    except OuraError as error:
+        respond(text=str(error), response_type="ephemeral", replace_original=False)
+        return
+    except Exception:
+        log.exception("decline_request failed for request %s", request_id)
+        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        return
+    post_in_channel(client, view.account.channel_id, declined_post(view))
+    respond(replace_original=True, **request_settled_dm(view, "declined.").as_kwargs())
+
+
+# -- the buyer accepts a proposed time in the shared channel ----------------------------------
+
+
+def accept_proposal(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    requester, channel = requester_from(body), _channel_of(body)
+    request_id = _int(_value_of(body))
+    access = authorize(context, requester, channel, Action.ACCEPT_PROPOSAL)
+    if access is None or request_id is None:
+        tell(client, channel, requester.user_id, NOT_HERE)
+        return
+    services = services_from(context)
+
+    def work() -> None:
+        view = services.requests.get(request_id)
+        if view.account.id != access.account_id:
+            # The button names a request of another account than this channel's.
+            tell(client, channel, requester.user_id, NOT_HERE)
+            return
+        starts_at = _chosen_time(view, "p")
+        try:
+            view, booked = services.requests.confirm(
+                actor_of(requester), request_id, starts_at, billable=False
+            )
+        except NeedsBillableConfirmation as refusal:
+            tell(
+                client,
+                channel,
+                requester.user_id,
+                f"That time goes past what the package includes, so "
+                f"<@{view.account.vendor_contact_id}> needs to confirm it; they have been asked.",
+            )
+            direct_message(
+                client, view.account.vendor_contact_id, billable_prompt(view, "p", str(refusal))
+            )
+            return
+        post_in_channel(client, channel, booked_post(booked))
+
+    _guarded("accept_proposal", body, client, work)

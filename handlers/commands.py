@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot import commands
 from bot.booking import Actor
-from bot.identity import Installation, is_staff
+from bot.identity import Action, Installation, Requester, access_for, allows
 from bot.messages import (
     Message,
     booked_post,
@@ -24,15 +24,18 @@ from bot.messages import (
     session_list,
     text_message,
     usage_card,
+    welcome_post,
 )
 from bot.services import Services
 from bot.timeutil import local_to_utc
 from handlers.common import (
     STAFF_ONLY,
     installation_from,
+    log,
     post_in_channel,
     reply_for_error,
     services_from,
+    user_info,
     user_timezone,
 )
 
@@ -85,7 +88,9 @@ def answer(
 ) -> Message | None:
     """Carry out one `/oura-book` text; the reply for the typist, or None if a modal opened."""
     try:
-        if not is_staff(request.team_id, request.enterprise_id, home):
+        requester = Requester(request.user_id, request.team_id, request.enterprise_id)
+        linked = services.booking.linked_account(request.channel_id)
+        if not allows(access_for(requester, home, linked), Action.COMMAND):
             return text_message(STAFF_ONLY)
         command = commands.parse(request.text)
         return _run(command, request, services, client, now or datetime.now(UTC))
@@ -118,7 +123,22 @@ def _run(
             return _open_booking_modal(request, services, client, now)
         case commands.Link(package_id, start, company):
             account, _ = booking.link(actor, channel, package_id, start, company)
-            return link_reply(account, package_id, start)
+            customer_team = _customer_team(client, channel, request.team_id)
+            if customer_team:
+                booking.set_customer_team(channel, customer_team)
+            return _with_post(
+                link_reply(account, package_id, start),
+                client,
+                channel,
+                welcome_post(account, package_id),
+            )
+        case commands.SetContact(role, user_id):
+            user = user_info(client, user_id)
+            if user is None:
+                return text_message(f"I can't find <@{user_id}> in Slack.")
+            account = booking.set_contact(actor, channel, role, user_id, user.get("team_id"))
+            who = "vendor contact" if role == "vendor" else "customer contact"
+            return text_message(f"<@{user_id}> is now the {who} for *{account.company}*.")
         case commands.Usage():
             return usage_card(booking.usage(channel, now), for_staff=True)
         case commands.ListSessions():
@@ -183,8 +203,21 @@ def _open_booking_modal(
         return text_message(f"Type the booking instead: `{commands.FORMS['book']}`.")
     # Tomorrow at the top of the hour is a sensible first suggestion.
     initial = (now + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    metadata = services.signer.dumps({"channel_id": request.channel_id, "account_id": account.id})
     client.views_open(
         trigger_id=request.trigger_id,
-        view=booking_modal(request.channel_id, account.company, initial),
+        view=booking_modal(metadata, account.company, initial),
     )
     return None
+
+
+def _customer_team(client: WebClient, channel_id: str, home_team: str) -> str | None:
+    """The one other team a Slack Connect channel is shared with, if Slack says so."""
+    try:
+        channel = client.conversations_info(channel=channel_id).get("channel") or {}
+    except Exception:
+        log.warning("conversations.info failed for %s; customer team left unset", channel_id)
+        return None
+    teams = set(channel.get("shared_team_ids") or []) | set(channel.get("connected_team_ids") or [])
+    teams.discard(home_team)
+    return teams.pop() if len(teams) == 1 else None

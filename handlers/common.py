@@ -9,8 +9,9 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.booking import Actor
 from bot.errors import OuraError
-from bot.identity import Installation, is_staff
+from bot.identity import Access, Action, Installation, Requester, access_for, allows, is_staff
 from bot.messages import Message, text_message
 from bot.services import Services
 
@@ -19,6 +20,7 @@ log = logging.getLogger("oura.handlers")
 SERVICES_KEY = "oura_services"
 
 STAFF_ONLY = "Only the vendor's staff can do that here."
+NOT_HERE = "That isn't available to you in this channel."
 SORRY = (
     "Sorry, something went wrong on our side and it has been logged. "
     "Check `/oura-book list` to see whether the change was made before you try again."
@@ -36,21 +38,83 @@ def installation_from(context: BoltContext) -> Installation:
     return Installation(team_id=result.team_id, enterprise_id=result.enterprise_id)
 
 
+def requester_from(body: dict[str, Any]) -> Requester:
+    """Who clicked or submitted: the user's own team, which for Slack Connect users is theirs."""
+    user = body.get("user") or {}
+    enterprise = body.get("enterprise") or {}
+    return Requester(
+        user_id=str(user.get("id") or ""),
+        team_id=user.get("team_id") or (body.get("team") or {}).get("id"),
+        enterprise_id=enterprise.get("id") if isinstance(enterprise, dict) else None,
+    )
+
+
+def actor_of(requester: Requester) -> Actor:
+    return Actor(user_id=requester.user_id, team_id=requester.team_id or "")
+
+
+def authorize(
+    context: BoltContext, requester: Requester, channel_id: str | None, action: Action
+) -> Access | None:
+    """The access this request has in that channel, or None when it may not do `action`.
+
+    Every listener asks this before acting; a refusal must change nothing and post nothing
+    but a polite note to the requester."""
+    services = services_from(context)
+    linked = services.booking.linked_account(channel_id) if channel_id else None
+    access = access_for(requester, installation_from(context), linked)
+    if not allows(access, action):
+        log.info(
+            "refused %s for user=%s team=%s channel=%s role=%s",
+            action,
+            requester.user_id,
+            requester.team_id,
+            channel_id,
+            access.role,
+        )
+        return None
+    return access
+
+
 def requester_is_staff(
     context: BoltContext, team_id: str | None, enterprise_id: str | None
 ) -> bool:
-    return is_staff(team_id, enterprise_id, installation_from(context))
+    return is_staff(Requester("", team_id, enterprise_id), installation_from(context))
 
 
 def user_timezone(client: WebClient, user_id: str) -> str | None:
     """The user's Slack time zone (`users.info` `tz`), or None when Slack does not say."""
+    user = user_info(client, user_id)
+    tz = (user or {}).get("tz")
+    return tz if isinstance(tz, str) and tz else None
+
+
+def user_info(client: WebClient, user_id: str) -> dict[str, Any] | None:
     try:
         response = client.users_info(user=user_id)
     except SlackApiError as error:
         log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
         return None
-    tz = (response.get("user") or {}).get("tz")
-    return tz if isinstance(tz, str) and tz else None
+    return response.get("user") or None
+
+
+def tell(client: WebClient, channel_id: str, user_id: str, text: str) -> None:
+    """An ephemeral note to one user; failing to deliver it is logged, never raised."""
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+    except Exception:
+        log.exception("could not tell %s in %s: %s", user_id, channel_id, text[:80])
+
+
+def direct_message(client: WebClient, user_id: str, message: Message) -> bool:
+    """A DM from the bot; False (logged) when Slack would not take it."""
+    try:
+        dm = client.conversations_open(users=user_id)
+        client.chat_postMessage(channel=dm["channel"]["id"], **message.as_kwargs())
+        return True
+    except Exception:
+        log.exception("could not DM %s", user_id)
+        return False
 
 
 def post_in_channel(client: WebClient, channel_id: str, message: Message) -> str | None:

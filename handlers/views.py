@@ -1,71 +1,50 @@
-"""Modal submissions."""
+"""Modal submissions. What a modal acts on comes from its signed metadata, and the submitter is
+authorized again for it: a modal cannot be turned against another account."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.booking import Actor, NeedsBillableConfirmation
+from bot.booking import NeedsBillableConfirmation
 from bot.entitlement import check_session_minutes
-from bot.errors import InvalidCommand, OuraError
+from bot.errors import OuraError
+from bot.identity import Action, Requester
 from bot.messages import BOOKING_MODAL, booked_post, booking_reply
 from bot.packages import SessionType
+from bot.request_messages import (
+    LOG_HELD_MODAL,
+    PROPOSE_MODAL,
+    REQUEST_MODAL,
+    proposal_post,
+    request_acknowledgement,
+    request_dm,
+)
+from bot.session_requests import MAX_PREFERRED_TIMES
 from handlers.common import (
     SORRY,
     STAFF_ONLY,
+    actor_of,
+    authorize,
+    direct_message,
     log,
     post_in_channel,
-    requester_is_staff,
+    requester_from,
     services_from,
+    tell,
 )
+
+EXPIRED = "This form can't be used any more; open it again from Slack."
 
 
 def register(app: App) -> None:
     app.view(BOOKING_MODAL)(submit_booking)
-
-
-def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return values.get(block_id, {}).get("value", {}) or {}
-
-
-def read_booking_form(view: dict[str, Any]) -> tuple[str, SessionType, datetime, int, bool]:
-    """The channel, type, start, minutes and billable flag a submitted modal asks for."""
-    values = view.get("state", {}).get("values", {})
-    errors: dict[str, str] = {}
-    try:
-        channel_id = str(json.loads(view.get("private_metadata") or "{}")["channel_id"])
-    except (ValueError, KeyError, TypeError):
-        raise InvalidCommand("This form has expired; run `/oura-book` again.") from None
-
-    selected = (_value(values, "type").get("selected_option") or {}).get("value")
-    session_type = SessionType(selected) if selected in set(SessionType) else None
-    if session_type is None:
-        errors["type"] = "Choose a session type."
-
-    epoch = _value(values, "starts_at").get("selected_date_time")
-    starts_at = datetime.fromtimestamp(int(epoch), UTC) if isinstance(epoch, int) else None
-    if starts_at is None:
-        errors["starts_at"] = "Choose the date and time the session starts."
-
-    minutes = 0
-    raw_minutes = str(_value(values, "minutes").get("value") or "")
-    try:
-        minutes = check_session_minutes(int(raw_minutes))
-    except ValueError:
-        errors["minutes"] = "Give the length in whole minutes, 1 to 60."
-    except OuraError as error:
-        errors["minutes"] = str(error)
-
-    options = _value(values, "billable").get("selected_options") or []
-    billable = any(option.get("value") == "billable" for option in options)
-    if errors:
-        raise FormErrors(errors)
-    assert session_type is not None and starts_at is not None
-    return channel_id, session_type, starts_at, minutes, billable
+    app.view(REQUEST_MODAL)(submit_request)
+    app.view(PROPOSE_MODAL)(submit_proposal)
+    app.view(LOG_HELD_MODAL)(submit_log_held)
 
 
 class FormErrors(Exception):
@@ -74,39 +53,215 @@ class FormErrors(Exception):
         self.errors = errors
 
 
+def _field(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    values = view.get("state", {}).get("values", {})
+    return values.get(block_id, {}).get("value", {}) or {}
+
+
+def _time(view: dict[str, Any], block_id: str) -> datetime | None:
+    epoch = _field(view, block_id).get("selected_date_time")
+    return datetime.fromtimestamp(epoch, UTC) if isinstance(epoch, int) else None
+
+
+def _session_type(view: dict[str, Any], errors: dict[str, str]) -> SessionType | None:
+    selected = (_field(view, "type").get("selected_option") or {}).get("value")
+    if selected in set(SessionType):
+        return SessionType(selected)
+    errors["type"] = "Choose a session type."
+    return None
+
+
+def _minutes(raw: object, errors: dict[str, str]) -> int:
+    try:
+        return check_session_minutes(int(str(raw or "")))
+    except ValueError:
+        errors["minutes"] = "Give the length in whole minutes, 1 to 60."
+    except OuraError as error:
+        errors["minutes"] = str(error)
+    return 0
+
+
+def _metadata(context: BoltContext, view: dict[str, Any]) -> dict[str, Any] | None:
+    return services_from(context).signer.loads(view.get("private_metadata"))
+
+
+def _refuse(ack: Ack, block_id: str, text: str) -> None:
+    ack(response_action="errors", errors={block_id: text[:300]})
+
+
+# -- the staff booking form ------------------------------------------------------------------
+
+
 def submit_booking(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    user = body.get("user", {})
-    actor = Actor(user_id=user.get("id", ""), team_id=user.get("team_id", ""))
-    if not requester_is_staff(context, actor.team_id, (body.get("enterprise") or {}).get("id")):
-        ack(response_action="errors", errors={"type": STAFF_ONLY})
+    requester = requester_from(body)
+    metadata = _metadata(context, view)
+    if metadata is None:
+        _refuse(ack, "type", EXPIRED)
         return
+    channel_id = str(metadata.get("channel_id"))
+    access = authorize(context, requester, channel_id, Action.BOOK)
+    if access is None or access.account_id != metadata.get("account_id"):
+        _refuse(ack, "type", STAFF_ONLY)
+        return
+    errors: dict[str, str] = {}
+    session_type = _session_type(view, errors)
+    starts_at = _time(view, "starts_at")
+    if starts_at is None:
+        errors["starts_at"] = "Choose the date and time the session starts."
+    minutes = _minutes(_field(view, "minutes").get("value"), errors)
+    options = _field(view, "billable").get("selected_options") or []
+    billable = any(option.get("value") == "billable" for option in options)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    assert session_type is not None and starts_at is not None
     services = services_from(context)
     try:
-        channel_id, session_type, starts_at, minutes, billable = read_booking_form(view)
         # Booked before the ack, so a refusal can be shown on the form itself.
         booked = services.booking.book(
-            actor, channel_id, session_type, starts_at, minutes, billable
+            actor_of(requester), channel_id, session_type, starts_at, minutes, billable
         )
-    except FormErrors as problem:
-        ack(response_action="errors", errors=problem.errors)
-        return
     except NeedsBillableConfirmation as refusal:
-        ack(response_action="errors", errors={"billable": str(refusal)[:300]})
+        _refuse(ack, "billable", str(refusal))
         return
     except OuraError as error:
-        ack(response_action="errors", errors={"starts_at": str(error)[:300]})
+        _refuse(ack, "starts_at", str(error))
         return
     except Exception:
-        log.exception("booking modal failed for %s", actor)
-        ack(response_action="errors", errors={"type": SORRY[:300]})
+        log.exception("booking modal failed for %s", requester)
+        _refuse(ack, "type", SORRY)
         return
     ack()
     reply = booking_reply(booked)
     problem = post_in_channel(client, channel_id, booked_post(booked))
-    text = f"{reply.text}\n:warning: {problem}" if problem else reply.text
+    warning = f"\n:warning: {problem}" if problem else ""
+    tell(client, channel_id, requester.user_id, reply.text + warning)
+
+
+# -- a buyer's request ---------------------------------------------------------------------------
+
+
+def submit_request(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    requester = requester_from(body)
+    metadata = _metadata(context, view)
+    if metadata is None:
+        _refuse(ack, "type", EXPIRED)
+        return
+    channel_id = str(metadata.get("channel_id"))
+    access = authorize(context, requester, channel_id, Action.REQUEST_SESSION)
+    if access is None or access.account_id != metadata.get("account_id"):
+        _refuse(ack, "type", "This isn't available to you in that channel.")
+        return
+    errors: dict[str, str] = {}
+    session_type = _session_type(view, errors)
+    minutes = _minutes((_field(view, "minutes").get("selected_option") or {}).get("value"), errors)
+    times = [t for i in range(1, MAX_PREFERRED_TIMES + 1) if (t := _time(view, f"time_{i}"))]
+    if not times:
+        errors["time_1"] = "Choose at least one time that suits you."
+    note = str(_field(view, "note").get("value") or "")
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    assert session_type is not None and access.account_id is not None
+    services = services_from(context)
     try:
-        client.chat_postEphemeral(channel=channel_id, user=actor.user_id, text=text)
+        request = services.requests.create(
+            actor_of(requester), access.account_id, session_type, minutes, times, note
+        )
+    except OuraError as error:
+        _refuse(ack, "time_1", str(error))
+        return
     except Exception:
-        log.exception("could not confirm booking #%s to %s", booked.session.id, actor.user_id)
+        log.exception("session request failed for %s", requester)
+        _refuse(ack, "type", SORRY)
+        return
+    ack()
+    post_in_channel(client, channel_id, request_acknowledgement(request))
+    if not direct_message(client, request.account.vendor_contact_id, request_dm(request)):
+        tell(
+            client,
+            channel_id,
+            requester.user_id,
+            "Your request is saved, but I couldn't reach your vendor contact directly; "
+            "please mention them here.",
+        )
+
+
+# -- staff proposes another time ------------------------------------------------------------
+
+
+def submit_proposal(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    requester = requester_from(body)
+    metadata = _metadata(context, view)
+    request_id = metadata.get("request_id") if metadata else None
+    if not isinstance(request_id, int):
+        _refuse(ack, "time", EXPIRED)
+        return
+    if authorize(context, requester, None, Action.PROPOSE_TIME) is None:
+        _refuse(ack, "time", STAFF_ONLY)
+        return
+    starts_at = _time(view, "time")
+    if starts_at is None:
+        _refuse(ack, "time", "Choose the time to propose.")
+        return
+    services = services_from(context)
+    try:
+        request = services.requests.propose(actor_of(requester), request_id, starts_at)
+    except OuraError as error:
+        _refuse(ack, "time", str(error))
+        return
+    except Exception:
+        log.exception("proposal failed for request %s", request_id)
+        _refuse(ack, "time", SORRY)
+        return
+    ack()
+    post_in_channel(client, request.account.channel_id, proposal_post(request))
+
+
+# -- staff logs a session as held ---------------------------------------------------------------
+
+
+def submit_log_held(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    requester: Requester = requester_from(body)
+    metadata = _metadata(context, view) or {}
+    channel_id, session_id = metadata.get("channel_id"), metadata.get("session_id")
+    if not isinstance(channel_id, str) or not isinstance(session_id, int):
+        _refuse(ack, "minutes", EXPIRED)
+        return
+    if authorize(context, requester, channel_id, Action.LOG_HELD) is None:
+        _refuse(ack, "minutes", STAFF_ONLY)
+        return
+    errors: dict[str, str] = {}
+    minutes = _minutes(_field(view, "minutes").get("value"), errors)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    services = services_from(context)
+    try:
+        booked = services.booking.log_held(
+            actor_of(requester), channel_id, session_id, minutes, False
+        )
+    except NeedsBillableConfirmation as refusal:
+        _refuse(
+            ack,
+            "minutes",
+            f"{refusal} Or type `/oura-book done {session_id} {minutes}m billable`.",
+        )
+        return
+    except OuraError as error:
+        _refuse(ack, "minutes", str(error))
+        return
+    except Exception:
+        log.exception("log as held failed for session %s", session_id)
+        _refuse(ack, "minutes", SORRY)
+        return
+    ack()
+    tell(client, channel_id, requester.user_id, booking_reply(booked).text)

@@ -24,6 +24,8 @@ class Account(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     vendor_contact_id: str = Field(max_length=32)
     buyer_contact_id: str | None = Field(default=None, max_length=32)
+    # The customer's own Slack team (Slack Connect): only its users may act as buyers here.
+    customer_team_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -130,3 +132,43 @@ class PostLedger(SQLModel, table=True):
     ts: str | None = Field(default=None, max_length=32)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=200)
+
+
+class SessionRequest(SQLModel, table=True):
+    """A buyer's request for a session, waiting for the vendor contact to confirm it."""
+
+    __tablename__ = "session_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    requested_by: str = Field(max_length=32)
+    requested_by_team: str = Field(max_length=32)
+    session_type: str = Field(max_length=16)
+    minutes: int
+    # Preferred start times, UTC ISO 8601, as a JSON list (one to three).
+    preferred_times: str = Field(sa_type=Text)
+    note: str = Field(default="", sa_type=Text)
+    # open -> confirmed | proposed -> confirmed | declined
+    status: str = Field(default="open", max_length=16)
+    proposed_time: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    session_id: int | None = Field(default=None, foreign_key="onboarding_session.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Events API deliveries already acted on: Slack's retries and repeats are ignored."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class SeenRequest(SQLModel, table=True):
+    """Signatures of requests already served in the last minutes: a replayed body is refused."""
+
+    __tablename__ = "seen_request"
+
+    signature: str = Field(primary_key=True, max_length=80)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

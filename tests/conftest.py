@@ -8,6 +8,7 @@ with the reason, unless OURA_REQUIRE_POSTGRES=1 (CI), where they fail instead.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -39,7 +40,16 @@ STAFF = "U_STAFF"
 STAFF_NY = "U_NY"
 CHANNEL = "C_ACME"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-TABLES = ("post_ledger", "audit_event", "onboarding_session", "contract", "account")
+TABLES = (
+    "seen_request",
+    "processed_event",
+    "session_request",
+    "post_ledger",
+    "audit_event",
+    "onboarding_session",
+    "contract",
+    "account",
+)
 
 
 # -- databases --------------------------------------------------------------------------------
@@ -172,17 +182,40 @@ class RunningBot:
         assert reply.status == 200, (reply.status, reply.body)
         return self.fake.wait_for_responses(key, 1, timeout=timeout)[0].body
 
-    def link(self, package: str = "launch-kit", start: str = "2027-01-04") -> dict[str, Any]:
-        return self.command(f"link {package} {start} Acme Oy")
+    def link(
+        self,
+        package: str = "launch-kit",
+        start: str = "2027-01-04",
+        channel_id: str = CHANNEL,
+        company: str = "Acme Oy",
+    ) -> dict[str, Any]:
+        """Link the channel, then forget the welcome post so tests see only what follows."""
+        reply = self.command(f"link {package} {start} {company}", channel_id=channel_id)
+        self.fake.wait_for_posts(channel_id, 1)
+        self.fake.reset()
+        return reply
 
 
 @pytest.fixture
-def bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
-    settings = settings_for(fake_slack, database_url)
+def bot_settings() -> dict[str, Any]:
+    """Settings a test wants different (parametrize `bot_settings` to change them)."""
+    return {}
+
+
+@pytest.fixture
+def bot(
+    fake_slack: FakeSlack, database_url: str, bot_settings: dict[str, Any]
+) -> Iterator[RunningBot]:
+    settings = settings_for(fake_slack, database_url, **bot_settings)
     engine = make_engine(database_url)
     app = create_app(settings, engine)
-    server = make_server(wsgi_app(app, engine), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = make_server(
+        wsgi_app(app, engine, SIGNING_SECRET),
+        host="127.0.0.1",
+        port=0,
+        asyncore_loop_timeout=0.05,
+    )
+    thread = threading.Thread(target=_serve_until_closed, args=(server,), daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"
     try:
@@ -197,6 +230,12 @@ def bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
         server.close()
         thread.join(timeout=5)
         engine.dispose()
+
+
+def _serve_until_closed(server: Any) -> None:
+    # Closing waitress from another thread can leave its select() on a closed socket.
+    with contextlib.suppress(OSError, ValueError):
+        server.run()
 
 
 def text_of(reply: dict[str, Any]) -> str:

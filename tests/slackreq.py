@@ -39,6 +39,11 @@ class Reply:
         return json.loads(self.body) if self.body.strip() else None
 
 
+def new_trigger_id() -> str:
+    """Slack gives every interaction its own trigger id, so no two payloads are alike."""
+    return f"{int(time.time())}.42.{uuid.uuid4().hex[:12]}"
+
+
 def _domain(team_id: str) -> str:
     return team_id.removeprefix("T_").lower()
 
@@ -57,7 +62,7 @@ def block_action(
     response_url: str,
     message_ts: str | None = None,
     block_id: str = "b",
-    trigger_id: str = "1337.42.abcd",
+    trigger_id: str | None = None,
     action_type: str = "button",
     enterprise_id: str | None = None,
 ) -> dict[str, Any]:
@@ -87,7 +92,7 @@ def block_action(
         "api_app_id": API_APP_ID,
         "token": VERIFICATION_TOKEN,
         "container": container,
-        "trigger_id": trigger_id,
+        "trigger_id": trigger_id or new_trigger_id(),
         "team": {"id": team_id, "domain": _domain(team_id)},
         "enterprise": {"id": enterprise_id} if enterprise_id else None,
         "is_enterprise_install": False,
@@ -139,7 +144,7 @@ def view_submission(
         "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
         "api_app_id": API_APP_ID,
         "token": VERIFICATION_TOKEN,
-        "trigger_id": "1337.43.efgh",
+        "trigger_id": new_trigger_id(),
         "view": view,
         "response_urls": [],
         "enterprise": {"id": enterprise_id} if enterprise_id else None,
@@ -207,7 +212,7 @@ class SlackSender:
         response_url: str,
         team_id: str = "T_VENDOR",
         command: str = "/oura-book",
-        trigger_id: str = "1337.42.abcd",
+        trigger_id: str | None = None,
         enterprise_id: str | None = None,
         user_name: str | None = None,
         channel_name: str = "shared-acme",
@@ -226,7 +231,7 @@ class SlackSender:
             api_app_id=API_APP_ID,
             is_enterprise_install="false",
             response_url=response_url,
-            trigger_id=trigger_id,
+            trigger_id=trigger_id or new_trigger_id(),
         )
         return self.send(urlencode(form), "application/x-www-form-urlencoded", **send_opts)
 

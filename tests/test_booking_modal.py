@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import CHANNEL, STAFF, RunningBot, text_of
+from conftest import CHANNEL, SIGNING_SECRET, STAFF, RunningBot, text_of
 from slackreq import view_submission
 from sqlmodel import Session, select
 
+from bot.tokens import MetadataSigner
 from storage.models import Contract, OnboardingSession
+
+SIGNER = MetadataSigner(SIGNING_SECRET)
 
 
 def form(
@@ -43,7 +45,7 @@ def submit(bot: RunningBot, values: dict[str, Any], user_id: str = STAFF, team: 
         values,
         user_id=user_id,
         team_id=team,
-        private_metadata=json.dumps({"channel_id": CHANNEL}),
+        private_metadata=SIGNER.dumps({"channel_id": CHANNEL, "account_id": 1}),
     )
     return bot.sender.interaction(payload)
 
@@ -70,7 +72,7 @@ def test_empty_command_opens_the_modal_with_a_datetimepicker(bot: RunningBot) ->
     elements = {b.get("block_id"): b.get("element", {}) for b in view["blocks"]}
     assert elements["starts_at"]["type"] == "datetimepicker"
     assert elements["minutes"]["max_value"] == "60"
-    assert json.loads(view["private_metadata"]) == {"channel_id": CHANNEL}
+    assert SIGNER.loads(view["private_metadata"]) == {"channel_id": CHANNEL, "account_id": 1}
 
 
 def test_empty_command_in_an_unlinked_channel_explains(bot: RunningBot) -> None:
@@ -126,3 +128,14 @@ def test_modal_submit_by_a_non_staff_user_changes_nothing(bot: RunningBot) -> No
     assert reply.json()["response_action"] == "errors"
     assert booked(bot) == []
     assert bot.fake.posts(CHANNEL) == []
+
+
+def test_modal_metadata_that_was_tampered_with_is_refused(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    forged = SIGNER.dumps({"channel_id": CHANNEL, "account_id": 1}).replace("C_ACME", "C_BETA")
+    payload = view_submission(
+        "book_session", form(), user_id=STAFF, team_id="T_VENDOR", private_metadata=forged
+    )
+    reply = bot.sender.interaction(payload)
+    assert reply.json()["response_action"] == "errors"
+    assert booked(bot) == []

@@ -37,7 +37,7 @@ def services(engine: Engine, fake_slack: FakeSlack) -> Iterator[tuple[Services, 
     settings = settings_for(fake_slack, "unused")
     booking = BookingService(engine, "Europe/Helsinki")
     yield (
-        Services(settings=settings, booking=booking),
+        Services.build(settings, booking),
         WebClient(token="xoxb-test", base_url=fake_slack.api_url),
     )
 

@@ -44,7 +44,10 @@ def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
         "chat_postEphemeral": {"chat:write"},
         "conversations_join": {"channels:join"},
         "conversations_history": {"channels:history", "groups:history"},
+        "conversations_info": {"channels:read", "groups:read"},
+        "conversations_open": {"im:write"},
         "views_open": set(),
+        "views_publish": set(),
     }
     assert calls <= set(needed), f"add the scopes for {calls - set(needed)} to this test"
     assert set().union(*(needed[c] for c in calls)) | {"commands"} == scopes

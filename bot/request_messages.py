@@ -1,0 +1,240 @@
+"""Messages and modals of a buyer's session request, and the staff modals opened from buttons."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ContextBlock,
+    DateTimePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.buttons import (
+    ACCEPT_PROPOSAL,
+    CONFIRM_BILLABLE,
+    CONFIRM_REQUEST,
+    DECLINE_REQUEST,
+    PROPOSE_TIME,
+    button,
+    channel_actions,
+)
+from bot.messages import Message, date_token
+from bot.packages import MAX_SESSION_MINUTES, SessionType
+from bot.session_requests import MAX_NOTE, RequestView
+
+REQUEST_MODAL = "request_session_modal"
+PROPOSE_MODAL = "propose_time_modal"
+LOG_HELD_MODAL = "log_held_modal"
+DURATIONS = (30, 45, 60)
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+
+
+def _validated(view: View) -> View:
+    view.validate_json()
+    return view
+
+
+def request_modal(metadata: str, company: str) -> View:
+    types = [Option(value=t.value, label=t.label) for t in SessionType]
+    durations = [Option(value=str(m), label=f"{m} minutes") for m in DURATIONS]
+    times: list[Block] = [
+        InputBlock(
+            block_id=f"time_{i}",
+            optional=i > 1,
+            label=PlainTextObject(text="Preferred time" if i == 1 else f"Or else ({i})"),
+            element=DateTimePickerElement(action_id="value"),
+        )
+        for i in (1, 2, 3)
+    ]
+    return _validated(
+        View(
+            type="modal",
+            callback_id=REQUEST_MODAL,
+            private_metadata=metadata,
+            title=PlainTextObject(text="Request a session"),
+            submit=PlainTextObject(text="Send request"),
+            close=PlainTextObject(text="Cancel"),
+            blocks=[
+                _section(f"Ask *{company}*'s vendor contact for a session."),
+                InputBlock(
+                    block_id="type",
+                    label=PlainTextObject(text="What about"),
+                    element=StaticSelectElement(action_id="value", options=types),
+                ),
+                InputBlock(
+                    block_id="minutes",
+                    label=PlainTextObject(text="How long"),
+                    element=StaticSelectElement(
+                        action_id="value", options=durations, initial_option=durations[-1]
+                    ),
+                ),
+                *times,
+                InputBlock(
+                    block_id="note",
+                    optional=True,
+                    label=PlainTextObject(text="Anything we should know"),
+                    element=PlainTextInputElement(
+                        action_id="value", multiline=True, max_length=MAX_NOTE
+                    ),
+                ),
+            ],
+        )
+    )
+
+
+def request_acknowledgement(view: RequestView) -> Message:
+    request, account = view.request, view.account
+    text = (
+        f":incoming_envelope: <@{request.requested_by}> asked for a "
+        f"*{view.session_type.label}* session (request #{request.id}). "
+        f"<@{account.vendor_contact_id}> will confirm a time here."
+    )
+    return Message(text=text, blocks=[_section(text)])
+
+
+def request_dm(view: RequestView) -> Message:
+    request, account = view.request, view.account
+    times = view.preferred_times
+    lines = [
+        f"*{account.company}*: <@{request.requested_by}> asks for a "
+        f"*{view.session_type.label}* session of {request.minutes} min (request #{request.id}).",
+        *[f"{i}. {date_token(t, account.timezone)}" for i, t in enumerate(times, 1)],
+    ]
+    if request.note:
+        lines.append(f"> {request.note[:1500]}")
+    confirm = [
+        button(f"Confirm time {i}", CONFIRM_REQUEST, f"{request.id}:{i - 1}", "primary")
+        for i in range(1, len(times) + 1)
+    ]
+    return Message(
+        text=f"{account.company} asks for a {view.session_type.label} session",
+        blocks=[
+            _section("\n".join(lines)),
+            ActionsBlock(
+                block_id=f"request_{request.id}",
+                elements=[
+                    *confirm,
+                    button("Propose another time", PROPOSE_TIME, str(request.id)),
+                    button("Decline", DECLINE_REQUEST, str(request.id), "danger"),
+                ],
+            ),
+        ],
+    )
+
+
+def billable_prompt(view: RequestView, choice: int, refusal: str) -> Message:
+    text = f"Request #{view.request.id} for *{view.account.company}*: {refusal}"
+    return Message(
+        text=text,
+        blocks=[
+            _section(text.replace("Add `billable` to confirm", "Confirm below")),
+            ActionsBlock(
+                block_id=f"request_billable_{view.request.id}",
+                elements=[
+                    button(
+                        "Confirm as billable",
+                        CONFIRM_BILLABLE,
+                        f"{view.request.id}:{choice}",
+                        "primary",
+                    ),
+                    button("Propose another time", PROPOSE_TIME, str(view.request.id)),
+                    button("Decline", DECLINE_REQUEST, str(view.request.id), "danger"),
+                ],
+            ),
+        ],
+    )
+
+
+def request_settled_dm(view: RequestView, outcome: str) -> Message:
+    text = f"Request #{view.request.id} for *{view.account.company}*: {outcome}"
+    return Message(text=text, blocks=[_section(text)])
+
+
+def propose_modal(metadata: str, company: str) -> View:
+    return _validated(
+        View(
+            type="modal",
+            callback_id=PROPOSE_MODAL,
+            private_metadata=metadata,
+            title=PlainTextObject(text="Propose a time"),
+            submit=PlainTextObject(text="Propose"),
+            close=PlainTextObject(text="Cancel"),
+            blocks=[
+                _section(f"Propose a time to *{company}*; they accept it in their channel."),
+                InputBlock(
+                    block_id="time",
+                    label=PlainTextObject(text="Time"),
+                    element=DateTimePickerElement(action_id="value"),
+                ),
+            ],
+        )
+    )
+
+
+def proposal_post(view: RequestView) -> Message:
+    request, account = view.request, view.account
+    assert request.proposed_time is not None
+    text = (
+        f":spiral_calendar_pad: <@{account.vendor_contact_id}> proposes "
+        f"{date_token(request.proposed_time, account.timezone, request.minutes)} for the "
+        f"*{view.session_type.label}* session <@{request.requested_by}> asked for "
+        f"(request #{request.id})."
+    )
+    return Message(
+        text=text,
+        blocks=[
+            _section(text),
+            ActionsBlock(
+                block_id=f"proposal_{request.id}",
+                elements=[button("Accept", ACCEPT_PROPOSAL, str(request.id), "primary")],
+            ),
+            ContextBlock(elements=[MarkdownTextObject(text="Another time? Request a session.")]),
+        ],
+    )
+
+
+def declined_post(view: RequestView) -> Message:
+    text = (
+        f"<@{view.account.vendor_contact_id}> can't take request #{view.request.id} as asked "
+        "and will be in touch here."
+    )
+    return Message(text=text, blocks=[_section(text), channel_actions()])
+
+
+def log_held_modal(metadata: str, session_label: str, minutes: int) -> View:
+    return _validated(
+        View(
+            type="modal",
+            callback_id=LOG_HELD_MODAL,
+            private_metadata=metadata,
+            title=PlainTextObject(text="Log as held"),
+            submit=PlainTextObject(text="Log"),
+            close=PlainTextObject(text="Cancel"),
+            blocks=[
+                _section(session_label),
+                InputBlock(
+                    block_id="minutes",
+                    label=PlainTextObject(text=f"Minutes held (at most {MAX_SESSION_MINUTES})"),
+                    element=NumberInputElement(
+                        action_id="value",
+                        is_decimal_allowed=False,
+                        initial_value=str(minutes),
+                        min_value="1",
+                        max_value=str(MAX_SESSION_MINUTES),
+                    ),
+                ),
+            ],
+        )
+    )

@@ -1,0 +1,148 @@
+"""A buyer asks for a session; the vendor contact confirms one of the times, proposes another,
+or declines. Confirming books through exactly the same rules as `/oura-book`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from bot.booking import Actor, Booked, BookingService, record_audit
+from bot.entitlement import check_session_minutes
+from bot.errors import InvalidCommand, NotFound, RuleViolation
+from bot.packages import SessionType
+from storage.engine import read_session, write_session
+from storage.models import Account, OnboardingSession, SessionRequest
+
+OPEN, PROPOSED, CONFIRMED, DECLINED = "open", "proposed", "confirmed", "declined"
+MAX_PREFERRED_TIMES = 3
+MAX_NOTE = 1000
+
+
+@dataclass(frozen=True)
+class RequestView:
+    request: SessionRequest
+    account: Account
+
+    @property
+    def session_type(self) -> SessionType:
+        return SessionType(self.request.session_type)
+
+    @property
+    def preferred_times(self) -> list[datetime]:
+        return [datetime.fromisoformat(t) for t in json.loads(self.request.preferred_times)]
+
+
+class RequestService:
+    def __init__(self, booking: BookingService) -> None:
+        self.booking = booking
+        self.engine = booking.engine
+
+    def create(
+        self,
+        actor: Actor,
+        account_id: int,
+        session_type: SessionType,
+        minutes: int,
+        times: list[datetime],
+        note: str,
+    ) -> RequestView:
+        check_session_minutes(minutes)
+        if not 1 <= len(times) <= MAX_PREFERRED_TIMES:
+            raise InvalidCommand(f"Give one to {MAX_PREFERRED_TIMES} preferred times.")
+        now = self.booking.clock()
+        if any(t <= now for t in times):
+            raise InvalidCommand("Preferred times must be in the future.")
+        with write_session(self.engine) as db:
+            account = db.get(Account, account_id)
+            if account is None:
+                raise NotFound("That account no longer exists.")
+            request = SessionRequest(
+                account_id=account_id,
+                requested_by=actor.user_id,
+                requested_by_team=actor.team_id,
+                session_type=session_type.value,
+                minutes=minutes,
+                preferred_times=json.dumps([t.isoformat() for t in times]),
+                note=note.strip()[:MAX_NOTE],
+                created_at=now,
+                updated_at=now,
+            )
+            db.add(request)
+            db.flush()
+            record_audit(db, actor, "request", account, details={"request_id": request.id})
+            return RequestView(request, account)
+
+    def get(self, request_id: int) -> RequestView:
+        with read_session(self.engine) as db:
+            request = db.get(SessionRequest, request_id)
+            account = db.get(Account, request.account_id) if request else None
+            if request is None or account is None:
+                raise NotFound(f"There is no session request #{request_id}.")
+            return RequestView(request, account)
+
+    def confirm(
+        self, actor: Actor, request_id: int, starts_at: datetime, billable: bool
+    ) -> tuple[RequestView, Booked]:
+        """Book the request at `starts_at`; only one confirmation of a request can ever win."""
+        view = self.get(request_id)
+        if view.request.status not in (OPEN, PROPOSED):
+            raise RuleViolation(f"Request #{request_id} is already {view.request.status}.")
+
+        def settle(db: Session, session: OnboardingSession) -> None:
+            settled = db.execute(
+                update(SessionRequest)
+                .where(
+                    col(SessionRequest.id) == request_id,
+                    col(SessionRequest.status).in_([OPEN, PROPOSED]),
+                )
+                .values(status=CONFIRMED, session_id=session.id, updated_at=self.booking.clock())
+                .returning(SessionRequest.id)
+            ).first()
+            if settled is None:
+                raise RuleViolation(f"Request #{request_id} was just settled by someone else.")
+            record_audit(
+                db, actor, "confirm_request", view.account, session, {"request_id": request_id}
+            )
+
+        booked = self.booking.book(
+            actor,
+            view.account.channel_id,
+            view.session_type,
+            starts_at,
+            view.request.minutes,
+            billable,
+            also=settle,
+        )
+        return self.get(request_id), booked
+
+    def propose(self, actor: Actor, request_id: int, starts_at: datetime) -> RequestView:
+        if starts_at <= self.booking.clock():
+            raise InvalidCommand("Propose a time in the future.")
+        return self._change(actor, request_id, "propose", status=PROPOSED, proposed_time=starts_at)
+
+    def decline(self, actor: Actor, request_id: int) -> RequestView:
+        return self._change(actor, request_id, "decline", status=DECLINED)
+
+    def _change(self, actor: Actor, request_id: int, action: str, **values: object) -> RequestView:
+        with write_session(self.engine) as db:
+            changed = db.execute(
+                update(SessionRequest)
+                .where(
+                    col(SessionRequest.id) == request_id,
+                    col(SessionRequest.status).in_([OPEN, PROPOSED]),
+                )
+                .values(updated_at=self.booking.clock(), **values)
+                .returning(SessionRequest.account_id)
+            ).first()
+            if changed is None:
+                raise RuleViolation(f"Request #{request_id} is no longer open.")
+            account = db.get(Account, changed[0])
+            assert account is not None
+            record_audit(
+                db, actor, f"{action}_request", account, details={"request_id": request_id}
+            )
+        return self.get(request_id)

@@ -1,0 +1,41 @@
+"""Once-only markers: Events API deliveries and request signatures already seen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+
+from storage.engine import write_session
+from storage.models import ProcessedEvent, SeenRequest
+
+
+def _first(engine: Engine, model: type, values: dict[str, object], key: str) -> bool:
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    with write_session(engine) as db:
+        row = db.execute(
+            insert(model)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[key])
+            .returning(getattr(model, key))
+        ).first()
+        return row is not None
+
+
+def first_delivery(engine: Engine, event_id: str, now: datetime) -> bool:
+    """True the first time an event id is seen; Slack's retries and repeats get False."""
+    return _first(engine, ProcessedEvent, {"event_id": event_id, "received_at": now}, "event_id")
+
+
+def first_use_of_signature(engine: Engine, signature: str, now: datetime) -> bool:
+    """True the first time a request signature is seen: a replayed request gets False."""
+    return _first(engine, SeenRequest, {"signature": signature, "seen_at": now}, "signature")
+
+
+def forget_before(engine: Engine, before: datetime) -> None:
+    """Old markers are useless: a replay that old fails the signature's 5-minute window."""
+    with write_session(engine) as db:
+        db.execute(delete(SeenRequest).where(col(SeenRequest.seen_at) < before))
+        db.execute(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < before))

@@ -1,0 +1,555 @@
+"""Slack Connect: who may do what in a shared channel, proven over signed HTTP requests.
+
+Four people try every action: staff; a buyer contact in their own (linked) channel; a buyer of
+another customer in that channel; and a user from a third team. Each gets exactly the expected
+allow or deny, and a denial changes nothing in the database and posts nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from conftest import CHANNEL, SIGNING_SECRET, STAFF, VENDOR_TEAM, RunningBot, text_of
+from slackreq import block_action, view_submission
+from sqlalchemy import inspect, text
+
+from bot.booking import Actor
+from bot.packages import SessionType
+from bot.session_requests import RequestService
+from bot.tokens import MetadataSigner
+
+SIGNER = MetadataSigner(SIGNING_SECRET)
+BETA_CHANNEL = "C_BETA"
+ACME_TEAM, BETA_TEAM, THIRD_TEAM = "T_ACME", "T_BETA", "T_THIRD"
+PERSONAS = {
+    "staff": (STAFF, VENDOR_TEAM),
+    "buyer": ("U_ANNA", ACME_TEAM),
+    "other-customer": ("U_BEN", BETA_TEAM),
+    "third-team": ("U_TOM", THIRD_TEAM),
+}
+# Rows that every request writes (replay protection) are not a change a user made.
+IGNORED_TABLES = {"seen_request", "processed_event", "alembic_version"}
+
+
+@dataclass
+class World:
+    bot: RunningBot
+    session_id: int  # a past session of Acme's, booked by staff
+    request_id: int  # an open request from Acme's buyer
+
+
+def setup_world(bot: RunningBot) -> World:
+    fake = bot.fake
+    for user, team in PERSONAS.values():
+        fake.add_user(user, team_id=team)
+    fake.channels[CHANNEL] = {"shared_team_ids": [VENDOR_TEAM, ACME_TEAM]}
+    fake.channels[BETA_CHANNEL] = {"shared_team_ids": [VENDOR_TEAM, BETA_TEAM]}
+    start = (date.today() - timedelta(days=30)).isoformat()
+    bot.link("premium", start)
+    bot.link("pro-lite", start, channel_id=BETA_CHANNEL, company="Beta Ltd")
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    bot.command(f"training {yesterday} 10:00 30m")
+    session_id = bot.booking.sessions(CHANNEL)[1][0].id
+    requests = RequestService(bot.booking)
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    request = requests.create(
+        Actor("U_ANNA", ACME_TEAM),
+        1,
+        SessionType.KICKOFF,
+        45,
+        [soon, soon + timedelta(hours=2)],
+        "",
+    )
+    bot.fake.reset()
+    return World(bot, session_id, request.request.id)
+
+
+def snapshot(bot: RunningBot) -> dict[str, list[tuple[Any, ...]]]:
+    tables = set(inspect(bot.engine).get_table_names()) - IGNORED_TABLES
+    with bot.engine.connect() as connection:
+        return {
+            table: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {table}"))), key=repr)
+            for table in sorted(tables)
+        }
+
+
+def visible_effects(bot: RunningBot) -> list[str]:
+    """Calls that show something to anyone beyond a private note to the requester."""
+    return [
+        c.method
+        for c in bot.fake.calls
+        if c.method in ("chat.postMessage", "views.open", "views.publish", "chat.update")
+    ]
+
+
+def click(bot: RunningBot, action_id: str, value: str, persona: str, channel: str = CHANNEL):
+    user, team = PERSONAS[persona]
+    payload = block_action(
+        action_id,
+        value,
+        user_id=user,
+        team_id=team,
+        channel_id=channel,
+        response_url=bot.fake.response_url(f"{action_id}-{persona}"),
+        message_ts="1700000000.000100",
+    )
+    reply = bot.sender.interaction(payload)
+    assert reply.status == 200, reply
+    return reply
+
+
+def submit(bot: RunningBot, callback_id: str, values: dict, metadata: dict, persona: str):
+    user, team = PERSONAS[persona]
+    payload = view_submission(
+        callback_id, values, user_id=user, team_id=team, private_metadata=SIGNER.dumps(metadata)
+    )
+    reply = bot.sender.interaction(payload)
+    assert reply.status == 200, reply
+    return reply.json()
+
+
+def picked_time(block: str, moment: datetime) -> dict:
+    return {
+        block: {"value": {"type": "datetimepicker", "selected_date_time": int(moment.timestamp())}}
+    }
+
+
+def in_days(days: int) -> datetime:
+    return datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=days)
+
+
+# -- the slash command: staff only -----------------------------------------------------------
+
+COMMAND_FORMS = [
+    "",
+    "help",
+    "link premium 2027-01-04 Someone Else",
+    "kickoff 2027-02-01 10:00 30m",
+    "usage",
+    "list",
+    "schedule",
+    "cancel 1",
+    "done 1 20m",
+    "move 1 2027-02-02 10:00",
+    "timezone America/Chicago",
+    "contact buyer <@U_ANNA>",
+]
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("form", COMMAND_FORMS)
+def test_every_command_form_is_staff_only(bot: RunningBot, form: str, persona: str) -> None:
+    world = setup_world(bot)
+    user, team = PERSONAS[persona]
+    before = snapshot(bot)
+    if persona == "staff" and form == "":
+        bot.sender.command("", user_id=user, team_id=team, channel_id=CHANNEL, response_url="x")
+        bot.fake.wait_for(lambda: bot.fake.calls_to("views.open"))
+        return
+    reply = text_of(world.bot.command(form, user_id=user, team_id=team))
+    if persona == "staff":
+        assert "Only the vendor's staff" not in reply
+        return
+    assert "Only the vendor's staff can do that here." in reply
+    assert snapshot(bot) == before
+    assert visible_effects(bot) == []
+
+
+# -- buttons ----------------------------------------------------------------------------------
+
+
+def _request_session(world: World, persona: str) -> None:
+    click(world.bot, "request_session", "request", persona)
+
+
+def _show_usage(world: World, persona: str) -> None:
+    click(world.bot, "show_usage", "usage", persona)
+
+
+def _cancel(world: World, persona: str) -> None:
+    click(world.bot, "cancel_session", str(world.session_id), persona)
+
+
+def _log_held(world: World, persona: str) -> None:
+    click(world.bot, "log_held", str(world.session_id), persona)
+
+
+def _confirm(world: World, persona: str) -> None:
+    click(world.bot, "confirm_request", f"{world.request_id}:0", persona, channel="D_VENDOR")
+
+
+def _confirm_billable(world: World, persona: str) -> None:
+    click(world.bot, "confirm_request_billable", f"{world.request_id}:1", persona, "D_VENDOR")
+
+
+def _propose(world: World, persona: str) -> None:
+    click(world.bot, "propose_time", str(world.request_id), persona, channel="D_VENDOR")
+
+
+def _decline(world: World, persona: str) -> None:
+    click(world.bot, "decline_request", str(world.request_id), persona, channel="D_VENDOR")
+
+
+def _accept(world: World, persona: str) -> None:
+    RequestService(world.bot.booking).propose(
+        Actor(STAFF, VENDOR_TEAM), world.request_id, in_days(4)
+    )
+    world.bot.fake.reset()
+    click(world.bot, "accept_proposal", str(world.request_id), persona)
+
+
+def _wait_views_open(world: World) -> dict:
+    return world.bot.fake.wait_for(lambda: world.bot.fake.calls_to("views.open"))[0].args["view"]
+
+
+def _request_status(world: World) -> str:
+    return RequestService(world.bot.booking).get(world.request_id).request.status
+
+
+def _session_status(world: World) -> str:
+    return world.bot.booking.session_in_channel(CHANNEL, world.session_id).status
+
+
+def _allowed_request_session(world: World, persona: str) -> None:
+    view = _wait_views_open(world)
+    expected = "book_session" if persona == "staff" else "request_session_modal"
+    assert view["callback_id"] == expected
+
+
+def _allowed_show_usage(world: World, persona: str) -> None:
+    [note] = world.bot.fake.wait_for(lambda: world.bot.fake.calls_to("chat.postEphemeral"))
+    assert note.args["user"] == PERSONAS[persona][0]
+    assert "Acme Oy" in text_of(note.args) and "30 used of 120" in text_of(note.args)
+
+
+def _allowed_booking(world: World, persona: str) -> None:
+    world.bot.fake.wait_for(lambda: _request_status(world) == "confirmed")
+    world.bot.fake.wait_for_posts(CHANNEL, 1)
+
+
+BUTTONS = {
+    # name: (click, who may, what an allowed click does)
+    "request_session": (_request_session, {"staff", "buyer"}, _allowed_request_session),
+    "show_usage": (_show_usage, {"staff", "buyer"}, _allowed_show_usage),
+    "cancel_session": (
+        _cancel,
+        {"staff"},
+        lambda w, p: w.bot.fake.wait_for(lambda: _session_status(w) == "cancelled"),
+    ),
+    "log_held": (
+        _log_held,
+        {"staff"},
+        lambda w, p: _wait_views_open(w)["callback_id"] == "log_held_modal" or pytest.fail(),
+    ),
+    "confirm_request": (_confirm, {"staff"}, _allowed_booking),
+    "confirm_request_billable": (_confirm_billable, {"staff"}, _allowed_booking),
+    "propose_time": (
+        _propose,
+        {"staff"},
+        lambda w, p: _wait_views_open(w)["callback_id"] == "propose_time_modal" or pytest.fail(),
+    ),
+    "decline_request": (
+        _decline,
+        {"staff"},
+        lambda w, p: w.bot.fake.wait_for(lambda: _request_status(w) == "declined"),
+    ),
+    "accept_proposal": (_accept, {"staff", "buyer"}, _allowed_booking),
+}
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("button", list(BUTTONS))
+def test_every_button_allows_exactly_the_right_people(
+    bot: RunningBot, button: str, persona: str
+) -> None:
+    world = setup_world(bot)
+    act, allowed, effect = BUTTONS[button]
+    if persona in allowed:
+        act(world, persona)
+        effect(world, persona)
+        return
+    if button == "accept_proposal":
+        RequestService(bot.booking).propose(Actor(STAFF, VENDOR_TEAM), world.request_id, in_days(4))
+        bot.fake.reset()
+    before = snapshot(bot)
+    act_without_setup = _accept_click if button == "accept_proposal" else act
+    act_without_setup(world, persona)
+    # The refusal is a private note: ephemeral in the channel, or to the DM's response_url.
+    bot.fake.wait_for(
+        lambda: bot.fake.calls_to("chat.postEphemeral") or bot.fake.responses(), timeout=5
+    )
+    notes = [text_of(c.args) for c in bot.fake.calls_to("chat.postEphemeral")]
+    notes += [text_of(r.body) for r in bot.fake.responses()]
+    assert any("staff" in n or "isn't available to you" in n for n in notes), notes
+    assert snapshot(bot) == before
+    assert visible_effects(bot) == []
+
+
+def _accept_click(world: World, persona: str) -> None:
+    click(world.bot, "accept_proposal", str(world.request_id), persona)
+
+
+# -- modal submissions ------------------------------------------------------------------------
+
+
+def _submit_booking(world: World, persona: str) -> dict | None:
+    values = {
+        "type": {"value": {"type": "static_select", "selected_option": {"value": "kickoff"}}},
+        **picked_time("starts_at", in_days(5)),
+        "minutes": {"value": {"type": "number_input", "value": "30"}},
+        "billable": {"value": {"type": "checkboxes", "selected_options": []}},
+    }
+    return submit(
+        world.bot, "book_session", values, {"channel_id": CHANNEL, "account_id": 1}, persona
+    )
+
+
+def _submit_request(world: World, persona: str) -> dict | None:
+    values = {
+        "type": {"value": {"type": "static_select", "selected_option": {"value": "training"}}},
+        "minutes": {"value": {"type": "static_select", "selected_option": {"value": "30"}}},
+        **picked_time("time_1", in_days(6)),
+        "note": {"value": {"type": "plain_text_input", "value": "admins only"}},
+    }
+    metadata = {"channel_id": CHANNEL, "account_id": 1}
+    return submit(world.bot, "request_session_modal", values, metadata, persona)
+
+
+def _submit_proposal(world: World, persona: str) -> dict | None:
+    values = picked_time("time", in_days(7))
+    return submit(
+        world.bot, "propose_time_modal", values, {"request_id": world.request_id}, persona
+    )
+
+
+def _submit_log_held(world: World, persona: str) -> dict | None:
+    values = {"minutes": {"value": {"type": "number_input", "value": "25"}}}
+    metadata = {"channel_id": CHANNEL, "session_id": world.session_id}
+    return submit(world.bot, "log_held_modal", values, metadata, persona)
+
+
+def _sessions(world: World) -> int:
+    return len(world.bot.booking.sessions(CHANNEL)[1])
+
+
+MODALS = {
+    "book_session": (_submit_booking, {"staff"}, lambda w: _sessions(w) == 2),
+    "request_session_modal": (
+        _submit_request,
+        {"staff", "buyer"},
+        lambda w: RequestService(w.bot.booking).get(w.request_id + 1).request.note == "admins only",
+    ),
+    "propose_time_modal": (_submit_proposal, {"staff"}, lambda w: _request_status(w) == "proposed"),
+    "log_held_modal": (_submit_log_held, {"staff"}, lambda w: _session_status(w) == "held"),
+}
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("modal", list(MODALS))
+def test_every_modal_submit_allows_exactly_the_right_people(
+    bot: RunningBot, modal: str, persona: str
+) -> None:
+    world = setup_world(bot)
+    submit_form, allowed, done = MODALS[modal]
+    before = snapshot(bot)
+    answer = submit_form(world, persona)
+    if persona in allowed:
+        assert answer is None, answer  # the modal closes
+        assert done(world)
+        return
+    assert answer is not None and answer["response_action"] == "errors", answer
+    assert snapshot(bot) == before
+    assert visible_effects(bot) == []
+
+
+# -- payloads that name something else than where they come from -----------------------------
+
+
+def test_a_button_naming_another_accounts_session_is_refused(bot: RunningBot) -> None:
+    world = setup_world(bot)
+    bot.command(
+        f"kickoff {(date.today() + timedelta(days=9)).isoformat()} 10:00 30m",
+        channel_id=BETA_CHANNEL,
+    )
+    beta_session = bot.booking.sessions(BETA_CHANNEL)[1][0].id
+    bot.fake.reset()
+    before = snapshot(bot)
+    # Staff click "cancel" in Acme's channel on a button that names Beta's session.
+    click(bot, "cancel_session", str(beta_session), "staff")
+    [note] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
+    assert f"no session #{beta_session}" in note.args["text"]
+    assert snapshot(bot) == before
+    assert world.session_id != beta_session
+
+
+def test_a_buyer_cannot_accept_another_customers_proposal(bot: RunningBot) -> None:
+    world = setup_world(bot)
+    RequestService(bot.booking).propose(Actor(STAFF, VENDOR_TEAM), world.request_id, in_days(4))
+    bot.fake.reset()
+    before = snapshot(bot)
+    # Beta's buyer, in Beta's own channel, clicks Accept on a button naming Acme's request.
+    click(bot, "accept_proposal", str(world.request_id), "other-customer", channel=BETA_CHANNEL)
+    bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
+    assert snapshot(bot) == before
+    assert visible_effects(bot) == []
+
+
+def test_modal_metadata_for_another_channel_is_refused(bot: RunningBot) -> None:
+    world = setup_world(bot)
+    before = snapshot(bot)
+    values = {
+        "type": {"value": {"type": "static_select", "selected_option": {"value": "training"}}},
+        "minutes": {"value": {"type": "static_select", "selected_option": {"value": "30"}}},
+        **picked_time("time_1", in_days(6)),
+    }
+    # A correctly signed form for Beta's channel, submitted by Acme's buyer.
+    answer = submit(
+        bot, "request_session_modal", values, {"channel_id": BETA_CHANNEL, "account_id": 2}, "buyer"
+    )
+    assert answer["response_action"] == "errors"
+    assert snapshot(bot) == before
+    assert world.request_id == 1
+
+
+# -- the whole buyer journey ------------------------------------------------------------------
+
+
+def test_a_buyers_request_confirmed_by_the_vendor_contact_ends_as_a_booking(
+    bot: RunningBot,
+) -> None:
+    setup_world(bot)
+    fake = bot.fake
+    # The buyer clicks "Request a session" on a bot post and gets the request form.
+    click(bot, "request_session", "request", "buyer")
+    form = fake.wait_for(lambda: fake.calls_to("views.open"))[0].args["view"]
+    assert form["callback_id"] == "request_session_modal"
+    first, second = in_days(8).replace(hour=9, minute=0), in_days(9).replace(hour=13, minute=0)
+    values = {
+        "type": {"value": {"type": "static_select", "selected_option": {"value": "onboarding"}}},
+        "minutes": {"value": {"type": "static_select", "selected_option": {"value": "45"}}},
+        **picked_time("time_1", first),
+        **picked_time("time_2", second),
+        "note": {"value": {"type": "plain_text_input", "value": "ring sizing for 40 people"}},
+    }
+    user, team = PERSONAS["buyer"]
+    payload = view_submission(
+        "request_session_modal",
+        values,
+        user_id=user,
+        team_id=team,
+        private_metadata=form["private_metadata"],
+    )
+    assert bot.sender.interaction(payload).json() is None
+    # Acknowledged in the shared channel, customer-safe; the vendor contact gets a DM.
+    [ack_post] = fake.wait_for_posts(CHANNEL, 1)
+    assert "asked for a *Onboarding* session" in text_of(ack_post.args)
+    dm = fake.wait_for(lambda: fake.posts(f"D_{STAFF}"))[0]
+    assert "ring sizing for 40 people" in text_of(dm.args)
+    buttons = [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    confirm_second = next(b for b in buttons if b["text"]["text"] == "Confirm time 2")
+    # The vendor contact confirms the second time from the DM.
+    payload = block_action(
+        "confirm_request",
+        confirm_second["value"],
+        user_id=STAFF,
+        team_id=VENDOR_TEAM,
+        channel_id=f"D_{STAFF}",
+        response_url=fake.response_url("dm"),
+        message_ts=dm.result["ts"],
+    )
+    assert bot.sender.interaction(payload).status == 200
+    [settled] = fake.wait_for_responses("dm", 1)
+    assert "booked as #" in text_of(settled.body)
+    posts = fake.wait_for_posts(CHANNEL, 2)
+    assert str(int(second.timestamp())) in text_of(posts[-1].args)
+    [_, sessions] = bot.booking.sessions(CHANNEL)
+    booked = [s for s in sessions if s.starts_at == second]
+    assert len(booked) == 1 and booked[0].minutes_booked == 45
+    assert booked[0].booked_by == STAFF
+    usage = bot.booking.usage(CHANNEL)
+    assert usage.minutes_reserved == 30 + 45  # yesterday's training is not logged yet
+    # A second click on the same DM button (a new payload, as Slack sends) books nothing more.
+    payload["trigger_id"] = "2.42.second-click"
+    assert bot.sender.interaction(payload).status == 200
+    fake.wait_for_responses("dm", 2)
+    assert len(bot.booking.sessions(CHANNEL)[1]) == 2
+
+
+@pytest.mark.parametrize("bot_settings", [{"hourly_rate": Decimal("150")}])
+def test_only_staff_see_the_billing_estimate(bot: RunningBot) -> None:
+    setup_world(bot)
+    day = (date.today() + timedelta(days=10)).isoformat()
+    bot.command(f"training {day} 10:00 60m")
+    bot.command(f"training {day} 11:00 60m billable")  # 30 of it is billable
+    bot.fake.reset()
+    click(bot, "show_usage", "usage", "staff")
+    [staff_card] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
+    assert "30 min (estimate 75.00)" in text_of(staff_card.args)
+    bot.fake.reset()
+    click(bot, "show_usage", "usage", "buyer")
+    [buyer_card] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
+    assert "120 used of 120" in text_of(buyer_card.args)
+    assert "estimate" not in text_of(buyer_card.args)
+
+
+def test_channel_id_changed_moves_the_link_once(bot: RunningBot) -> None:
+    setup_world(bot)
+    event = {
+        "type": "channel_id_changed",
+        "old_channel_id": CHANNEL,
+        "new_channel_id": "C_NEW",
+        "event_ts": "1",
+    }
+    sent_at = int(time.time())
+    first = bot.sender.event(event, event_id="Ev1", timestamp=sent_at)
+    # Slack retries after its 3-second timeout, signing the retry afresh.
+    again = bot.sender.event(
+        event,
+        event_id="Ev1",
+        timestamp=sent_at + 3,
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
+    assert (first.status, again.status) == (200, 200)
+    bot.fake.wait_for(lambda: bot.booking.account_for_channel("C_NEW") is not None)
+    assert bot.booking.account_for_channel(CHANNEL) is None
+    with bot.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM processed_event")).scalar() == 1
+
+
+def test_a_replayed_request_gets_401_and_changes_nothing(bot: RunningBot) -> None:
+    setup_world(bot)
+    body = "&".join(
+        f"{k}={v}"
+        for k, v in {
+            "command": "/oura-book",
+            "text": "kickoff+2027-03-01+10:00+30m",
+            "user_id": STAFF,
+            "team_id": VENDOR_TEAM,
+            "channel_id": CHANNEL,
+            "response_url": bot.fake.response_url("replay"),
+            "trigger_id": "1.2.3",
+        }.items()
+    )
+    headers = bot.sender.signature_headers(body)
+    first = bot.sender.send(
+        body,
+        "application/x-www-form-urlencoded",
+        signature=headers["X-Slack-Signature"],
+        timestamp=int(headers["X-Slack-Request-Timestamp"]),
+    )
+    bot.fake.wait_for_responses("replay", 1)
+    before = snapshot(bot)
+    replay = bot.sender.send(
+        body,
+        "application/x-www-form-urlencoded",
+        signature=headers["X-Slack-Signature"],
+        timestamp=int(headers["X-Slack-Request-Timestamp"]),
+    )
+    assert (first.status, replay.status) == (200, 401)
+    assert snapshot(bot) == before
+    assert len(bot.fake.responses("replay")) == 1
