@@ -29,7 +29,7 @@ from bot.support import (
     return_window,
 )
 from storage.engine import read_session, write_session
-from storage.facts import refresh_next_post_at, terms_of
+from storage.facts import case_facts, refresh_next_post_at, terms_of
 from storage.models import Account, Contract, CustomerOrder, SupportCase
 
 ORDER_LIST_LIMIT = 100
@@ -56,19 +56,6 @@ class OrderChange:
     account: Account
     order: CustomerOrder
     before: dict[str, object] | None = None
-
-
-def case_facts(case: SupportCase) -> CaseFacts:
-    assert case.id is not None
-    return CaseFacts(
-        id=case.id,
-        category=CaseCategory(case.category),
-        status=CaseStatus(case.status),
-        created_at=case.created_at,
-        taken_by=case.taken_by,
-        outside_window=case.within_window is False,
-        order_id=case.order_id,
-    )
 
 
 def _order_details(order: CustomerOrder) -> dict[str, object]:

@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select
 from bot.entitlement import Balance, ContractTerms
 from bot.packages import PACKAGES, SessionStatus, SessionType
 from bot.schedule import ContractFacts, OrderFacts, SessionFacts, next_check
+from bot.support import CaseCategory, CaseFacts, CaseStatus
 from storage.ledger import retry_times, settled_keys
-from storage.models import Account, Contract, CustomerOrder, OnboardingSession
+from storage.models import Account, Contract, CustomerOrder, OnboardingSession, SupportCase
 
 
 def terms_of(contract: Contract, timezone: str) -> ContractTerms:
@@ -43,6 +44,19 @@ def session_facts(session: OnboardingSession) -> SessionFacts:
         minutes=session.minutes_held or session.minutes_booked,
         status=SessionStatus(session.status),
         scheduled_at=session.updated_at,
+    )
+
+
+def case_facts(case: SupportCase) -> CaseFacts:
+    assert case.id is not None
+    return CaseFacts(
+        id=case.id,
+        category=CaseCategory(case.category),
+        status=CaseStatus(case.status),
+        created_at=case.created_at,
+        taken_by=case.taken_by,
+        outside_window=case.within_window is False,
+        order_id=case.order_id,
     )
 
 
