@@ -5,7 +5,7 @@ resolves it from a DM, and nobody outside the account sees or touches the case."
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from conftest import CHANNEL, STAFF, VENDOR_TEAM, RunningBot, text_of
 from slackreq import block_action, view_submission
 from sqlalchemy import text
 from sqlmodel import Session, select
+from test_home import home_opened
 from test_slack_connect import (
     BETA_CHANNEL,
     PERSONAS,
@@ -23,7 +24,10 @@ from test_slack_connect import (
     visible_effects,
 )
 
+from bot.booking import Actor, BookingService
 from bot.messages import day_text
+from bot.support import CaseCategory
+from bot.support_desk import SupportDesk
 from storage.models import CustomerOrder, SupportCase
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -343,3 +347,52 @@ def test_the_order_form_records_an_order(bot: RunningBot) -> None:
     with Session(bot.engine) as db:
         [order] = db.exec(select(CustomerOrder)).all()
     assert (order.received_on, order.rings, order.reference) == (received, 12, "SO-1")
+
+
+# -- staff view: usage card and App Home, overdue untaken cases first ------------------------
+
+
+def open_cases_at(bot: RunningBot, moments: list[datetime]) -> None:
+    """Cases opened by Acme's buyer at given moments (the desk's clock set to each)."""
+    for moment in moments:
+        desk = SupportDesk(BookingService(bot.engine, "Europe/Helsinki", clock=lambda m=moment: m))
+        desk.open_case(
+            Actor("U_ANNA", "T_ACME"), 1, CaseCategory.TECHNICAL_ISSUE, None, "won't charge"
+        )
+
+
+def test_staff_see_overdue_untaken_cases_first_on_the_usage_card_and_app_home(
+    bot: RunningBot,
+) -> None:
+    setup_accounts(bot)
+    now = datetime.now(UTC)
+    # S-1 an hour old; S-2 ten days old (overdue); S-3 ten days old but taken; S-4 a week old.
+    open_cases_at(
+        bot,
+        [
+            now - timedelta(hours=1),
+            now - timedelta(days=10),
+            now - timedelta(days=10, hours=1),
+            now - timedelta(days=7),
+        ],
+    )
+    SupportDesk(bot.booking).take(Actor(STAFF, VENDOR_TEAM), 3)
+    card = text_of(bot.command("usage"))
+    lines = [line for line in card.splitlines() if "Technical issue" in line]
+    assert [line.split("*")[1] for line in lines] == ["S-2", "S-4", "S-3", "S-1"]
+    assert lines[0].startswith(":rotating_light:") and lines[1].startswith(":rotating_light:")
+    assert not lines[2].startswith(":rotating_light:")  # taken: not overdue however old
+    assert not lines[3].startswith(":rotating_light:")  # an hour old
+
+    bot.fake.reset()
+    home_opened(bot, STAFF)
+    [published] = bot.fake.wait_for(lambda: bot.fake.calls_to("views.publish"))
+    home = text_of(published.args["view"])
+    assert "*Support cases* · 4 open" in home
+    listed = [line for line in home.splitlines() if "Technical issue" in line]
+    assert listed[0] == ":rotating_light: S-2 Technical issue, not taken"
+    assert listed[1] == ":rotating_light: S-4 Technical issue, not taken"
+    assert listed[2] == f"S-3 Technical issue, taken by <@{STAFF}>"
+    assert listed[3] == "S-1 Technical issue, not taken"
+    # Beta's account on the same page has none.
+    assert "*Support cases*\nnone open" in home
