@@ -5,7 +5,7 @@ The return window, precisely: day 0 is the date the customer received the order 
 date). A return or exchange is eligible while the account's local date is at most receipt + 30
 days, so day 30 is the window's last day and still eligible; day 31 is not. The window closes
 at the end of its last day, local midnight in the account's zone, and that last day is the
-date shown to the customer ("the return window closed with Tue 02 Mar 2027").
+date shown to the customer ("the return window closed at the end of Tue 02 Mar 2027").
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def order_window_text(order: CustomerOrder, today: date) -> str:
     last_day = window_last_day(order.received_on)
     if today <= last_day:
         return f"returns until the end of {day_text(last_day)}"
-    return f"return window closed with {day_text(last_day)}"
+    return f"return window closed at the end of {day_text(last_day)}"
 
 
 # -- orders (staff) ----------------------------------------------------------------------------
@@ -217,7 +217,7 @@ def case_opener_note(view: CaseView, window: ReturnWindow | None) -> str:
     if window is not None and not window.is_open and view.order is not None:
         return (
             f"Order #{view.order.id} was received on {day_text(window.received_on)}, so its "
-            f"{RETURN_WINDOW_DAYS}-day window for returns and exchanges closed with "
+            f"{RETURN_WINDOW_DAYS}-day window for returns and exchanges closed at the end of "
             f"{day_text(window.last_day)}. Your case *{view.ref}* is recorded all the same, "
             f"marked as outside the window, and {vendor} will decide what can be done."
         )
@@ -236,7 +236,7 @@ def case_dm(view: CaseView) -> Message:
         lines.append(f"Within the return window (last day {day_text(case.window_last_day)}).")
     elif case.within_window is False and case.window_last_day is not None:
         lines.append(
-            f":warning: *Outside the return window*: it closed with "
+            f":warning: *Outside the return window*: it closed at the end of "
             f"{day_text(case.window_last_day)}. Your decision."
         )
     lines.append(f"> {case.description[:1500]}".replace("\n", "\n> "))

@@ -206,10 +206,10 @@ def test_a_return_is_eligible_up_to_day_30_and_flagged_after(
         assert "Outside the return window" not in text_of(dm.args)
         return
     # Told plainly, with the date the window closed; the case is still recorded, flagged.
-    assert f"window for returns and exchanges closed with {closed_on}" in note.args["text"]
+    assert f"window for returns and exchanges closed at the end of {closed_on}" in note.args["text"]
     assert "recorded all the same" in note.args["text"]
     assert row["status"] == "open"
-    assert f"*Outside the return window*: it closed with {closed_on}" in text_of(dm.args)
+    assert f"*Outside the return window*: it closed at the end of {closed_on}" in text_of(dm.args)
     # The channel still sees only the customer-safe acknowledgement.
     [ack_post] = bot.fake.posts(CHANNEL)
     assert "window" not in text_of(ack_post.args)
@@ -248,6 +248,8 @@ def test_another_channels_buyer_cannot_see_or_touch_the_case(bot: RunningBot) ->
     form = open_form(bot, "buyer")
     send_case(bot, "buyer", form["private_metadata"])
     [dm] = bot.fake.wait_for(lambda: bot.fake.posts(DM))
+    # The buyer's own note comes last; let it arrive before watching for anything else.
+    bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
     bot.fake.reset()
     before = snapshot(bot)
 
@@ -295,7 +297,9 @@ def test_orders_are_listed_and_corrected_with_the_change_audited(bot: RunningBot
     assert "Corrected for *Acme Oy*: order #1 (PO-78): 38 rings" in reply
     assert f"was 40 rings received {received.isoformat()}, PO-77" in reply
     listing = text_of(bot.command("orders"))
-    assert f"return window closed with {day_text(corrected + timedelta(days=30))}" in listing
+    assert (
+        f"return window closed at the end of {day_text(corrected + timedelta(days=30))}" in listing
+    )
     with bot.engine.connect() as connection:
         details = connection.execute(
             text("SELECT details FROM audit_event WHERE action = 'order_fix'")
