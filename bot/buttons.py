@@ -13,6 +13,9 @@ CONFIRM_BILLABLE = "confirm_request_billable"
 PROPOSE_TIME = "propose_time"
 DECLINE_REQUEST = "decline_request"
 ACCEPT_PROPOSAL = "accept_proposal"
+GET_SUPPORT = "get_support"
+TAKE_CASE = "take_case"
+RESOLVE_CASE = "resolve_case"
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
@@ -22,12 +25,14 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
 
 
 def channel_actions() -> ActionsBlock:
-    """For anyone in the shared channel: buyers get the request form, staff the booking form."""
+    """For anyone in the shared channel: buyers get the request form, staff the booking form;
+    anyone linked can ask for support."""
     return ActionsBlock(
         block_id="channel_actions",
         elements=[
             button("Request a session", REQUEST_SESSION, "request", "primary"),
             button("Show usage", SHOW_USAGE, "usage"),
+            button("Get support", GET_SUPPORT, "support"),
         ],
     )
 
@@ -46,6 +51,7 @@ def session_actions(session_id: int) -> ActionsBlock:
         elements=[
             button("Request a session", REQUEST_SESSION, "request", "primary"),
             button("Show usage", SHOW_USAGE, "usage"),
+            button("Get support", GET_SUPPORT, "support"),
             cancel,
             button("Log as held (staff)", LOG_HELD, str(session_id)),
         ],

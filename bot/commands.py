@@ -9,6 +9,7 @@ from datetime import date, time
 from bot.entitlement import check_session_minutes
 from bot.errors import InvalidCommand
 from bot.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, package_by_id
+from bot.support import MAX_REFERENCE, MAX_RINGS
 
 COMMAND = "/oura-book"
 
@@ -24,6 +25,11 @@ FORMS: dict[str, str] = {
     "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",
     "timezone": f"{COMMAND} timezone <Area/City>",
     "contact": f"{COMMAND} contact vendor|buyer <@user>",
+    # The support desk (issue 7).
+    "order": f"{COMMAND} order <YYYY-MM-DD> <rings> [reference…]",
+    "order fix": f"{COMMAND} order fix <id> <YYYY-MM-DD> <rings> [reference…]",
+    "orders": f"{COMMAND} orders",
+    "support": f"{COMMAND} support",
 }
 
 PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
@@ -110,6 +116,36 @@ class SetContact:
     user_id: str
 
 
+@dataclass(frozen=True)
+class OpenOrderModal:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordOrder:
+    received_on: date
+    rings: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class CorrectOrder:
+    order_id: int
+    received_on: date
+    rings: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class ListOrders:
+    pass
+
+
+@dataclass(frozen=True)
+class OpenSupportModal:
+    pass
+
+
 Command = (
     OpenBookingModal
     | Help
@@ -123,6 +159,11 @@ Command = (
     | Move
     | SetTimezone
     | SetContact
+    | OpenOrderModal
+    | RecordOrder
+    | CorrectOrder
+    | ListOrders
+    | OpenSupportModal
 )
 
 
@@ -230,6 +271,14 @@ def parse(text: str) -> Command:
         return SetTimezone(rest[0])
     if verb == "contact":
         return _parse_contact(rest)
+    if verb == "order":
+        return _parse_order(rest)
+    if verb == "orders":
+        _no_arguments(rest, "orders")
+        return ListOrders()
+    if verb == "support":
+        _no_arguments(rest, "support")
+        return OpenSupportModal()
     if verb in {t.value for t in SessionType}:
         return _parse_book(SessionType(verb), rest)
     raise InvalidCommand(
@@ -260,6 +309,37 @@ def _parse_contact(rest: list[str]) -> SetContact:
     return SetContact(rest[0].lower(), match[1])
 
 
+_RINGS = re.compile(r"^\d{1,6}$", re.ASCII)
+
+
+def _parse_order(rest: list[str]) -> OpenOrderModal | RecordOrder | CorrectOrder:
+    """`order` (the form), `order <date> <rings> [ref…]`, `order fix <id> <date> <rings> [ref…]`."""
+    if not rest:
+        return OpenOrderModal()
+    if rest[0].lower() == "fix":
+        form = "order fix"
+        match = _SESSION_ID.match(rest[1]) if len(rest) > 1 else None
+        if len(rest) > 1 and match is None:
+            raise _wrong(form, f"{quoted(rest[1])} is not an order id (a number from `orders`).")
+        if match is None or len(rest) < 4:
+            raise _wrong(form, "Give the order id, the date it was received and the ring count.")
+        day, rings, reference = _order_details(rest[2:], form)
+        return CorrectOrder(int(match[1]), day, rings, reference)
+    if len(rest) < 2:
+        raise _wrong("order", "Give the date the customer received the order and the ring count.")
+    return RecordOrder(*_order_details(rest, "order"))
+
+
+def _order_details(tokens: list[str], form: str) -> tuple[date, int, str]:
+    day = parse_date(tokens[0], form)
+    if not _RINGS.match(tokens[1]) or not 1 <= int(tokens[1]) <= MAX_RINGS:
+        raise _wrong(form, f"{quoted(tokens[1])} is not a ring count (a whole number, 1 or more).")
+    reference = " ".join(tokens[2:])
+    if len(reference) > MAX_REFERENCE:
+        raise _wrong(form, f"The reference is longer than {MAX_REFERENCE} characters.")
+    return day, int(tokens[1]), reference
+
+
 def _parse_book(session_type: SessionType, rest: list[str]) -> Book:
     if len(rest) < 2:
         raise _wrong("book", f"Give the date and the local start time of the {session_type}.")
@@ -278,5 +358,7 @@ def help_text() -> str:
         "```",
         f"Packages: {PACKAGE_IDS}. Session types: {SESSION_TYPE_IDS}. "
         "Sessions are at most 60 minutes (default 60m). Times are read in your Slack time zone.",
+        "`order` alone opens the order form; an order's date is when the customer received it "
+        "(returns and exchanges: 30 days from then). `support` opens the support form.",
     ]
     return "\n".join(lines)

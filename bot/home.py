@@ -36,6 +36,7 @@ MAX_BLOCKS = 100
 FIELD_LIMIT = 2000
 SECTION_TEXT_LIMIT = 3000
 HEADER_LIMIT = 150
+CASES_SHOWN = 5
 
 EMPTY_MINE = (
     "You are not the vendor contact for any account yet. Accounts you link with "
@@ -214,11 +215,31 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
         next_text = f"*Next session*\n{upcoming.session_type.label} #{upcoming.id}: {when}"
     return SectionBlock(
         text=_mrkdwn(title, SECTION_TEXT_LIMIT),
-        fields=[_mrkdwn(minutes), _mrkdwn(status), _mrkdwn(ends), _mrkdwn(next_text)],
+        fields=[
+            _mrkdwn(minutes),
+            _mrkdwn(status),
+            _mrkdwn(ends),
+            _mrkdwn(next_text),
+            _mrkdwn(cases_field(account)),
+        ],
         accessory=ButtonElement(
             text="Usage card", action_id=HOME_USAGE, value=str(account.account_id)
         ),
     )
+
+
+def cases_field(account: AccountSummary) -> str:
+    """Open support cases, untaken for over two business days first (already in that order)."""
+    if not account.open_cases:
+        return "*Support cases*\nnone open"
+    lines = [f"*Support cases* · {len(account.open_cases)} open"]
+    for case in account.open_cases[:CASES_SHOWN]:
+        who = f"taken by <@{case.taken_by}>" if case.taken_by else "not taken"
+        mark = ":rotating_light: " if case.id in account.overdue_case_ids else ""
+        lines.append(f"{mark}{case.ref} {case.category.label}, {who}")
+    if len(account.open_cases) > CASES_SHOWN:
+        lines.append(f"…and {len(account.open_cases) - CASES_SHOWN} more (usage card)")
+    return "\n".join(lines)
 
 
 # -- the usage card, opened from the home tab -----------------------------------------------

@@ -47,9 +47,15 @@ class Action(StrEnum):
     SHOW_USAGE = "show-usage"
     REQUEST_SESSION = "request-session"
     ACCEPT_PROPOSAL = "accept-proposal"
+    OPEN_SUPPORT = "open-support"
+    TAKE_CASE = "take-case"
+    RESOLVE_CASE = "resolve-case"
+    RECORD_ORDER = "record-order"
 
 
-BUYER_ACTIONS = frozenset({Action.SHOW_USAGE, Action.REQUEST_SESSION, Action.ACCEPT_PROPOSAL})
+BUYER_ACTIONS = frozenset(
+    {Action.SHOW_USAGE, Action.REQUEST_SESSION, Action.ACCEPT_PROPOSAL, Action.OPEN_SUPPORT}
+)
 
 
 @dataclass(frozen=True)

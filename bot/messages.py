@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from bot.buttons import channel_actions, session_actions
 from bot.entitlement import Balance
 from bot.packages import MAX_SESSION_MINUTES, PACKAGES, SessionStatus, SessionType
 from bot.schedule import Post
+from bot.support import OVERDUE_BUSINESS_DAYS, CaseFacts, is_overdue, order_cases
 from bot.timeutil import zone
 from storage.models import Account, OnboardingSession
 
@@ -173,7 +175,30 @@ def link_reply(account: Account, package_id: str, start: Any) -> Message:
     )
 
 
-def usage_card(usage: Usage, for_staff: bool = True) -> Message:
+def case_lines(
+    cases: Sequence[CaseFacts], timezone: str, now: datetime, for_staff: bool
+) -> list[str]:
+    """Open support cases, overdue untaken ones first; buyers see no internal flags."""
+    lines = []
+    for case in order_cases(cases, now, timezone)[:LIST_LIMIT]:
+        status = f"taken by <@{case.taken_by}>" if case.taken_by else "waiting to be taken"
+        opened = date_token(case.created_at, timezone)
+        line = f"*{case.ref}* {case.category.label}: {status}, opened {opened}"
+        if for_staff:
+            if is_overdue(case.created_at, case.taken_by is not None, now, timezone):
+                line = f":rotating_light: {line} (over {OVERDUE_BUSINESS_DAYS} business days)"
+            if case.outside_window:
+                line += ", outside the return window"
+        lines.append(line)
+    return lines
+
+
+def usage_card(
+    usage: Usage,
+    for_staff: bool = True,
+    cases: Sequence[CaseFacts] = (),
+    now: datetime | None = None,
+) -> Message:
     account, contract, terms, balance = usage.account, usage.contract, usage.terms, usage.balance
     package = terms.package
     window_end = terms.window_end - timedelta(days=1)
@@ -232,6 +257,14 @@ def usage_card(usage: Usage, for_staff: bool = True) -> Message:
                 ]
             ),
             ContextBlock(elements=[MarkdownTextObject(text=f"Next session: {next_line}")]),
+            *(
+                _sections(
+                    "*Open support cases*",
+                    case_lines(cases, account.timezone, now, for_staff) or ["none"],
+                )
+                if now is not None
+                else []
+            ),
         ],
     )
 
@@ -345,6 +378,8 @@ def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message
             what += f" (period {post.period.index} of {post.period.count})"
         elif post.session is not None:
             what += f" for #{post.session.id}"
+        elif post.order is not None:
+            what += f" for order #{post.order.id} ({post.days_before} days before it closes)"
         elif post.days_before:
             what += f" ({post.days_before} day{'s' if post.days_before > 1 else ''} before)"
         lines.append(f"{when}: {what}")

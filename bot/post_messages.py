@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 from bot.buttons import channel_actions
 from bot.messages import Message, date_token, day_text
 from bot.schedule import ContractFacts, Post, PostKind
+from bot.support import RETURN_WINDOW_DAYS, window_last_day
 
 
 def _plural(n: int, word: str) -> str:
@@ -87,6 +88,19 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
                 f"#{session.id} {lead}: {when}."
             )
             blocks = [SectionBlock(text=MarkdownTextObject(text=text))]
+        case PostKind.RETURN_WINDOW:
+            order = post.order
+            assert order is not None
+            last_day = window_last_day(order.received_on)
+            ref = f" ({order.reference})" if order.reference else ""
+            text = (
+                f":package: {company}: order #{order.id}{ref} of "
+                f"{_plural(order.rings, 'ring')} was received on {day_text(order.received_on)}. "
+                f"Returns and exchanges for it are possible until the end of "
+                f"{day_text(last_day)} ({RETURN_WINDOW_DAYS} days after receipt). "
+                "Use *Get support* to start one."
+            )
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
     blocks.append(
         ContextBlock(elements=[MarkdownTextObject(text=f"Oura onboarding · {post.kind.label}")])
     )

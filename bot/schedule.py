@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from bot.entitlement import Balance, ContractTerms
 from bot.packages import SessionStatus, SessionType
+from bot.support import RETURN_REMINDER_DAYS, closing_reminder_day, window_last_day
 from bot.timeutil import add_days, add_months, zone
 
 BUSINESS_START = time(9, 0)
@@ -35,6 +36,7 @@ class PostKind(StrEnum):
     TERM_WARNING = "term-warning"
     TERM_CLOSED = "term-closed"
     SESSION_REMINDER = "session-reminder"
+    RETURN_WINDOW = "return-window"
 
     @property
     def label(self) -> str:
@@ -49,6 +51,7 @@ POST_LABELS = {
     PostKind.TERM_WARNING: "term-end warning",
     PostKind.TERM_CLOSED: "term closed summary",
     PostKind.SESSION_REMINDER: "session reminder",
+    PostKind.RETURN_WINDOW: "return-window reminder",
 }
 
 
@@ -64,6 +67,16 @@ class SessionFacts:
 
 
 @dataclass(frozen=True)
+class OrderFacts:
+    """An order on record: its return window runs from the date the customer received it."""
+
+    id: int
+    received_on: date
+    rings: int
+    reference: str
+
+
+@dataclass(frozen=True)
 class ContractFacts:
     contract_id: int
     account_id: int
@@ -72,6 +85,7 @@ class ContractFacts:
     terms: ContractTerms
     balance: Balance
     sessions: tuple[SessionFacts, ...] = ()
+    orders: tuple[OrderFacts, ...] = ()
 
     @property
     def timezone(self) -> str:
@@ -105,6 +119,7 @@ class Post:
     days_before: int | None = None
     period: Period | None = None
     session: SessionFacts | None = None
+    order: OrderFacts | None = None
 
     @property
     def is_reminder(self) -> bool:
@@ -272,6 +287,21 @@ def timeline(facts: ContractFacts) -> list[Post]:
         add_days(terms.term_end, SUMMARY_STALE_DAYS),
         "term-closed",
     )
+
+    for order in facts.orders:
+        # The receipt date is in the key, so an order corrected to another date is reminded
+        # afresh and the old date's reminders simply leave the timeline.
+        last_day = window_last_day(order.received_on)
+        for days in RETURN_REMINDER_DAYS:
+            add(
+                PostKind.RETURN_WINDOW,
+                f"order:{order.id}:return-window-{days}d:{order.received_on.isoformat()}",
+                closing_reminder_day(order.received_on, days),
+                add_days(last_day, 1),
+                f"order:{order.id}:return-window:{order.received_on.isoformat()}",
+                days_before=days,
+                order=order,
+            )
 
     for session in facts.sessions:
         posts.extend(_reminders(facts, session))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.booking import BookingService
 from bot.session_requests import RequestService
 from bot.settings import Settings
+from bot.support_desk import SupportDesk
 from bot.tokens import MetadataSigner
 
 
@@ -15,6 +16,7 @@ class Services:
     settings: Settings
     booking: BookingService
     requests: RequestService
+    support: SupportDesk
     signer: MetadataSigner
 
     @classmethod
@@ -23,5 +25,6 @@ class Services:
             settings=settings,
             booking=booking,
             requests=RequestService(booking),
+            support=SupportDesk(booking),
             signer=MetadataSigner(settings.slack_signing_secret or "unsigned"),
         )

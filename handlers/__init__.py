@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, home, views
+from handlers import actions, commands, events, home, support, views
 
 
 def register_listeners(app: App) -> None:
@@ -13,3 +13,4 @@ def register_listeners(app: App) -> None:
     events.register(app)
     home.register(app)
     views.register(app)
+    support.register(app)

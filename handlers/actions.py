@@ -121,7 +121,11 @@ def show_usage(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
     services = services_from(context)
 
     def work() -> None:
-        card = usage_card(services.booking.usage(channel), for_staff=access.is_staff)
+        now = services.booking.clock()
+        usage = services.booking.usage(channel, now)
+        # Buyers see their own account's open cases, without staff-only flags.
+        cases = services.support.open_cases(usage.account.id or 0, now)
+        card = usage_card(usage, for_staff=access.is_staff, cases=cases, now=now)
         client.chat_postEphemeral(channel=channel, user=requester.user_id, **card.as_kwargs())
 
     _guarded("show_usage", body, client, work)

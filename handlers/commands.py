@@ -38,6 +38,7 @@ from handlers.common import (
     user_info,
     user_timezone,
 )
+from handlers.support import support_command
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,9 @@ def _run(
             who = "vendor contact" if role == "vendor" else "customer contact"
             return text_message(f"<@{user_id}> is now the {who} for *{account.company}*.")
         case commands.Usage():
-            return usage_card(booking.usage(channel, now), for_staff=True)
+            usage = booking.usage(channel, now)
+            cases = services.support.open_cases(usage.account.id or 0, now)
+            return usage_card(usage, for_staff=True, cases=cases, now=now)
         case commands.ListSessions():
             account, sessions = booking.sessions(channel)
             return session_list(account, sessions, now)
@@ -165,6 +168,16 @@ def _run(
         case commands.Done(session_id, minutes, billable):
             booked = booking.log_held(actor, channel, session_id, minutes, billable)
             return booking_reply(booked)
+        case (
+            commands.OpenOrderModal()
+            | commands.RecordOrder()
+            | commands.CorrectOrder()
+            | commands.ListOrders()
+            | commands.OpenSupportModal()
+        ):
+            return support_command(
+                command, request.channel_id, request.trigger_id, actor, services, client, now
+            )
     raise AssertionError(f"unhandled command {command!r}")
 
 

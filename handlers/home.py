@@ -138,11 +138,13 @@ def usage_view(services: Services, account_id: int) -> View:
         channel_id = account_channel(db, account_id)
     if channel_id is None:
         return notice_modal("This account no longer exists.")
+    now = booking.clock()
     try:
-        usage = booking.usage(channel_id, booking.clock())
+        usage = booking.usage(channel_id, now)
     except OuraError as error:
         return notice_modal(str(error))
-    return usage_modal(usage_card(usage, for_staff=True))
+    cases = services.support.open_cases(account_id, now)
+    return usage_modal(usage_card(usage, for_staff=True, cases=cases, now=now))
 
 
 # -- who is asking ----------------------------------------------------------------------------

@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 
 from bot.entitlement import Balance, ContractTerms
 from bot.packages import PACKAGES, SessionStatus, SessionType
-from bot.schedule import ContractFacts, SessionFacts, next_check
+from bot.schedule import ContractFacts, OrderFacts, SessionFacts, next_check
+from bot.support import CaseCategory, CaseFacts, CaseStatus
 from storage.ledger import retry_times, settled_keys
-from storage.models import Account, Contract, OnboardingSession
+from storage.models import Account, Contract, CustomerOrder, OnboardingSession, SupportCase
 
 
 def terms_of(contract: Contract, timezone: str) -> ContractTerms:
@@ -46,6 +47,26 @@ def session_facts(session: OnboardingSession) -> SessionFacts:
     )
 
 
+def case_facts(case: SupportCase) -> CaseFacts:
+    assert case.id is not None
+    return CaseFacts(
+        id=case.id,
+        category=CaseCategory(case.category),
+        status=CaseStatus(case.status),
+        created_at=case.created_at,
+        taken_by=case.taken_by,
+        outside_window=case.within_window is False,
+        order_id=case.order_id,
+    )
+
+
+def order_facts(order: CustomerOrder) -> OrderFacts:
+    assert order.id is not None
+    return OrderFacts(
+        id=order.id, received_on=order.received_on, rings=order.rings, reference=order.reference
+    )
+
+
 def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
     ids = list(contract_ids)
     if not ids:
@@ -63,6 +84,13 @@ def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
         )
     ).all():
         sessions[session.contract_id].append(session_facts(session))
+    orders: dict[int, list[OrderFacts]] = defaultdict(list)
+    for order in db.exec(
+        select(CustomerOrder)
+        .where(col(CustomerOrder.contract_id).in_(ids))
+        .order_by(col(CustomerOrder.id))
+    ).all():
+        orders[order.contract_id].append(order_facts(order))
     facts = []
     for contract, account in pairs:
         assert contract.id is not None and account.id is not None
@@ -75,6 +103,7 @@ def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
                 terms=terms_of(contract, account.timezone),
                 balance=balance_of(contract),
                 sessions=tuple(sorted(sessions[contract.id], key=lambda s: s.starts_at)),
+                orders=tuple(orders[contract.id]),
             )
         )
     return facts

@@ -172,3 +172,48 @@ class SeenRequest(SQLModel, table=True):
 
     signature: str = Field(primary_key=True, max_length=80)
     seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class CustomerOrder(SQLModel, table=True):
+    """A customer's order of rings, on record for the support desk's 30-day return rule."""
+
+    __tablename__ = "customer_order"
+    __table_args__ = (CheckConstraint("rings >= 1", name="ck_customer_order_rings"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    # The contract whose clock posts this order's return-window reminders.
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    # The date the customer received the order (day 0 of its return window).
+    received_on: date
+    rings: int
+    reference: str = Field(default="", max_length=80)
+    recorded_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class SupportCase(SQLModel, table=True):
+    """A customer's request for help: new order, return, exchange, product or technical."""
+
+    __tablename__ = "support_case"
+    __table_args__ = (Index("ix_support_case_account_status", "account_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    order_id: int | None = Field(default=None, foreign_key="customer_order.id")
+    category: str = Field(max_length=24)
+    description: str = Field(default="", sa_type=Text)
+    # Returns and exchanges: whether the order's return window was open when the case was
+    # opened (None for other categories), and the window's last day then.
+    within_window: bool | None = None
+    window_last_day: date | None = None
+    opened_by: str = Field(max_length=32)
+    opened_by_team: str = Field(max_length=32)
+    # open -> taken -> resolved (or open -> resolved)
+    status: str = Field(default="open", max_length=16)
+    taken_by: str | None = Field(default=None, max_length=32)
+    taken_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_by: str | None = Field(default=None, max_length=32)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -7,7 +7,7 @@ contracts, their next sessions), never one per account.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func
@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 
 from bot.entitlement import contract_covering
 from bot.packages import SessionStatus, SessionType
-from storage.facts import balance_of, terms_of
-from storage.models import Account, Contract, OnboardingSession
+from bot.support import CaseFacts, CaseStatus, is_overdue, order_cases
+from storage.facts import balance_of, case_facts, terms_of
+from storage.models import Account, Contract, OnboardingSession, SupportCase
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ class AccountSummary:
     window_end: date | None
     term_end: date | None
     next_session: NextSession | None
+    # Cases not yet resolved, overdue untaken ones first.
+    open_cases: tuple[CaseFacts, ...] = ()
+    # Of those, the ones untaken for over two business days (listed first).
+    overdue_case_ids: frozenset[int] = frozenset()
 
 
 def account_overview(
@@ -81,7 +86,32 @@ def account_overview(
         return [], int(total)
     contracts = _contracts(db, ids)
     upcoming = _next_sessions(db, ids, now)
-    return [_summary(a, contracts[a.id], upcoming.get(a.id), now) for a in accounts], int(total)
+    cases = _open_cases(db, ids)
+    summaries = [_summary(a, contracts[a.id], upcoming.get(a.id), now) for a in accounts]
+    return [_with_cases(s, cases[s.account_id], now) for s in summaries], int(total)
+
+
+def _with_cases(summary: AccountSummary, cases: list[CaseFacts], now: datetime) -> AccountSummary:
+    tz = summary.timezone
+    return replace(
+        summary,
+        open_cases=tuple(order_cases(cases, now, tz)),
+        overdue_case_ids=frozenset(
+            c.id for c in cases if is_overdue(c.created_at, c.taken_by is not None, now, tz)
+        ),
+    )
+
+
+def _open_cases(db: Session, account_ids: list[int]) -> dict[int, list[CaseFacts]]:
+    by_account: dict[int, list[CaseFacts]] = defaultdict(list)
+    for case in db.exec(
+        select(SupportCase).where(
+            col(SupportCase.account_id).in_(account_ids),
+            col(SupportCase.status) != CaseStatus.RESOLVED.value,
+        )
+    ).all():
+        by_account[case.account_id].append(case_facts(case))
+    return by_account
 
 
 def _contracts(db: Session, account_ids: list[int]) -> dict[int | None, list[Contract]]:

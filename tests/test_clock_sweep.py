@@ -87,7 +87,7 @@ def test_a_due_window_warning_is_posted_once_across_two_sweeps(
     [post] = fake_slack.posts("C1")
     assert "240 of 240 included" in post.args["text"]
     actions = [e["action_id"] for e in post.args["blocks"][1]["elements"]]
-    assert actions == ["request_session", "show_usage"]
+    assert actions == ["request_session", "show_usage", "get_support"]
     row = ledger(engine)["contract:1:window-warning:30"]
     assert (row.state, row.channel_id, row.ts) == ("sent", "C1", post.result["ts"])
 

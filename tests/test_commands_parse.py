@@ -17,12 +17,17 @@ from bot.commands import (
     MAX_COMPANY_NAME,
     Book,
     Cancel,
+    CorrectOrder,
     Done,
     Help,
     Link,
+    ListOrders,
     ListSessions,
     Move,
     OpenBookingModal,
+    OpenOrderModal,
+    OpenSupportModal,
+    RecordOrder,
     SetTimezone,
     Usage,
     help_text,
@@ -42,6 +47,11 @@ COMMAND_TYPES = (
     Done,
     Move,
     SetTimezone,
+    OpenOrderModal,
+    RecordOrder,
+    CorrectOrder,
+    ListOrders,
+    OpenSupportModal,
 )
 SESSION_TYPES = ["kickoff", "onboarding", "training", "status"]
 
@@ -428,6 +438,12 @@ WORDS = st.sampled_from(
         "billable",
         "#12",
         "12",
+        "order",
+        "orders",
+        "fix",
+        "support",
+        "0",
+        "1000001",
     ]
 )
 TOKENS = st.lists(WORDS | st.text(min_size=1, max_size=40), max_size=8)
@@ -455,6 +471,9 @@ def test_command_like_text_gives_a_command_or_a_short_user_error(tokens):
         "kickoff 2027-03-15 14:00 9{}m",  # not a duration
         "cancel {}",  # not a session id
         "link premium {} Acme",  # bad date
+        "order {} 40",  # bad date
+        "order 2027-03-15 {}",  # bad ring count
+        "order fix {} 2027-03-15 40",  # bad order id
     ],
 )
 def test_error_message_stays_short_for_a_very_long_token(template):
@@ -472,3 +491,53 @@ def test_only_ascii_digits_are_numbers(text):
 def test_a_backtick_in_a_token_cannot_break_the_quoting():
     message = refused("kickoff 2027-03-15 1`4:00")
     assert message.count("`") % 2 == 0
+
+
+# -- the support desk: orders and support ------------------------------------------------------
+
+
+def test_order_alone_opens_the_order_form():
+    assert parse("order") == OpenOrderModal()
+    assert parse("ORDER") == OpenOrderModal()
+
+
+def test_order_with_date_rings_and_a_multi_word_reference():
+    assert parse("order 2027-03-15 40 PO 4471 (Helsinki)") == RecordOrder(
+        date(2027, 3, 15), 40, "PO 4471 (Helsinki)"
+    )
+    assert parse("order 2027-03-15 1") == RecordOrder(date(2027, 3, 15), 1, "")
+
+
+def test_order_fix_corrects_an_order_by_id():
+    assert parse("order fix 3 2027-03-15 38 PO-9") == CorrectOrder(3, date(2027, 3, 15), 38, "PO-9")
+    assert parse("order FIX #3 2027-03-15 38") == CorrectOrder(3, date(2027, 3, 15), 38, "")
+
+
+def test_orders_and_support():
+    assert parse("orders") == ListOrders()
+    assert parse("support") == OpenSupportModal()
+
+
+@pytest.mark.parametrize(
+    ("text", "form", "says"),
+    [
+        ("order 2027-03-15", "order", "ring count"),
+        ("order 15.3.2027 40", "order", "is not a date in the form YYYY-MM-DD"),
+        ("order 2027-02-30 40", "order", "is not a date"),
+        ("order 2027-03-15 0", "order", "`0` is not a ring count"),
+        ("order 2027-03-15 -4", "order", "`-4` is not a ring count"),
+        ("order 2027-03-15 1000001", "order", "is not a ring count"),
+        ("order 2027-03-15 forty", "order", "`forty` is not a ring count"),
+        ("order 2027-03-15 4 " + "x" * 81, "order", "longer than 80 characters"),
+        ("order fix", "order fix", "Give the order id"),
+        ("order fix 3", "order fix", "Give the order id"),
+        ("order fix 3 2027-03-15", "order fix", "Give the order id"),
+        ("order fix three 2027-03-15 4", "order fix", "`three` is not an order id"),
+        ("orders all", "orders", "takes nothing after it"),
+        ("support now", "support", "takes nothing after it"),
+    ],
+)
+def test_malformed_order_and_support_forms_are_refused_with_the_form(text, form, says):
+    message = refused(text)
+    assert says in message
+    assert shows_form(message, form)

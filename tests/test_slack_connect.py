@@ -21,6 +21,8 @@ from sqlalchemy import inspect, text
 from bot.booking import Actor
 from bot.packages import SessionType
 from bot.session_requests import RequestService
+from bot.support import CaseCategory
+from bot.support_desk import SupportDesk
 from bot.tokens import MetadataSigner
 
 SIGNER = MetadataSigner(SIGNING_SECRET)
@@ -41,6 +43,7 @@ class World:
     bot: RunningBot
     session_id: int  # a past session of Acme's, booked by staff
     request_id: int  # an open request from Acme's buyer
+    case_id: int  # an open support case from Acme's buyer
 
 
 def setup_world(bot: RunningBot) -> World:
@@ -65,8 +68,11 @@ def setup_world(bot: RunningBot) -> World:
         [soon, soon + timedelta(hours=2)],
         "",
     )
+    case, _ = SupportDesk(bot.booking).open_case(
+        Actor("U_ANNA", ACME_TEAM), 1, CaseCategory.PRODUCT_QUESTION, None, "How do I pair?"
+    )
     bot.fake.reset()
-    return World(bot, session_id, request.request.id)
+    return World(bot, session_id, request.request.id, case.case.id or 0)
 
 
 def snapshot(bot: RunningBot) -> dict[str, list[tuple[Any, ...]]]:
@@ -138,7 +144,14 @@ COMMAND_FORMS = [
     "move 1 2027-02-02 10:00",
     "timezone America/Chicago",
     "contact buyer <@U_ANNA>",
+    "order",
+    "order 2027-01-10 40 PO-1",
+    "order fix 1 2027-01-10 38",
+    "orders",
+    "support",
 ]
+# Forms that open a modal for staff instead of replying.
+MODAL_FORMS = ("", "order", "support")
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))
@@ -147,8 +160,8 @@ def test_every_command_form_is_staff_only(bot: RunningBot, form: str, persona: s
     world = setup_world(bot)
     user, team = PERSONAS[persona]
     before = snapshot(bot)
-    if persona == "staff" and form == "":
-        bot.sender.command("", user_id=user, team_id=team, channel_id=CHANNEL, response_url="x")
+    if persona == "staff" and form in MODAL_FORMS:
+        bot.sender.command(form, user_id=user, team_id=team, channel_id=CHANNEL, response_url="x")
         bot.fake.wait_for(lambda: bot.fake.calls_to("views.open"))
         return
     reply = text_of(world.bot.command(form, user_id=user, team_id=team))
@@ -201,6 +214,22 @@ def _accept(world: World, persona: str) -> None:
     )
     world.bot.fake.reset()
     click(world.bot, "accept_proposal", str(world.request_id), persona)
+
+
+def _get_support(world: World, persona: str) -> None:
+    click(world.bot, "get_support", "support", persona)
+
+
+def _take_case(world: World, persona: str) -> None:
+    click(world.bot, "take_case", str(world.case_id), persona, channel="D_VENDOR")
+
+
+def _resolve_case(world: World, persona: str) -> None:
+    click(world.bot, "resolve_case", str(world.case_id), persona, channel="D_VENDOR")
+
+
+def _case_status(world: World) -> str:
+    return SupportDesk(world.bot.booking).get_case(world.case_id).case.status
 
 
 def _wait_views_open(world: World) -> dict:
@@ -259,6 +288,21 @@ BUTTONS = {
         lambda w, p: w.bot.fake.wait_for(lambda: _request_status(w) == "declined"),
     ),
     "accept_proposal": (_accept, {"staff", "buyer"}, _allowed_booking),
+    "get_support": (
+        _get_support,
+        {"staff", "buyer"},
+        lambda w, p: _wait_views_open(w)["callback_id"] == "support_case_modal" or pytest.fail(),
+    ),
+    "take_case": (
+        _take_case,
+        {"staff"},
+        lambda w, p: w.bot.fake.wait_for(lambda: _case_status(w) == "taken"),
+    ),
+    "resolve_case": (
+        _resolve_case,
+        {"staff"},
+        lambda w, p: w.bot.fake.wait_for(lambda: _case_status(w) == "resolved"),
+    ),
 }
 
 
@@ -333,6 +377,27 @@ def _submit_log_held(world: World, persona: str) -> dict | None:
     return submit(world.bot, "log_held_modal", values, metadata, persona)
 
 
+def _submit_case(world: World, persona: str) -> dict | None:
+    values = {
+        "category": {
+            "value": {"type": "static_select", "selected_option": {"value": "technical-issue"}}
+        },
+        "description": {"value": {"type": "plain_text_input", "value": "ring won't charge"}},
+    }
+    metadata = {"channel_id": CHANNEL, "account_id": 1}
+    return submit(world.bot, "support_case_modal", values, metadata, persona)
+
+
+def _submit_order(world: World, persona: str) -> dict | None:
+    values = {
+        "received_on": {"value": {"type": "datepicker", "selected_date": "2026-01-05"}},
+        "rings": {"value": {"type": "number_input", "value": "12"}},
+        "reference": {"value": {"type": "plain_text_input", "value": None}},
+    }
+    metadata = {"channel_id": CHANNEL, "account_id": 1}
+    return submit(world.bot, "record_order_modal", values, metadata, persona)
+
+
 def _sessions(world: World) -> int:
     return len(world.bot.booking.sessions(CHANNEL)[1])
 
@@ -346,6 +411,16 @@ MODALS = {
     ),
     "propose_time_modal": (_submit_proposal, {"staff"}, lambda w: _request_status(w) == "proposed"),
     "log_held_modal": (_submit_log_held, {"staff"}, lambda w: _session_status(w) == "held"),
+    "support_case_modal": (
+        _submit_case,
+        {"staff", "buyer"},
+        lambda w: SupportDesk(w.bot.booking).open_cases(1)[-1].id == w.case_id + 1,
+    ),
+    "record_order_modal": (
+        _submit_order,
+        {"staff"},
+        lambda w: len(SupportDesk(w.bot.booking).orders_of_account(1)) == 1,
+    ),
 }
 
 

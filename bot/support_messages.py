@@ -1,0 +1,291 @@
+"""Messages and modals of the support desk: orders for staff, cases for everyone.
+
+What goes into the shared channel is customer-safe: a case's reference, category and who
+follows up, never its description or the staff-facing return-window flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.buttons import RESOLVE_CASE, TAKE_CASE, button, channel_actions
+from bot.messages import LIST_LIMIT, Message, day_text, text_message
+from bot.support import (
+    MAX_DESCRIPTION,
+    MAX_REFERENCE,
+    MAX_RINGS,
+    RETURN_WINDOW_DAYS,
+    CaseCategory,
+    ReturnWindow,
+    window_last_day,
+)
+from bot.support_desk import CaseView, OrderChange
+from storage.models import Account, CustomerOrder
+
+ORDER_MODAL = "record_order_modal"
+SUPPORT_MODAL = "support_case_modal"
+# Slack allows at most 100 options in a static select.
+MAX_ORDER_OPTIONS = 100
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+
+
+def _validated(view: View) -> View:
+    view.validate_json()
+    return view
+
+
+def _rings(n: int) -> str:
+    return f"{n} ring{'' if n == 1 else 's'}"
+
+
+def order_line(order: CustomerOrder) -> str:
+    ref = f" ({order.reference})" if order.reference else ""
+    return f"order #{order.id}{ref}: {_rings(order.rings)}, received {day_text(order.received_on)}"
+
+
+def order_window_text(order: CustomerOrder, today: date) -> str:
+    last_day = window_last_day(order.received_on)
+    if today <= last_day:
+        return f"returns until the end of {day_text(last_day)}"
+    return f"return window closed at the end of {day_text(last_day)}"
+
+
+# -- orders (staff) ----------------------------------------------------------------------------
+
+
+def order_modal(metadata: str, company: str, today: date) -> View:
+    return _validated(
+        View(
+            type="modal",
+            callback_id=ORDER_MODAL,
+            private_metadata=metadata,
+            title=PlainTextObject(text="Record an order"),
+            submit=PlainTextObject(text="Record"),
+            close=PlainTextObject(text="Cancel"),
+            blocks=[
+                _section(
+                    f"An order of *{company}*'s, with the date the customer received it: "
+                    f"returns and exchanges are possible for {RETURN_WINDOW_DAYS} days after."
+                ),
+                InputBlock(
+                    block_id="received_on",
+                    label=PlainTextObject(text="Received on"),
+                    element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
+                ),
+                InputBlock(
+                    block_id="rings",
+                    label=PlainTextObject(text="Rings"),
+                    element=NumberInputElement(
+                        action_id="value",
+                        is_decimal_allowed=False,
+                        min_value="1",
+                        max_value=str(MAX_RINGS),
+                    ),
+                ),
+                InputBlock(
+                    block_id="reference",
+                    optional=True,
+                    label=PlainTextObject(text="Reference (order number, PO…)"),
+                    element=PlainTextInputElement(action_id="value", max_length=MAX_REFERENCE),
+                ),
+            ],
+        )
+    )
+
+
+def order_reply(change: OrderChange) -> Message:
+    order = change.order
+    if change.before is None:
+        last_day = window_last_day(order.received_on)
+        return text_message(
+            f"Recorded for *{change.account.company}*: {order_line(order)}. Returns and "
+            f"exchanges are possible until the end of {day_text(last_day)}."
+        )
+    return text_message(
+        f"Corrected for *{change.account.company}*: {order_line(order)} "
+        f"(was {change.before['rings']} rings received {change.before['received_on']}"
+        f"{', ' + str(change.before['reference']) if change.before['reference'] else ''})."
+    )
+
+
+def order_list(account: Account, orders: Sequence[CustomerOrder], today: date) -> Message:
+    lines = [f"• {order_line(o)}, {order_window_text(o, today)}" for o in orders[:LIST_LIMIT]]
+    if len(orders) > LIST_LIMIT:
+        lines.append(f"…and {len(orders) - LIST_LIMIT} more")
+    title = f"*Orders of {account.company}*"
+    body = "\n".join([title, *(lines or ["none on record yet: `/oura-book order …`"])])
+    return Message(
+        text=f"{account.company}: {len(orders)} orders on record",
+        blocks=[_section(body)],
+    )
+
+
+# -- asking for help -----------------------------------------------------------------------------
+
+
+def support_modal(
+    metadata: str, company: str, orders: Sequence[CustomerOrder], today: date
+) -> View:
+    categories = [Option(value=c.value, label=c.label) for c in CaseCategory]
+    blocks: list[Block] = [
+        _section(f"Ask *{company}*'s vendor contact for help."),
+        InputBlock(
+            block_id="category",
+            label=PlainTextObject(text="What about"),
+            element=StaticSelectElement(action_id="value", options=categories),
+        ),
+    ]
+    if orders:
+        options = [
+            Option(value=str(o.id), label=f"#{o.id} {_rings(o.rings)}, {o.received_on}"[:75])
+            for o in orders[:MAX_ORDER_OPTIONS]
+        ]
+        blocks.append(
+            InputBlock(
+                block_id="order",
+                optional=True,
+                label=PlainTextObject(text="The order it concerns (returns, exchanges)"),
+                element=StaticSelectElement(action_id="value", options=options),
+            )
+        )
+    else:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="No orders are on record yet, so returns and exchanges can't be "
+                        "chosen here: describe the order below and the vendor contact will help."
+                    )
+                ]
+            )
+        )
+    blocks.append(
+        InputBlock(
+            block_id="description",
+            label=PlainTextObject(text="Describe what you need"),
+            element=PlainTextInputElement(
+                action_id="value", multiline=True, max_length=MAX_DESCRIPTION
+            ),
+        )
+    )
+    return _validated(
+        View(
+            type="modal",
+            callback_id=SUPPORT_MODAL,
+            private_metadata=metadata,
+            title=PlainTextObject(text="Get support"),
+            submit=PlainTextObject(text="Send"),
+            close=PlainTextObject(text="Cancel"),
+            blocks=blocks,
+        )
+    )
+
+
+def case_acknowledgement(view: CaseView) -> Message:
+    """The channel's note: customer-safe (no description, no window flag)."""
+    case, account = view.case, view.account
+    text = (
+        f":speech_balloon: <@{case.opened_by}> opened support case *{view.ref}* "
+        f"({view.category.label}). <@{account.vendor_contact_id}> will follow up here."
+    )
+    return Message(text=text, blocks=[_section(text)])
+
+
+def case_opener_note(view: CaseView, window: ReturnWindow | None) -> str:
+    """What the person who opened the case is told privately."""
+    vendor = f"<@{view.account.vendor_contact_id}>"
+    if window is not None and not window.is_open and view.order is not None:
+        return (
+            f"Order #{view.order.id} was received on {day_text(window.received_on)}, so its "
+            f"{RETURN_WINDOW_DAYS}-day window for returns and exchanges closed at the end of "
+            f"{day_text(window.last_day)}. Your case *{view.ref}* is recorded all the same, "
+            f"marked as outside the window, and {vendor} will decide what can be done."
+        )
+    return f"Your support case *{view.ref}* is recorded; {vendor} will follow up in the channel."
+
+
+def case_dm(view: CaseView) -> Message:
+    case, account = view.case, view.account
+    lines = [
+        f"*{account.company}*: <@{case.opened_by}> opened support case *{view.ref}* "
+        f"({view.category.label}) in <#{account.channel_id}>.",
+    ]
+    if view.order is not None:
+        lines.append(f"About {order_line(view.order)}.")
+    if case.within_window is True and case.window_last_day is not None:
+        lines.append(f"Within the return window (last day {day_text(case.window_last_day)}).")
+    elif case.within_window is False and case.window_last_day is not None:
+        lines.append(
+            f":warning: *Outside the return window*: it closed at the end of "
+            f"{day_text(case.window_last_day)}. Your decision."
+        )
+    lines.append(f"> {case.description[:1500]}".replace("\n", "\n> "))
+    return Message(
+        text=f"Support case {view.ref} from {account.company} ({view.category.label})",
+        blocks=[
+            _section("\n".join(lines)),
+            ActionsBlock(
+                block_id=f"case_{case.id}",
+                elements=[
+                    button("Take", TAKE_CASE, str(case.id), "primary"),
+                    button("Resolve", RESOLVE_CASE, str(case.id)),
+                ],
+            ),
+        ],
+    )
+
+
+def case_taken_dm(view: CaseView) -> Message:
+    case = view.case
+    text = (
+        f"Support case *{view.ref}* for *{view.account.company}* ({view.category.label}): "
+        f"taken by <@{case.taken_by}>."
+    )
+    return Message(
+        text=text,
+        blocks=[
+            _section(text),
+            ActionsBlock(
+                block_id=f"case_{case.id}",
+                elements=[button("Resolve", RESOLVE_CASE, str(case.id), "primary")],
+            ),
+        ],
+    )
+
+
+def case_resolved_dm(view: CaseView, problem: str | None = None) -> Message:
+    text = (
+        f"Support case *{view.ref}* for *{view.account.company}* ({view.category.label}): "
+        f"resolved by <@{view.case.resolved_by}>; the channel has been told."
+    )
+    if problem:
+        text += f"\n:warning: {problem}"
+    return Message(text=text, blocks=[_section(text)])
+
+
+def case_resolved_post(view: CaseView) -> Message:
+    text = (
+        f":white_check_mark: Support case *{view.ref}* ({view.category.label}) is resolved. "
+        "Something else? Use *Get support*."
+    )
+    return Message(text=text, blocks=[_section(text), channel_actions()])
