@@ -9,6 +9,7 @@ from datetime import date, time
 from bot.entitlement import check_session_minutes
 from bot.errors import InvalidCommand
 from bot.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, package_by_id
+from bot.report import Month, parse_month
 
 COMMAND = "/oura-book"
 
@@ -24,6 +25,7 @@ FORMS: dict[str, str] = {
     "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",
     "timezone": f"{COMMAND} timezone <Area/City>",
     "contact": f"{COMMAND} contact vendor|buyer <@user>",
+    "report": f"{COMMAND} report [YYYY-MM]",
 }
 
 PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
@@ -110,6 +112,13 @@ class SetContact:
     user_id: str
 
 
+@dataclass(frozen=True)
+class Report:
+    """The usage report for a month (None: this month), sent to the typist as a CSV in a DM."""
+
+    month: Month | None
+
+
 Command = (
     OpenBookingModal
     | Help
@@ -123,6 +132,7 @@ Command = (
     | Move
     | SetTimezone
     | SetContact
+    | Report
 )
 
 
@@ -230,6 +240,8 @@ def parse(text: str) -> Command:
         return SetTimezone(rest[0])
     if verb == "contact":
         return _parse_contact(rest)
+    if verb == "report":
+        return _parse_report(rest)
     if verb in {t.value for t in SessionType}:
         return _parse_book(SessionType(verb), rest)
     raise InvalidCommand(
@@ -258,6 +270,19 @@ def _parse_contact(rest: list[str]) -> SetContact:
     if not match:
         raise _wrong("contact", f"{quoted(rest[1])} is not a mention of a Slack user.")
     return SetContact(rest[0].lower(), match[1])
+
+
+def _parse_report(rest: list[str]) -> Report:
+    if len(rest) > 1:
+        raise _wrong("report", "Give at most one month.")
+    if not rest:
+        return Report(None)
+    try:
+        return Report(parse_month(rest[0]))
+    except ValueError:
+        raise _wrong(
+            "report", f"{quoted(rest[0])} is not a month in the form YYYY-MM (e.g. 2027-01)."
+        ) from None
 
 
 def _parse_book(session_type: SessionType, rest: list[str]) -> Book:

@@ -23,5 +23,8 @@ class Services:
             settings=settings,
             booking=booking,
             requests=RequestService(booking),
-            signer=MetadataSigner(settings.slack_signing_secret or "unsigned"),
+            # Socket Mode has no signing secret: the app token is as secret.
+            signer=MetadataSigner(
+                settings.slack_signing_secret or settings.slack_app_token or "unsigned"
+            ),
         )
