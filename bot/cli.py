@@ -131,7 +131,7 @@ def _serve_socket_mode(app: Any, settings: Settings) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     handler.connect()
-    print("oura-bot: connected to Slack over Socket Mode", flush=True)
+    print("oura-bot: Socket Mode client started", flush=True)
     try:
         stopped.wait()
     finally:

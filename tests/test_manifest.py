@@ -46,8 +46,19 @@ def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
         "conversations_history": {"channels:history", "groups:history"},
         "conversations_info": {"channels:read", "groups:read"},
         "conversations_open": {"im:write"},
+        "files_upload_v2": {"files:write"},
         "views_open": set(),
         "views_publish": set(),
     }
     assert calls <= set(needed), f"add the scopes for {calls - set(needed)} to this test"
     assert set().union(*(needed[c] for c in calls)) | {"commands"} == scopes
+
+
+def test_manifest_subscribes_to_exactly_the_events_handled_and_enables_the_app_home() -> None:
+    data = manifest()
+    source = "\n".join(p.read_text() for p in (ROOT / "handlers").glob("*.py"))
+    handled = set(re.findall(r"app\.event\(\"(\w+)\"\)", source))
+    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == handled
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    assert data["settings"]["interactivity"]["is_enabled"] is True
+    assert data["features"]["bot_user"]["display_name"]
