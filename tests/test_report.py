@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,9 +15,9 @@ import pytest
 from conftest import CHANNEL, STAFF, STAFF_NY, VENDOR_TEAM, RunningBot, text_of
 from sqlmodel import Session, select
 
-from bot import cli
+from bot import cli, commands
 from bot.booking import Actor, BookingService
-from bot.report import COLUMNS, ESTIMATE_COLUMN
+from bot.report import COLUMNS, ESTIMATE_COLUMN, ContractFact, Month, SessionFact, report_row
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.models import Contract
@@ -231,3 +231,41 @@ def test_cli_report_refuses_a_malformed_month(
     assert stopped.value.code == 2
     assert "--month must be a month in the form YYYY-MM" in capsys.readouterr().err
     assert not (tmp_path / "r.csv").exists()
+
+
+def _fact(**changes: Any) -> ContractFact:
+    values: dict[str, Any] = {
+        "account_id": 1,
+        "company": "Acme Oy",
+        "channel_id": "C1",
+        "timezone": "Europe/Helsinki",
+        "contract_id": 7,
+        "package_id": "launch-kit",
+        "start": date(2027, 1, 4),
+        "term_months": 12,
+        "included_minutes": 240,
+        "status_updates": 0,
+        "sessions": (),
+    }
+    values.update(changes)
+    return ContractFact(**values)
+
+
+def test_minutes_left_lapse_when_the_window_closed_by_the_months_end() -> None:
+    held = SessionFact(datetime(2027, 1, 12, 12, tzinfo=UTC), "held", 60, 0, False)
+    fact = _fact(sessions=(held,))
+    january = report_row(fact, Month(2027, 1), None)
+    assert january is not None and january.included_minutes_left == 180
+    # Launch Kit's window is 90 days: closed before the end of April, so nothing is left.
+    april = report_row(fact, Month(2027, 4), None)
+    assert april is not None and april.included_minutes_left == 0
+    assert april.included_minutes_used_in_month == 0 and april.included_minutes_used_to_date == 60
+    assert report_row(fact, Month(2026, 12), None) is None  # before the contract
+    assert report_row(fact, Month(2028, 1), None) is not None  # its last days: 1 to 3 Jan
+    assert report_row(fact, Month(2028, 2), None) is None  # after its term
+
+
+def test_parse_report_forms() -> None:
+    assert commands.parse("report") == commands.Report(None)
+    assert commands.parse("report 2027-01") == commands.Report(Month(2027, 1))
+    assert "/oura-book report [YYYY-MM]" in commands.help_text()
