@@ -144,3 +144,35 @@ def test_run_with_no_credentials_starts_the_sandbox(tmp_path: Path) -> None:
         "(README: 'Connect a real Slack workspace')"
     )
     assert "Demo Launch Oy" in result.stdout and lines[-1].endswith("Bye.")
+
+
+def test_the_booking_modal_is_asked_as_prompts_and_submitted(sandbox: Terminal) -> None:
+    sandbox.read_until(PROMPT)
+    sandbox.type("/oura-book")  # no text: the booking modal
+    sandbox.read_until("Session type [Kickoff] (number): ")
+    sandbox.type("3")
+    sandbox.read_until("(YYYY-MM-DD HH:MM, Europe/Helsinki): ")
+    sandbox.type("soon")
+    sandbox.read_until("Type a date and time as YYYY-MM-DD HH:MM")
+    day = (datetime.now(ZoneInfo("Europe/Helsinki")) + timedelta(days=4)).date()
+    sandbox.type(f"{day.isoformat()} 13:30")
+    sandbox.read_until("Minutes (at most 60) [60]: ")
+    sandbox.type("90")  # the app's own validation answers, and the form is asked again
+    sandbox.read_until("Extra time (optional)")
+    sandbox.type("")
+    refused = sandbox.read_until("Please answer again (or :cancel).")
+    assert "A session is at most 60 minutes; 90m is too long." in refused
+    sandbox.read_until("Session type [Kickoff] (number): ")
+    sandbox.type("3")
+    sandbox.read_until("): ")
+    sandbox.type(f"{day.isoformat()} 13:30")
+    sandbox.read_until("[60]: ")
+    sandbox.type("45")
+    sandbox.read_until("Extra time (optional)")
+    sandbox.type("")
+    booked = sandbox.read_until(PROMPT)
+    assert "└ submitted" in booked
+    assert f"*Software training* #1: {day:%a %d %b %Y} 13:30" in booked
+    assert "(45 min)" in booked
+    sandbox.type(":quit")
+    assert sandbox.close() == 0

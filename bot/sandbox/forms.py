@@ -33,9 +33,13 @@ def fill(view: dict[str, Any], ask: Ask, say: Say, timezone: str) -> dict[str, A
         while True:
             try:
                 value = _ask_element(element, label, ask, say, timezone)
-                break
             except ValueError as error:
                 say(f"│ {error}")
+                continue
+            if value is None and not block.get("optional"):
+                say("│ This one is needed.")
+                continue
+            break
         if value is not None:
             values.setdefault(block.get("block_id"), {})[element.get("action_id")] = value
     return values

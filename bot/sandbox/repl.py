@@ -199,7 +199,8 @@ class Sandbox:
             self.move_clock(line[6:].strip())
         elif line == ":home":
             self.dispatcher.app_home_opened(user=self._user_dict(), team_id=VENDOR_TEAM)
-            self.show()
+            if not self.show():
+                self.say("(the App Home shows nothing to this user)")
         elif line.startswith(":"):
             self.say(f"I don't know {line.split()[0]}; :help lists the sandbox commands.")
         elif line.isdigit():
@@ -332,7 +333,8 @@ class Sandbox:
         where = self._where(channel)
         if output.kind == "message":
             lines = self.renderer.message(payload, channel, output.ts)
-            self._print(f"{where}, posted by the bot (everyone there sees it)", lines)
+            seen_by = "" if where.startswith("DM") else " (everyone there sees it)"
+            self._print(f"{where}, posted by the bot{seen_by}", lines)
         elif output.kind == "ephemeral":
             self._print(f"{where} (only you see it)", self.renderer.message(payload, channel, None))
         elif output.kind == "updated":
