@@ -176,3 +176,37 @@ def test_the_booking_modal_is_asked_as_prompts_and_submitted(sandbox: Terminal) 
     assert "(45 min)" in booked
     sandbox.type(":quit")
     assert sandbox.close() == 0
+
+
+def test_the_sandbox_keeps_request_verification_on(tmp_path: Path) -> None:
+    """Its requests pass because they are signed with its own secret, not because checks are
+    off: the same app refuses a request signed with another secret, and changes nothing."""
+    from bot.sandbox.repl import DEMO_CHANNELS, Sandbox
+    from bot.sandbox.requests import Dispatcher
+    from bot.settings import load_settings
+
+    said: list[str] = []
+    sandbox = Sandbox(load_settings({}), f"sqlite:///{tmp_path / 's.db'}", said.append, input)
+    try:
+        sandbox.start()
+        channel = DEMO_CHANNELS[0]
+        user = {
+            "id": sandbox.staff.id,
+            "name": sandbox.staff.name,
+            "team_id": sandbox.staff.team_id,
+        }
+        forged = Dispatcher(sandbox.dispatcher.app, "not-the-sandbox-secret").command(
+            "kickoff 2030-01-07 10:00",
+            command="/oura-book",
+            user=user,
+            channel_id=channel.id,
+            channel_name=channel.name,
+            response_url=sandbox.api.response_url("forged"),
+        )
+        assert forged.status == 401
+        assert sandbox.api.take_outputs() == []
+        said.clear()
+        sandbox.handle("usage")
+        assert "0 used of 240" in "\n".join(said)
+    finally:
+        sandbox.close()
