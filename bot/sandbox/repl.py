@@ -154,7 +154,12 @@ class Sandbox:
                 continue
             text = f"link {channel.package_id} {today} {channel.company}"
             self._command(text, self.staff, channel)
-            self.api.take_outputs()  # the welcome posts would crowd the first screen
+            said = self.api.take_outputs()  # the welcome posts would crowd the first screen
+            if not self._is_linked(channel.id):
+                self.say(f"Could not create the demo account in #{channel.name}:")
+                for output in said:
+                    self.say(indent(self.renderer.message(output.payload, channel.id, None)))
+                continue
             created.append(channel)
         return created
 
