@@ -1,4 +1,4 @@
-"""`oura-bot`: the one console program (web, run, clock, remind, preview, db upgrade)."""
+"""`oura-bot`: the one console program (run, try, web, clock, remind, report, preview, db)."""
 
 from __future__ import annotations
 
