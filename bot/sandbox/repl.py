@@ -26,6 +26,7 @@ from bot.sandbox.fakeapi import FakeWebApi, Output, User
 from bot.sandbox.forms import Cancelled, fill
 from bot.sandbox.render import Renderer, indent
 from bot.sandbox.requests import Dispatcher
+from bot.sandbox.screen import Screen
 from bot.settings import Settings
 from bot.timeutil import zone
 from storage.engine import make_engine
@@ -115,6 +116,7 @@ class Sandbox:
             clock=self.now,
         )
         self.renderer = Renderer(self._user_name, self._channel_name, lambda: self.timezone)
+        self.screen = Screen(self.renderer, say)
         self.user = self.staff
         self.channel = DEMO_CHANNELS[0]
         self._replies = 0
@@ -219,7 +221,7 @@ class Sandbox:
             else:
                 text = line
             response = self._command(text, self.user, self.channel)
-            self._show_ack(response)
+            self.screen.ack(response)
             self.show()
         return True
 
@@ -261,7 +263,7 @@ class Sandbox:
             view=button.view,
             response_url=self._response_url(),
         )
-        self._show_ack(response)
+        self.screen.ack(response)
         self.show()
 
     def switch_user(self, who: str) -> None:
@@ -308,18 +310,6 @@ class Sandbox:
             self.say(f"Clock sweep: {report.summary()}")
 
     # -- showing ---------------------------------------------------------------------------
-    def _show_ack(self, response: Any) -> None:
-        if response.status != 200:
-            self.say(f"(the app answered HTTP {response.status}: {response.body[:200]})")
-            return
-        body = (response.body or "").strip()
-        if body.startswith("{"):
-            data = json.loads(body)
-            if data.get("text") or data.get("blocks"):
-                self._print("reply (only you see it)", self.renderer.message(data, None, None))
-        elif body:
-            self._print("reply (only you see it)", [body])
-
     def show(self) -> bool:
         """Print what the app said since the last look; open any form it opened."""
         outputs = self.api.take_outputs()
@@ -328,43 +318,10 @@ class Sandbox:
             if output.kind == "modal":
                 modals.append(output)
             else:
-                self._show_output(output)
+                self.screen.output(output, self.channel.id)
         for modal in modals:
             self.fill_modal(modal.payload)
         return bool(outputs)
-
-    def _show_output(self, output: Output) -> None:
-        payload, channel = output.payload, output.channel
-        where = self._where(channel)
-        if output.kind == "message":
-            lines = self.renderer.message(payload, channel, output.ts)
-            seen_by = "" if where.startswith("DM") else " (everyone there sees it)"
-            self._print(f"{where}, posted by the bot{seen_by}", lines)
-        elif output.kind == "ephemeral":
-            self._print(f"{where} (only you see it)", self.renderer.message(payload, channel, None))
-        elif output.kind == "updated":
-            lines = self.renderer.message(payload, channel, output.ts)
-            self._print(f"{where}, a bot message was updated", lines)
-        elif output.kind == "reply":
-            if payload.get("delete_original"):
-                self._print("reply", ["(the message was removed)"])
-                return
-            shared = payload.get("response_type") == "in_channel"
-            label = (
-                "reply (everyone in the channel sees it)" if shared else "reply (only you see it)"
-            )
-            self._print(label, self.renderer.message(payload, self.channel.id, None))
-        elif output.kind == "home":
-            lines = self.renderer.blocks(payload.get("blocks") or [], None, None, view=payload)
-            self._print("App Home", lines)
-        elif output.kind == "file":
-            content = payload["content"].decode("utf-8", "replace")
-            rows = content.splitlines()
-            lines = [payload.get("initial_comment") or "", f"file {payload['filename']}:"]
-            lines += ["  " + row for row in rows[:25]]
-            if len(rows) > 25:
-                lines.append(f"  … {len(rows) - 25} more lines")
-            self._print(f"{where}, a file from the bot", lines)
 
     def fill_modal(self, view: dict[str, Any]) -> None:
         while True:
@@ -390,15 +347,6 @@ class Sandbox:
             for field, message in errors.items():
                 self.say(f"│ {field}: {message}")
             self.say("│ Please answer again (or :cancel).")
-
-    def _where(self, channel: str | None) -> str:
-        if channel and channel.startswith("D"):
-            return f"DM to @{self._user_name(channel[1:])}"
-        return f"#{self._channel_name(channel or '')}"
-
-    def _print(self, heading: str, lines: list[str]) -> None:
-        self.say(f"\n[{heading}]")
-        self.say(indent([line for line in lines if line is not None]))
 
     def _user_name(self, user_id: str) -> str:
         user = self.api.users.get(user_id)
