@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -38,17 +39,38 @@ def make_web_client(settings: Settings) -> WebClient:
     )
 
 
-def create_app(settings: Settings, engine: Engine) -> App:
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    services = Services.build(
-        settings, BookingService(engine, settings.default_timezone, settings.hourly_rate)
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    process_before_response: bool = False,
+    clock: Callable[[], datetime] | None = None,
+) -> App:
+    """`process_before_response` runs each listener before the answer goes back, and `clock`
+    replaces the wall clock: the sandbox uses both, to show a request's whole outcome before
+    its next prompt and to move its time forward."""
+    if settings.slack_app_token:
+        settings.require("SLACK_BOT_TOKEN")  # Socket Mode: Slack's socket is authenticated
+    else:
+        settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    booking = BookingService(
+        engine,
+        settings.default_timezone,
+        settings.hourly_rate,
+        clock or (lambda: datetime.now(UTC)),
     )
+    services = Services.build(settings, booking)
     app = App(
         client=make_web_client(settings),
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=True,
+        process_before_response=process_before_response,
         name="oura-bot",
     )
+
+    @app.middleware
+    def log_request(body: dict[str, Any], next: Callable[[], Any]) -> Any:
+        log.info("%s", request_summary(body))
+        return next()
 
     @app.middleware
     def inject_services(context: BoltContext, next: Callable[[], Any]) -> Any:
@@ -67,3 +89,27 @@ def create_app(settings: Settings, engine: Engine) -> App:
 
     register_listeners(app)
     return app
+
+
+def request_summary(body: dict[str, Any]) -> str:
+    """One log line per request: its kind, team, user and command or action, never a secret
+    (the body's legacy `token`, response_url and trigger_id are left out on purpose)."""
+    kind = body.get("type") or ("slash_command" if body.get("command") else "request")
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    team = body.get("team") if isinstance(body.get("team"), dict) else {}
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    what: str | None
+    if body.get("command"):
+        verb = (str(body.get("text") or "").split() or ["(form)"])[0][:20]
+        what = f"{body['command']} {verb}"
+    elif body.get("actions"):
+        what = ",".join(str(a.get("action_id")) for a in body["actions"] if isinstance(a, dict))
+    elif isinstance(body.get("view"), dict):
+        what = str(body["view"].get("callback_id"))
+    else:
+        what = event.get("type")
+    channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+    team_id = team.get("id") or body.get("team_id")
+    user_id = user.get("id") or body.get("user_id") or event.get("user")
+    channel_id = body.get("channel_id") or channel.get("id") or event.get("channel")
+    return f"request type={kind} team={team_id} user={user_id} what={what} channel={channel_id}"

@@ -1,4 +1,4 @@
-"""`oura-bot`: the one console program (web, run, clock, remind, preview, db upgrade)."""
+"""`oura-bot`: the one console program (run, try, web, clock, remind, report, preview, db)."""
 
 from __future__ import annotations
 
@@ -49,12 +49,53 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_web(args: argparse.Namespace, settings: Settings) -> None:
-    from bot.app import create_app
-    from bot.web import make_server, wsgi_app
-
+    """The scale-out web process: HTTP only, no clock."""
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    _serve(args, settings, socket_mode=False, with_clock=False)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    """One small machine: Slack (Socket Mode or HTTP) and the clock in one process, or the
+    sandbox when no Slack credentials are set."""
+    from bot.modes import SANDBOX, SOCKET, choose_mode
+
+    mode = choose_mode(settings)
+    print(mode.line, flush=True)
+    if mode.name == SANDBOX:
+        cmd_try(args, settings)
+        return
+    _serve(args, settings, socket_mode=mode.name == SOCKET, with_clock=not args.no_clock)
+
+
+def cmd_try(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.sandbox.repl import run_sandbox
+
+    run_sandbox(settings, database_url=getattr(args, "database", None))
+
+
+def _serve(
+    args: argparse.Namespace, settings: Settings, socket_mode: bool, with_clock: bool
+) -> None:
+    from bot.app import create_app
+
     engine = open_database(settings)
     app = create_app(settings, engine)
+    scheduler = _background_clock(settings, engine, args.every) if with_clock else None
+    try:
+        if socket_mode:
+            _serve_socket_mode(app, settings)
+        else:
+            _serve_http(app, engine, settings, args)
+    finally:
+        if scheduler is not None:
+            # A sweep in progress finishes: each post it claimed is recorded as sent or failed.
+            scheduler.shutdown(wait=True)
+        log.info("stopped")
+
+
+def _serve_http(app: Any, engine: Engine, settings: Settings, args: argparse.Namespace) -> None:
+    from bot.web import make_server, wsgi_app
+
     port = args.port if args.port is not None else settings.port
     application = wsgi_app(app, engine, settings.slack_signing_secret or "")
     server = make_server(application, host=args.host, port=port, threads=args.threads)
@@ -69,14 +110,39 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    server.run()
+    try:
+        server.run()
+    finally:
+        server.close()
 
 
-def _sweeper(settings: Settings) -> Any:
+def _serve_socket_mode(app: Any, settings: Settings) -> None:
+    import threading
+
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, app_token=settings.slack_app_token)
+    stopped = threading.Event()
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("received signal %s, shutting down", signum)
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    handler.connect()
+    print("oura-bot: Socket Mode client started", flush=True)
+    try:
+        stopped.wait()
+    finally:
+        handler.close()
+
+
+def _sweeper(settings: Settings, engine: Engine | None = None) -> Any:
     from bot.clock import Sweeper, clock_web_client
 
     settings.require("SLACK_BOT_TOKEN")
-    engine = open_database(settings)
+    engine = engine or open_database(settings)
     return Sweeper(engine, clock_web_client(settings.slack_bot_token, settings.slack_api_url))
 
 
@@ -94,11 +160,8 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> None:
     print(f"oura-bot: sweep done: {report.summary()}")
 
 
-def cmd_clock(args: argparse.Namespace, settings: Settings) -> None:
-    from apscheduler.schedulers.blocking import BlockingScheduler
+def _add_sweep_job(scheduler: Any, sweeper: Any, every: int) -> None:
     from apscheduler.triggers.interval import IntervalTrigger
-
-    sweeper = _sweeper(settings)
 
     def sweep() -> None:
         try:
@@ -108,17 +171,33 @@ def cmd_clock(args: argparse.Namespace, settings: Settings) -> None:
 
     # All state lives in our tables, so the job store is in memory; the first run is now,
     # catching up whatever fell due while the clock was down.
-    scheduler = BlockingScheduler(timezone=UTC)
     scheduler.add_job(
         sweep,
-        IntervalTrigger(minutes=args.every),
+        IntervalTrigger(minutes=every),
         id="sweep",
         replace_existing=True,
         next_run_time=datetime.now(UTC),
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=args.every * 60,
+        misfire_grace_time=every * 60,
     )
+
+
+def _background_clock(settings: Settings, engine: Engine, every: int) -> Any:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone=UTC)
+    _add_sweep_job(scheduler, _sweeper(settings, engine), every)
+    scheduler.start()
+    print(f"oura-bot: clock running in this process, a sweep every {every} minutes", flush=True)
+    return scheduler
+
+
+def cmd_clock(args: argparse.Namespace, settings: Settings) -> None:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(timezone=UTC)
+    _add_sweep_job(scheduler, _sweeper(settings), args.every)
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("received signal %s, stopping the clock", signum)
@@ -127,6 +206,45 @@ def cmd_clock(args: argparse.Namespace, settings: Settings) -> None:
     signal.signal(signal.SIGTERM, stop)
     print(f"oura-bot: clock running, a sweep every {args.every} minutes", flush=True)
     scheduler.start()
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.report import parse_month, report_csv
+    from storage.report import load_report_rows
+
+    try:
+        month = parse_month(args.month)
+    except ValueError as error:
+        fail(f"--month {error}")
+    engine = open_database(settings)
+    progress = _Progress()
+    rows = load_report_rows(engine, month, settings.hourly_rate, on_progress=progress)
+    progress.done()
+    data = report_csv(rows, with_estimate=settings.hourly_rate is not None)
+    if args.out == "-":
+        sys.stdout.write(data)
+    else:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            out.write(data)
+        print(f"oura-bot: wrote {len(rows)} rows for {month} to {args.out}", file=sys.stderr)
+
+
+class _Progress:
+    """A counter on stderr for large exports, so a long run is visibly alive."""
+
+    EVERY = 500
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total >= self.EVERY and (done % self.EVERY == 0 or done == total):
+            print(f"\roura-bot: {done}/{total} accounts", end="", file=sys.stderr, flush=True)
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            print(file=sys.stderr)
 
 
 def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
@@ -168,15 +286,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="INFO")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    for name, help_text in (
-        ("web", "serve Slack over HTTP (POST /slack/events, GET /healthz)"),
-        ("run", "run the bot on this machine (HTTP for now)"),
+    for name, help_text, handler in (
+        ("web", "serve Slack over HTTP (POST /slack/events, GET /healthz)", cmd_web),
+        (
+            "run",
+            "run the bot on this machine: Socket Mode with SLACK_APP_TOKEN, else HTTP, with the "
+            "clock in the same process; the local sandbox when no Slack credentials are set",
+            cmd_run,
+        ),
     ):
         web = sub.add_parser(name, help=help_text)
         web.add_argument("--host", default="0.0.0.0")
         web.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
         web.add_argument("--threads", type=int, default=8)
-        web.set_defaults(handler=cmd_web)
+        if name == "run":
+            web.add_argument("--no-clock", action="store_true", help="do not run the clock here")
+            web.add_argument("--every", type=int, default=5, help="minutes between sweeps")
+        web.set_defaults(handler=handler)
+
+    try_ = sub.add_parser("try", help="a local sandbox in the terminal: no Slack needed")
+    try_.add_argument(
+        "--database", default=None, help="SQLAlchemy URL (default: sqlite:///oura-sandbox.db)"
+    )
+    try_.set_defaults(handler=cmd_try)
+
+    report = sub.add_parser("report", help="write a month's usage report as CSV")
+    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--out", default="-", help="file to write (default: standard output)")
+    report.set_defaults(handler=cmd_report)
 
     clock = sub.add_parser("clock", help="post nudges, warnings and reminders on a schedule")
     clock.add_argument("--every", type=int, default=5, help="minutes between sweeps (default 5)")

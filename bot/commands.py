@@ -9,6 +9,7 @@ from datetime import date, time
 from bot.entitlement import check_session_minutes
 from bot.errors import InvalidCommand
 from bot.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, package_by_id
+from bot.report import Month, parse_month
 from bot.support import MAX_REFERENCE, MAX_RINGS
 
 COMMAND = "/oura-book"
@@ -30,6 +31,7 @@ FORMS: dict[str, str] = {
     "order fix": f"{COMMAND} order fix <id> <YYYY-MM-DD> <rings> [reference…]",
     "orders": f"{COMMAND} orders",
     "support": f"{COMMAND} support",
+    "report": f"{COMMAND} report [YYYY-MM]",
 }
 
 PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
@@ -146,6 +148,13 @@ class OpenSupportModal:
     pass
 
 
+@dataclass(frozen=True)
+class Report:
+    """The usage report for a month (None: this month), sent to the typist as a CSV in a DM."""
+
+    month: Month | None
+
+
 Command = (
     OpenBookingModal
     | Help
@@ -164,6 +173,7 @@ Command = (
     | CorrectOrder
     | ListOrders
     | OpenSupportModal
+    | Report
 )
 
 
@@ -279,6 +289,8 @@ def parse(text: str) -> Command:
     if verb == "support":
         _no_arguments(rest, "support")
         return OpenSupportModal()
+    if verb == "report":
+        return _parse_report(rest)
     if verb in {t.value for t in SessionType}:
         return _parse_book(SessionType(verb), rest)
     raise InvalidCommand(
@@ -338,6 +350,19 @@ def _order_details(tokens: list[str], form: str) -> tuple[date, int, str]:
     if len(reference) > MAX_REFERENCE:
         raise _wrong(form, f"The reference is longer than {MAX_REFERENCE} characters.")
     return day, int(tokens[1]), reference
+
+
+def _parse_report(rest: list[str]) -> Report:
+    if len(rest) > 1:
+        raise _wrong("report", "Give at most one month.")
+    if not rest:
+        return Report(None)
+    try:
+        return Report(parse_month(rest[0]))
+    except ValueError:
+        raise _wrong(
+            "report", f"{quoted(rest[0])} is not a month in the form YYYY-MM (e.g. 2027-01)."
+        ) from None
 
 
 def _parse_book(session_type: SessionType, rest: list[str]) -> Book:

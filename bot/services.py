@@ -26,5 +26,8 @@ class Services:
             booking=booking,
             requests=RequestService(booking),
             support=SupportDesk(booking),
-            signer=MetadataSigner(settings.slack_signing_secret or "unsigned"),
+            # Socket Mode has no signing secret: the app token is as secret.
+            signer=MetadataSigner(
+                settings.slack_signing_secret or settings.slack_app_token or "unsigned"
+            ),
         )

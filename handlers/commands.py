@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -38,6 +38,7 @@ from handlers.common import (
     user_info,
     user_timezone,
 )
+from handlers.report import send_report
 from handlers.support import support_command
 
 
@@ -94,7 +95,7 @@ def answer(
         if not allows(access_for(requester, home, linked), Action.COMMAND):
             return text_message(STAFF_ONLY)
         command = commands.parse(request.text)
-        return _run(command, request, services, client, now or datetime.now(UTC))
+        return _run(command, request, services, client, now or services.booking.clock())
     except Exception as error:
         return reply_for_error(
             error,
@@ -178,6 +179,8 @@ def _run(
             return support_command(
                 command, request.channel_id, request.trigger_id, actor, services, client, now
             )
+        case commands.Report(month):
+            return send_report(client, services, request.user_id, month, now)
     raise AssertionError(f"unhandled command {command!r}")
 
 
