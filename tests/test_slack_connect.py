@@ -149,6 +149,7 @@ COMMAND_FORMS = [
     "order fix 1 2027-01-10 38",
     "orders",
     "support",
+    "report 2027-01",
 ]
 # Forms that open a modal for staff instead of replying.
 MODAL_FORMS = ("", "order", "support")
