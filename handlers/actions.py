@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,12 +31,14 @@ from handlers.common import (
     actor_of,
     authorize,
     direct_message,
+    guarded,
     log,
     post_in_channel,
     requester_from,
     services_from,
     tell,
 )
+from handlers.payloads import channel_of, id_value, value_of
 
 
 def register(app: App) -> None:
@@ -52,32 +53,6 @@ def register(app: App) -> None:
     app.action(buttons.ACCEPT_PROPOSAL)(accept_proposal)
 
 
-def _channel_of(body: dict[str, Any]) -> str:
-    return str((body.get("channel") or {}).get("id") or "")
-
-
-def _value_of(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
-
-
-def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
-def _guarded(where: str, body: dict[str, Any], client: WebClient, work: Callable[[], None]) -> None:
-    """Run a click's work; a user's mistake is told to them, anything else logged politely."""
-    user = requester_from(body).user_id
-    channel = _channel_of(body)
-    try:
-        work()
-    except OuraError as error:
-        tell(client, channel, user, str(error))
-    except Exception:
-        log.exception("%s failed for user=%s channel=%s", where, user, channel)
-        tell(client, channel, user, SORRY)
-
-
 def _tomorrow_on_the_hour() -> datetime:
     return (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
 
@@ -90,7 +65,7 @@ def request_session(
 ) -> None:
     """Buyers get the request form; staff get the booking form."""
     ack()
-    requester, channel = requester_from(body), _channel_of(body)
+    requester, channel = requester_from(body), channel_of(body)
     access = authorize(context, requester, channel, Action.REQUEST_SESSION)
     if access is None or access.account_id is None:
         tell(client, channel, requester.user_id, NOT_HERE)
@@ -108,12 +83,12 @@ def request_session(
         )
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    _guarded("request_session", body, client, work)
+    guarded("request_session", body, client, work)
 
 
 def show_usage(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    requester, channel = requester_from(body), _channel_of(body)
+    requester, channel = requester_from(body), channel_of(body)
     access = authorize(context, requester, channel, Action.SHOW_USAGE)
     if access is None or access.account_id is None:
         tell(client, channel, requester.user_id, NOT_HERE)
@@ -128,7 +103,7 @@ def show_usage(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
         card = usage_card(usage, for_staff=access.is_staff, cases=cases, now=now)
         client.chat_postEphemeral(channel=channel, user=requester.user_id, **card.as_kwargs())
 
-    _guarded("show_usage", body, client, work)
+    guarded("show_usage", body, client, work)
 
 
 # -- staff-only buttons on session posts -------------------------------------------------------
@@ -136,8 +111,8 @@ def show_usage(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
 
 def cancel_session(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    requester, channel = requester_from(body), _channel_of(body)
-    session_id = _int(_value_of(body))
+    requester, channel = requester_from(body), channel_of(body)
+    session_id = id_value(value_of(body))
     if authorize(context, requester, channel, Action.CANCEL) is None or session_id is None:
         tell(client, channel, requester.user_id, STAFF_ONLY)
         return
@@ -148,13 +123,13 @@ def cancel_session(ack: Ack, body: dict[str, Any], client: WebClient, context: B
         booked = services.booking.cancel(actor_of(requester), channel, session_id)
         post_in_channel(client, channel, cancelled_post(booked))
 
-    _guarded("cancel_session", body, client, work)
+    guarded("cancel_session", body, client, work)
 
 
 def log_held(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    requester, channel = requester_from(body), _channel_of(body)
-    session_id = _int(_value_of(body))
+    requester, channel = requester_from(body), channel_of(body)
+    session_id = id_value(value_of(body))
     if authorize(context, requester, channel, Action.LOG_HELD) is None or session_id is None:
         tell(client, channel, requester.user_id, STAFF_ONLY)
         return
@@ -167,7 +142,7 @@ def log_held(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCon
         view = log_held_modal(metadata, label, session.minutes_held or session.minutes_booked)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    _guarded("log_held", body, client, work)
+    guarded("log_held", body, client, work)
 
 
 # -- the vendor contact's DM about a request ---------------------------------------------------
@@ -175,7 +150,7 @@ def log_held(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCon
 
 def _request_choice(value: str) -> tuple[int, str] | None:
     request_id, _, choice = value.partition(":")
-    number = _int(request_id)
+    number = id_value(request_id)
     return (number, choice) if number is not None and choice else None
 
 
@@ -187,7 +162,7 @@ def _settle_request(
     billable: bool,
 ) -> None:
     requester = requester_from(body)
-    parsed = _request_choice(_value_of(body))
+    parsed = _request_choice(value_of(body))
     if authorize(context, requester, None, Action.CONFIRM_REQUEST) is None or parsed is None:
         respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
         return
@@ -220,7 +195,7 @@ def _chosen_time(view: RequestView, choice: str) -> datetime:
         if view.request.proposed_time is None:
             raise OuraError(f"Request #{view.request.id} has no proposed time.")
         return view.request.proposed_time
-    index = _int(choice)
+    index = id_value(choice)
     times = view.preferred_times
     if index is None or index >= len(times):
         raise OuraError(f"Request #{view.request.id} has no such time.")
@@ -256,7 +231,7 @@ def propose_time(
 ) -> None:
     ack()
     requester = requester_from(body)
-    request_id = _int(_value_of(body))
+    request_id = id_value(value_of(body))
     if authorize(context, requester, None, Action.PROPOSE_TIME) is None or request_id is None:
         respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
         return
@@ -279,7 +254,7 @@ def decline_request(
 ) -> None:
     ack()
     requester = requester_from(body)
-    request_id = _int(_value_of(body))
+    request_id = id_value(value_of(body))
     if authorize(context, requester, None, Action.DECLINE_REQUEST) is None or request_id is None:
         respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
         return
@@ -304,8 +279,8 @@ def accept_proposal(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    requester, channel = requester_from(body), _channel_of(body)
-    request_id = _int(_value_of(body))
+    requester, channel = requester_from(body), channel_of(body)
+    request_id = id_value(value_of(body))
     access = authorize(context, requester, channel, Action.ACCEPT_PROPOSAL)
     if access is None or request_id is None:
         tell(client, channel, requester.user_id, NOT_HERE)
@@ -337,4 +312,4 @@ def accept_proposal(
             return
         post_in_channel(client, channel, booked_post(booked))
 
-    _guarded("accept_proposal", body, client, work)
+    guarded("accept_proposal", body, client, work)

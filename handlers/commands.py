@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot import commands
 from bot.booking import Actor
-from bot.identity import Action, Installation, Requester, access_for, allows
+from bot.identity import Action, Installation, Requester
 from bot.messages import (
     Message,
     booked_post,
@@ -30,6 +30,7 @@ from bot.services import Services
 from bot.timeutil import local_to_utc
 from handlers.common import (
     STAFF_ONLY,
+    decide,
     installation_from,
     log,
     post_in_channel,
@@ -91,8 +92,7 @@ def answer(
     """Carry out one `/oura-book` text; the reply for the typist, or None if a modal opened."""
     try:
         requester = Requester(request.user_id, request.team_id, request.enterprise_id)
-        linked = services.booking.linked_account(request.channel_id)
-        if not allows(access_for(requester, home, linked), Action.COMMAND):
+        if decide(services, home, requester, request.channel_id, Action.COMMAND) is None:
             return text_message(STAFF_ONLY)
         command = commands.parse(request.text)
         return _run(command, request, services, client, now or services.booking.clock())

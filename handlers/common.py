@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -60,9 +61,19 @@ def authorize(
 
     Every listener asks this before acting; a refusal must change nothing and post nothing
     but a polite note to the requester."""
-    services = services_from(context)
+    return decide(services_from(context), installation_from(context), requester, channel_id, action)
+
+
+def decide(
+    services: Services,
+    home: Installation,
+    requester: Requester,
+    channel_id: str | None,
+    action: Action,
+) -> Access | None:
+    """`authorize` for callers that hold their services and installation already."""
     linked = services.booking.linked_account(channel_id) if channel_id else None
-    access = access_for(requester, installation_from(context), linked)
+    access = access_for(requester, home, linked)
     if not allows(access, action):
         log.info(
             "refused %s for user=%s team=%s channel=%s role=%s",
@@ -137,6 +148,19 @@ def post_in_channel(client: WebClient, channel_id: str, message: Message) -> str
         return (
             "I am not in this channel, so the customer did not see this: invite me with `/invite`."
         )
+
+
+def guarded(where: str, body: dict[str, Any], client: WebClient, work: Callable[[], None]) -> None:
+    """Run a click's work; a user's mistake is told to them, anything else logged politely."""
+    user = requester_from(body).user_id
+    channel = str((body.get("channel") or {}).get("id") or "")
+    try:
+        work()
+    except OuraError as error:
+        tell(client, channel, user, str(error))
+    except Exception:
+        log.exception("%s failed for user=%s channel=%s", where, user, channel)
+        tell(client, channel, user, SORRY)
 
 
 def reply_for_error(error: BaseException, where: str, **context: Any) -> Message:

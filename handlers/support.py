@@ -34,7 +34,6 @@ from bot.support_messages import (
     order_reply,
     support_modal,
 )
-from handlers.actions import _channel_of, _guarded, _int, _value_of
 from handlers.common import (
     NOT_HERE,
     SORRY,
@@ -42,13 +41,22 @@ from handlers.common import (
     actor_of,
     authorize,
     direct_message,
+    guarded,
     log,
     post_in_channel,
     requester_from,
     services_from,
     tell,
 )
-from handlers.views import EXPIRED, _field, _metadata, _refuse
+from handlers.payloads import (
+    EXPIRED,
+    channel_of,
+    field,
+    id_value,
+    refuse_form,
+    signed_metadata,
+    value_of,
+)
 
 NOT_LINKED = f"This channel is not linked to a customer yet. Use `{commands.FORMS['link']}` first."
 
@@ -106,7 +114,7 @@ def support_command(
 
 def get_support(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    requester, channel = requester_from(body), _channel_of(body)
+    requester, channel = requester_from(body), channel_of(body)
     access = authorize(context, requester, channel, Action.OPEN_SUPPORT)
     if access is None or access.account_id is None:
         tell(client, channel, requester.user_id, NOT_HERE)
@@ -123,29 +131,29 @@ def get_support(ack: Ack, body: dict[str, Any], client: WebClient, context: Bolt
         view = support_modal(metadata, account.company, orders, today)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    _guarded("get_support", body, client, work)
+    guarded("get_support", body, client, work)
 
 
 def submit_case(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     requester = requester_from(body)
-    metadata = _metadata(context, view)
+    metadata = signed_metadata(context, view)
     if metadata is None:
-        _refuse(ack, "category", EXPIRED)
+        refuse_form(ack, "category", EXPIRED)
         return
     channel_id = str(metadata.get("channel_id"))
     access = authorize(context, requester, channel_id, Action.OPEN_SUPPORT)
     if access is None or access.account_id != metadata.get("account_id"):
-        _refuse(ack, "category", "This isn't available to you in that channel.")
+        refuse_form(ack, "category", "This isn't available to you in that channel.")
         return
     errors: dict[str, str] = {}
-    selected = (_field(view, "category").get("selected_option") or {}).get("value")
+    selected = (field(view, "category").get("selected_option") or {}).get("value")
     category = CaseCategory(selected) if selected in set(CaseCategory) else None
     if category is None:
         errors["category"] = "Choose what you need help with."
-    order_value = (_field(view, "order").get("selected_option") or {}).get("value")
-    order_id = _int(str(order_value)) if order_value is not None else None
+    order_value = (field(view, "order").get("selected_option") or {}).get("value")
+    order_id = id_value(str(order_value)) if order_value is not None else None
     if order_value is not None and order_id is None:
         errors["order"] = "Choose one of the orders listed."
     if category is not None and category.needs_order and order_id is None:
@@ -157,7 +165,7 @@ def submit_case(
                 f"A {category.label.lower()} needs an order on record, and none is yet: "
                 "choose another category and describe the order, or ask your vendor contact."
             )
-    description = str(_field(view, "description").get("value") or "").strip()
+    description = str(field(view, "description").get("value") or "").strip()
     if not description:
         errors["description"] = "Describe what you need help with."
     if errors:
@@ -170,11 +178,11 @@ def submit_case(
             actor_of(requester), access.account_id, category, order_id, description
         )
     except OuraError as error:
-        _refuse(ack, "order" if order_id is not None else "category", str(error))
+        refuse_form(ack, "order" if order_id is not None else "category", str(error))
         return
     except Exception:
         log.exception("support case failed for %s", requester)
-        _refuse(ack, "category", SORRY)
+        refuse_form(ack, "category", SORRY)
         return
     ack()
     post_in_channel(client, channel_id, case_acknowledgement(case))
@@ -192,7 +200,7 @@ def take_case(
 ) -> None:
     ack()
     requester = requester_from(body)
-    case_id = _int(_value_of(body))
+    case_id = id_value(value_of(body))
     if authorize(context, requester, None, Action.TAKE_CASE) is None or case_id is None:
         respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
         return
@@ -214,7 +222,7 @@ def resolve_case(
 ) -> None:
     ack()
     requester = requester_from(body)
-    case_id = _int(_value_of(body))
+    case_id = id_value(value_of(body))
     if authorize(context, requester, None, Action.RESOLVE_CASE) is None or case_id is None:
         respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
         return
@@ -239,24 +247,24 @@ def submit_order(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     requester = requester_from(body)
-    metadata = _metadata(context, view)
+    metadata = signed_metadata(context, view)
     if metadata is None:
-        _refuse(ack, "received_on", EXPIRED)
+        refuse_form(ack, "received_on", EXPIRED)
         return
     channel_id = str(metadata.get("channel_id"))
     access = authorize(context, requester, channel_id, Action.RECORD_ORDER)
     if access is None or access.account_id != metadata.get("account_id"):
-        _refuse(ack, "received_on", STAFF_ONLY)
+        refuse_form(ack, "received_on", STAFF_ONLY)
         return
     errors: dict[str, str] = {}
-    received_on = _date(_field(view, "received_on").get("selected_date"))
+    received_on = _date(field(view, "received_on").get("selected_date"))
     if received_on is None:
         errors["received_on"] = "Choose the date the customer received the order."
-    rings_text = str(_field(view, "rings").get("value") or "")
+    rings_text = str(field(view, "rings").get("value") or "")
     rings = int(rings_text) if rings_text.isdigit() and len(rings_text) <= 6 else 0
     if not 1 <= rings <= MAX_RINGS:
         errors["rings"] = f"Give the ring count as a whole number from 1 to {MAX_RINGS}."
-    reference = str(_field(view, "reference").get("value") or "")
+    reference = str(field(view, "reference").get("value") or "")
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -267,11 +275,11 @@ def submit_order(
             actor_of(requester), channel_id, received_on, rings, reference
         )
     except OuraError as error:
-        _refuse(ack, "received_on", str(error))
+        refuse_form(ack, "received_on", str(error))
         return
     except Exception:
         log.exception("order form failed for %s", requester)
-        _refuse(ack, "received_on", SORRY)
+        refuse_form(ack, "received_on", SORRY)
         return
     ack()
     tell(client, channel_id, requester.user_id, order_reply(change).text)

@@ -36,8 +36,7 @@ from handlers.common import (
     services_from,
     tell,
 )
-
-EXPIRED = "This form can't be used any more; open it again from Slack."
+from handlers.payloads import EXPIRED, field, refuse_form, signed_metadata
 
 
 def register(app: App) -> None:
@@ -53,18 +52,13 @@ class FormErrors(Exception):
         self.errors = errors
 
 
-def _field(view: dict[str, Any], block_id: str) -> dict[str, Any]:
-    values = view.get("state", {}).get("values", {})
-    return values.get(block_id, {}).get("value", {}) or {}
-
-
 def _time(view: dict[str, Any], block_id: str) -> datetime | None:
-    epoch = _field(view, block_id).get("selected_date_time")
+    epoch = field(view, block_id).get("selected_date_time")
     return datetime.fromtimestamp(epoch, UTC) if isinstance(epoch, int) else None
 
 
 def _session_type(view: dict[str, Any], errors: dict[str, str]) -> SessionType | None:
-    selected = (_field(view, "type").get("selected_option") or {}).get("value")
+    selected = (field(view, "type").get("selected_option") or {}).get("value")
     if selected in set(SessionType):
         return SessionType(selected)
     errors["type"] = "Choose a session type."
@@ -81,14 +75,6 @@ def _minutes(raw: object, errors: dict[str, str]) -> int:
     return 0
 
 
-def _metadata(context: BoltContext, view: dict[str, Any]) -> dict[str, Any] | None:
-    return services_from(context).signer.loads(view.get("private_metadata"))
-
-
-def _refuse(ack: Ack, block_id: str, text: str) -> None:
-    ack(response_action="errors", errors={block_id: text[:300]})
-
-
 # -- the staff booking form ------------------------------------------------------------------
 
 
@@ -96,22 +82,22 @@ def submit_booking(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     requester = requester_from(body)
-    metadata = _metadata(context, view)
+    metadata = signed_metadata(context, view)
     if metadata is None:
-        _refuse(ack, "type", EXPIRED)
+        refuse_form(ack, "type", EXPIRED)
         return
     channel_id = str(metadata.get("channel_id"))
     access = authorize(context, requester, channel_id, Action.BOOK)
     if access is None or access.account_id != metadata.get("account_id"):
-        _refuse(ack, "type", STAFF_ONLY)
+        refuse_form(ack, "type", STAFF_ONLY)
         return
     errors: dict[str, str] = {}
     session_type = _session_type(view, errors)
     starts_at = _time(view, "starts_at")
     if starts_at is None:
         errors["starts_at"] = "Choose the date and time the session starts."
-    minutes = _minutes(_field(view, "minutes").get("value"), errors)
-    options = _field(view, "billable").get("selected_options") or []
+    minutes = _minutes(field(view, "minutes").get("value"), errors)
+    options = field(view, "billable").get("selected_options") or []
     billable = any(option.get("value") == "billable" for option in options)
     if errors:
         ack(response_action="errors", errors=errors)
@@ -124,14 +110,14 @@ def submit_booking(
             actor_of(requester), channel_id, session_type, starts_at, minutes, billable
         )
     except NeedsBillableConfirmation as refusal:
-        _refuse(ack, "billable", str(refusal))
+        refuse_form(ack, "billable", str(refusal))
         return
     except OuraError as error:
-        _refuse(ack, "starts_at", str(error))
+        refuse_form(ack, "starts_at", str(error))
         return
     except Exception:
         log.exception("booking modal failed for %s", requester)
-        _refuse(ack, "type", SORRY)
+        refuse_form(ack, "type", SORRY)
         return
     ack()
     reply = booking_reply(booked)
@@ -147,22 +133,22 @@ def submit_request(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     requester = requester_from(body)
-    metadata = _metadata(context, view)
+    metadata = signed_metadata(context, view)
     if metadata is None:
-        _refuse(ack, "type", EXPIRED)
+        refuse_form(ack, "type", EXPIRED)
         return
     channel_id = str(metadata.get("channel_id"))
     access = authorize(context, requester, channel_id, Action.REQUEST_SESSION)
     if access is None or access.account_id != metadata.get("account_id"):
-        _refuse(ack, "type", "This isn't available to you in that channel.")
+        refuse_form(ack, "type", "This isn't available to you in that channel.")
         return
     errors: dict[str, str] = {}
     session_type = _session_type(view, errors)
-    minutes = _minutes((_field(view, "minutes").get("selected_option") or {}).get("value"), errors)
+    minutes = _minutes((field(view, "minutes").get("selected_option") or {}).get("value"), errors)
     times = [t for i in range(1, MAX_PREFERRED_TIMES + 1) if (t := _time(view, f"time_{i}"))]
     if not times:
         errors["time_1"] = "Choose at least one time that suits you."
-    note = str(_field(view, "note").get("value") or "")
+    note = str(field(view, "note").get("value") or "")
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -173,11 +159,11 @@ def submit_request(
             actor_of(requester), access.account_id, session_type, minutes, times, note
         )
     except OuraError as error:
-        _refuse(ack, "time_1", str(error))
+        refuse_form(ack, "time_1", str(error))
         return
     except Exception:
         log.exception("session request failed for %s", requester)
-        _refuse(ack, "type", SORRY)
+        refuse_form(ack, "type", SORRY)
         return
     ack()
     post_in_channel(client, channel_id, request_acknowledgement(request))
@@ -198,27 +184,27 @@ def submit_proposal(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     requester = requester_from(body)
-    metadata = _metadata(context, view)
+    metadata = signed_metadata(context, view)
     request_id = metadata.get("request_id") if metadata else None
     if not isinstance(request_id, int):
-        _refuse(ack, "time", EXPIRED)
+        refuse_form(ack, "time", EXPIRED)
         return
     if authorize(context, requester, None, Action.PROPOSE_TIME) is None:
-        _refuse(ack, "time", STAFF_ONLY)
+        refuse_form(ack, "time", STAFF_ONLY)
         return
     starts_at = _time(view, "time")
     if starts_at is None:
-        _refuse(ack, "time", "Choose the time to propose.")
+        refuse_form(ack, "time", "Choose the time to propose.")
         return
     services = services_from(context)
     try:
         request = services.requests.propose(actor_of(requester), request_id, starts_at)
     except OuraError as error:
-        _refuse(ack, "time", str(error))
+        refuse_form(ack, "time", str(error))
         return
     except Exception:
         log.exception("proposal failed for request %s", request_id)
-        _refuse(ack, "time", SORRY)
+        refuse_form(ack, "time", SORRY)
         return
     ack()
     post_in_channel(client, request.account.channel_id, proposal_post(request))
@@ -231,16 +217,16 @@ def submit_log_held(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     requester: Requester = requester_from(body)
-    metadata = _metadata(context, view) or {}
+    metadata = signed_metadata(context, view) or {}
     channel_id, session_id = metadata.get("channel_id"), metadata.get("session_id")
     if not isinstance(channel_id, str) or not isinstance(session_id, int):
-        _refuse(ack, "minutes", EXPIRED)
+        refuse_form(ack, "minutes", EXPIRED)
         return
     if authorize(context, requester, channel_id, Action.LOG_HELD) is None:
-        _refuse(ack, "minutes", STAFF_ONLY)
+        refuse_form(ack, "minutes", STAFF_ONLY)
         return
     errors: dict[str, str] = {}
-    minutes = _minutes(_field(view, "minutes").get("value"), errors)
+    minutes = _minutes(field(view, "minutes").get("value"), errors)
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -250,18 +236,18 @@ def submit_log_held(
             actor_of(requester), channel_id, session_id, minutes, False
         )
     except NeedsBillableConfirmation as refusal:
-        _refuse(
+        refuse_form(
             ack,
             "minutes",
             f"{refusal} Or type `/oura-book done {session_id} {minutes}m billable`.",
         )
         return
     except OuraError as error:
-        _refuse(ack, "minutes", str(error))
+        refuse_form(ack, "minutes", str(error))
         return
     except Exception:
         log.exception("log as held failed for session %s", session_id)
-        _refuse(ack, "minutes", SORRY)
+        refuse_form(ack, "minutes", SORRY)
         return
     ack()
     tell(client, channel_id, requester.user_id, booking_reply(booked).text)
