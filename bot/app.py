@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -22,6 +23,10 @@ from handlers import register_listeners
 from handlers.common import SERVICES_KEY
 
 log = logging.getLogger("oura.app")
+
+# Bolt acks only once a listener has started on its executor (5 threads by default), so a
+# click waited behind five bookings still talking to Slack: bench/ack.py's p99 at concurrency 8.
+LISTENER_THREADS = 16
 
 
 def make_web_client(settings: Settings) -> WebClient:
@@ -48,6 +53,9 @@ def create_app(settings: Settings, engine: Engine) -> App:
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=True,
         name="oura-bot",
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="oura-listener"
+        ),
     )
 
     @app.middleware
