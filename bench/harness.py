@@ -168,6 +168,9 @@ def _serve_fake(connection: Connection) -> None:
                         "failed_calls": sum(not c.ok for c in calls),
                     }
                 )
+            elif isinstance(message, tuple) and message[0] == "response":
+                found = fake.responses(message[1])
+                connection.send(found[0].body.get("text", "") if found else None)
             elif message == "reset":
                 fake.reset()
                 connection.send("ok")
@@ -178,6 +181,7 @@ class FakeSlackProcess:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
         self._process = context.Process(target=_serve_fake, args=(child,), daemon=True)
+        self._lock = threading.Lock()  # one conversation on the pipe at a time
 
     def __enter__(self) -> FakeSlackProcess:
         self._process.start()
@@ -195,13 +199,26 @@ class FakeSlackProcess:
     def response_url(self, key: str) -> str:
         return f"{self.base_url}/response/{key}"
 
+    def _ask(self, message: object) -> Any:
+        with self._lock:
+            self._connection.send(message)
+            return self._connection.recv()
+
     def counts(self) -> dict[str, int]:
-        self._connection.send("counts")
-        return self._connection.recv()  # type: ignore[no-any-return]
+        return self._ask("counts")  # type: ignore[no-any-return]
 
     def reset(self) -> None:
-        self._connection.send("reset")
-        self._connection.recv()
+        self._ask("reset")
+
+    def response_text(self, key: str) -> str | None:
+        """The text of the reply posted to response_url `key`, or None if none came yet."""
+        return self._ask(("response", key))  # type: ignore[no-any-return]
+
+    def wait_for_response(self, key: str, timeout: float = 60) -> str | None:
+        deadline = time.monotonic() + timeout
+        while (found := self.response_text(key)) is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        return found
 
     def wait_for(self, name: str, n: int, timeout: float = 60) -> int:
         """Wait until the fake has seen `n` of `name` (answers arrive after the ack)."""
