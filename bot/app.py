@@ -24,8 +24,9 @@ from handlers.common import SERVICES_KEY
 
 log = logging.getLogger("oura.app")
 
-# Bolt acks only once a listener has started on its executor (5 threads by default), so a
-# click waited behind five bookings still talking to Slack: bench/ack.py's p99 at concurrency 8.
+# Bolt acks only once a listener has started on its executor (5 threads by default): with
+# five listeners waiting on Slack's Web API (100 ms or more a call), the next click's ack
+# would wait for one of them to finish. Threads waiting on I/O are cheap.
 LISTENER_THREADS = 16
 
 
