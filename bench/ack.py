@@ -13,6 +13,7 @@ Clients are closed-loop: each sends its next request when the previous one is ac
 
     .venv/bin/python bench/ack.py                      # SQLite (a temporary file)
     .venv/bin/python bench/ack.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/ack.py --profile /tmp/prof   # also py-spy the c=8 cells (slower)
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from harness import (
     start_oura_web,
 )
 from slackreq import Reply, SlackSender
+from spy import Profiler, summary
 from sqlalchemy import func, select
 
 from storage.models import OnboardingSession
@@ -171,10 +173,19 @@ def run(args: argparse.Namespace) -> None:
                 )
                 print(row(floor, None))
                 for kind, send in kinds.items():
+                    profiler = None
+                    if args.profile and concurrency == 8:
+                        args.profile.mkdir(parents=True, exist_ok=True)
+                        out = args.profile / f"{engine.dialect.name}-{kind}.txt"
+                        profiler = Profiler(ours.process.pid, out)
+                        profiler.start()
                     cell = measure(
                         f"ours {kind}", send, fake, ANSWER_OF[kind], args.requests, concurrency
                     )
                     print(row(cell, floor))
+                    if profiler is not None:
+                        profiler.stop()
+                        print(summary(profiler.out))
             booked = _count_bookings(engine) - booked_before
             print(f"  bookings recorded: {booked} of {2 * args.requests} sent")
             memory = ours.memory_kib()
@@ -211,6 +222,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=30, help="sessions per account")
     parser.add_argument("--requests", type=int, default=300, help="requests per cell")
     parser.add_argument("--keep-log", action="store_true", help="print the servers' logs")
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="directory for py-spy profiles of c=8 cells"
+    )
     run(parser.parse_args())
 
 
