@@ -302,6 +302,10 @@ def start_oura_web(fake: FakeSlackProcess, database_url: str, workdir: Path) -> 
     """The production entry point: the `oura-bot` console script of this interpreter's venv."""
     port = free_port()
     program = Path(sys.executable).parent / "oura-bot"
+    if not program.exists():
+        raise SystemExit(
+            f"{program} is missing: run with the project's venv (make test sets it up)"
+        )
     env = slack_env(fake, port, database_url)
     server = start_server(
         "oura-bot web", [str(program), "web", "--host", "127.0.0.1"], env, port, workdir
