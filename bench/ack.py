@@ -129,7 +129,8 @@ def row(cell: Cell, bare: Cell | None) -> str:
     ratio = f"{cell.percentile(50) / bare.percentile(50):5.2f}x" if bare else "     "
     return (
         f"  {cell.label:<16} c={cell.concurrency}  p50 {ms[0]:6.1f} ms  p95 {ms[1]:6.1f} ms  "
-        f"p99 {ms[2]:6.1f} ms  {cell.rps:7.1f} req/s  p50 vs bare {ratio}"
+        f"p99 {ms[2]:6.1f} ms  max {max(cell.latencies) * 1000:6.1f} ms  {cell.rps:7.1f} req/s  "
+        f"p50 vs bare {ratio}"
     )
 
 
