@@ -46,7 +46,7 @@ from harness import (
 )
 from slackreq import Reply, SlackSender
 from spy import Profiler, summary
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from storage.models import OnboardingSession
 
@@ -57,7 +57,10 @@ ANSWER_OF = {"usage": "responses", "book": "responses", "click": "ephemerals"}
 class Requests:
     """Slack-signed requests of each kind, spread over random customers' channels."""
 
-    def __init__(self, sender: SlackSender, fake: FakeSlackProcess, accounts: int) -> None:
+    def __init__(
+        self, name: str, sender: SlackSender, fake: FakeSlackProcess, accounts: int
+    ) -> None:
+        self.name = name
         self.sender = sender
         self.fake = fake
         self.accounts = accounts
@@ -69,7 +72,7 @@ class Requests:
         return channel_of(self.random.randint(1, self.accounts))
 
     def key(self) -> str:
-        return f"{self.sender.url.split(':')[-1].split('/')[0]}-{next(self.serial)}"
+        return f"{self.name}-{next(self.serial)}"
 
     def command(self, text: str) -> Reply:
         return self.sender.command(
@@ -84,7 +87,7 @@ class Requests:
         return self.command("usage")
 
     def book(self, _i: int) -> Reply:
-        # A weekday-ish slot in the next two months, so bookings spread out like real ones.
+        # A random half-hour slot in office hours in the next two months.
         day = self.today + timedelta(days=self.random.randint(1, 60))
         slot = self.random.randint(18, 33)  # 09:00 to 16:30 in half hours
         return self.command(
@@ -104,6 +107,9 @@ class Requests:
         return self.sender.interaction(payload)
 
 
+PROBLEMS: list[str] = []
+
+
 def measure(
     label: str,
     send: Callable[[int], Reply],
@@ -118,9 +124,11 @@ def measure(
     if answer:
         seen = fake.wait_for(answer, before + requests) - before
         if seen != requests:
-            print(f"  !! {label}: {requests - seen} of {requests} requests got no answer")
+            PROBLEMS.append(f"{label}: {requests - seen} of {requests} requests got no answer")
+            print(f"  !! {PROBLEMS[-1]}")
     if cell.failures:
-        print(f"  !! {label}: {cell.failures} requests were not answered 200")
+        PROBLEMS.append(f"{label}: {cell.failures} requests were not answered 200")
+        print(f"  !! {PROBLEMS[-1]}")
     return cell
 
 
@@ -155,8 +163,8 @@ def run(args: argparse.Namespace) -> None:
         bare = start_bare_bolt(fake, Path(tmp))
         servers: list[Server] = [ours, bare]
         try:
-            ours_requests = Requests(sender_for(ours), fake, args.accounts)
-            bare_requests = Requests(sender_for(bare), fake, args.accounts)
+            ours_requests = Requests("ours", sender_for(ours), fake, args.accounts)
+            bare_requests = Requests("bare", sender_for(bare), fake, args.accounts)
             kinds = {
                 "usage": ours_requests.usage,
                 "book": ours_requests.book,
@@ -189,6 +197,8 @@ def run(args: argparse.Namespace) -> None:
                         print(summary(profiler.out))
             booked = _count_bookings(engine) - booked_before
             print(f"  bookings recorded: {booked} of {2 * args.requests} sent")
+            if booked != 2 * args.requests:
+                PROBLEMS.append("bookings missing from the database")
             memory = ours.memory_kib()
             print(
                 f"  oura-bot web memory: peak RSS (VmHWM) {memory['VmHWM'] / 1024:.1f} MiB, "
@@ -204,7 +214,7 @@ def run(args: argparse.Namespace) -> None:
                     print(f"--- {server.name} log ---\n{server.log_path.read_text()[-4000:]}")
 
 
-def _count_bookings(engine) -> int:  # type: ignore[no-untyped-def]
+def _count_bookings(engine: Engine) -> int:
     with engine.connect() as connection:
         query = select(func.count()).select_from(OnboardingSession)
         return int(
@@ -227,6 +237,7 @@ def main() -> None:
         "--profile", type=Path, default=None, help="directory for py-spy profiles of c=8 cells"
     )
     run(parser.parse_args())
+    sys.exit(1 if PROBLEMS else 0)
 
 
 if __name__ == "__main__":
