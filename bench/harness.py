@@ -103,6 +103,9 @@ def seed_customers(engine: Engine, accounts: int, sessions_each: int, today: dat
 
 
 def _session_row(account_id: int, j: int, count: int, now: datetime) -> dict[str, Any]:
+    """Session j of an account's `count`, two days apart at 09:00 UTC: the last five booked
+    ahead of now; before them, the first two held on included minutes, then held (billable)
+    and cancelled ones in turn."""
     future = j >= count - 5
     starts_at = now + timedelta(days=(j - count + 6) * 2 if future else -(count - j) * 2, hours=9)
     status = (
