@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,11 @@ from handlers import register_listeners
 from handlers.common import SERVICES_KEY
 
 log = logging.getLogger("oura.app")
+
+# Bolt acks only once a listener has started on its executor (5 threads by default): with
+# five listeners waiting on Slack's Web API (100 ms or more a call), the next click's ack
+# would wait for one of them to finish. Threads waiting on I/O are cheap.
+LISTENER_THREADS = 16
 
 
 def make_web_client(settings: Settings) -> WebClient:
@@ -65,6 +71,9 @@ def create_app(
         request_verification_enabled=True,
         process_before_response=process_before_response,
         name="oura-bot",
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="oura-listener"
+        ),
     )
 
     @app.middleware

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.booking import BookingService
 from bot.session_requests import RequestService
 from bot.settings import Settings
 from bot.support_desk import SupportDesk
 from bot.tokens import MetadataSigner
+from bot.ttlcache import TTLCache
+
+# A user's Slack time zone changes rarely (travel); asking users.info for it on every typed
+# booking was one of three Slack round trips per booking (bench/ack.py).
+USER_ZONE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,7 @@ class Services:
     requests: RequestService
     support: SupportDesk
     signer: MetadataSigner
+    user_zones: TTLCache[str, str] = field(default_factory=lambda: TTLCache(USER_ZONE_SECONDS))
 
     @classmethod
     def build(cls, settings: Settings, booking: BookingService) -> Services:

@@ -192,7 +192,7 @@ def _typed_time(
     clock: Any,
 ) -> datetime:
     """A time typed by staff is read in their Slack time zone, else the account's."""
-    tz = user_timezone(client, request.user_id)
+    tz = user_timezone(client, request.user_id, services)
     if tz is None:
         account = services.booking.account_for_channel(request.channel_id)
         tz = account.timezone if account else services.settings.default_timezone

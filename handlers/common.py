@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -93,11 +94,19 @@ def requester_is_staff(
     return is_staff(Requester("", team_id, enterprise_id), installation_from(context))
 
 
-def user_timezone(client: WebClient, user_id: str) -> str | None:
-    """The user's Slack time zone (`users.info` `tz`), or None when Slack does not say."""
+def user_timezone(client: WebClient, user_id: str, services: Services) -> str | None:
+    """The user's Slack time zone (`users.info` `tz`), or None when Slack does not say.
+    A zone Slack gave is reused for a few minutes (`Services.user_zones`)."""
+    now = time.monotonic()
+    cached = services.user_zones.get(user_id, now)
+    if cached is not None:
+        return cached
     user = user_info(client, user_id)
     tz = (user or {}).get("tz")
-    return tz if isinstance(tz, str) and tz else None
+    if not isinstance(tz, str) or not tz:
+        return None
+    services.user_zones.put(user_id, tz, now)
+    return tz
 
 
 def user_info(client: WebClient, user_id: str) -> dict[str, Any] | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -11,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 _WRITE = "oura_write"
+_SQLITE_WRITERS: dict[str, threading.RLock] = {}
+_SQLITE_WRITERS_GUARD = threading.Lock()
 
 
 def normalise_url(url: str) -> str:
@@ -67,10 +70,21 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+def _one_writer_at_a_time(engine: Engine) -> AbstractContextManager[object]:
+    """SQLite takes one writer at a time. Threads of this process queue on a lock that wakes
+    the next one as soon as it is free, instead of on SQLite's busy handler, which polls with
+    growing sleeps (up to 100 ms each): that was the long tail of bench/ack.py's bookings.
+    Other processes still wait through the busy timeout."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _SQLITE_WRITERS_GUARD:
+        return _SQLITE_WRITERS.setdefault(str(engine.url.database), threading.RLock())
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A transaction that will write; commits on success, rolls back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+    with _one_writer_at_a_time(engine), Session(engine, expire_on_commit=False) as session:
         session.connection(execution_options={_WRITE: True})
         try:
             yield session

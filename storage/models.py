@@ -67,6 +67,8 @@ class OnboardingSession(SQLModel, table=True):
     __table_args__ = (
         Index("ix_onboarding_session_account_start", "account_id", "starts_at"),
         Index("ix_onboarding_session_status_start", "status", "starts_at"),
+        # One account's booked sessions from now on (the usage card's next session).
+        Index("ix_onboarding_session_account_status_start", "account_id", "status", "starts_at"),
         CheckConstraint(
             "minutes_booked BETWEEN 1 AND 60", name="ck_onboarding_session_minutes_booked"
         ),

@@ -1,6 +1,6 @@
 """support desk: customer orders and support cases
 
-Revision ID: 0004_support_desk
+Revision ID: 0004
 Revises: 0003
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 from storage.types import UTCDateTime
 
 # revision identifiers, used by Alembic.
-revision: str = "0004_support_desk"
+revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
