@@ -31,10 +31,17 @@ from bot.entitlement import (
 from bot.errors import NotFound, RuleViolation
 from bot.identity import LinkedAccount
 from bot.packages import DEFAULT_TERM_MONTHS, SessionStatus, SessionType, package_by_id
-from bot.schedule import Post, upcoming
+from bot.schedule import Post, first_reminder_at, upcoming
 from bot.timeutil import zone
 from storage.engine import read_session, write_session
-from storage.facts import balance_of, load_facts, refresh_next_post_at, terms_of
+from storage.facts import (
+    balance_of,
+    bring_next_post_forward,
+    load_facts,
+    refresh_next_post_at,
+    session_facts,
+    terms_of,
+)
 from storage.ledger import settled_keys
 from storage.models import Account, AuditEvent, Contract, OnboardingSession
 
@@ -367,7 +374,9 @@ class BookingService:
             if also is not None:
                 also(db, session)
             db.refresh(contract)
-            refresh_next_post_at(db, [contract.id], now)
+            first_reminder = first_reminder_at(session_facts(session), now)
+            if first_reminder is not None and contract.id is not None:
+                bring_next_post_forward(db, contract.id, first_reminder)
             return Booked(account, contract, session)
 
     def move(
@@ -454,7 +463,9 @@ class BookingService:
                 record_audit(db, actor, "billable_confirmed", account, session, details)
             db.flush()
             db.refresh(contract)
-            refresh_next_post_at(db, [contract.id], now)
+            first_reminder = first_reminder_at(session_facts(session), now)
+            if first_reminder is not None and contract.id is not None:
+                bring_next_post_forward(db, contract.id, first_reminder)
             return Booked(account, contract, session)
 
 

@@ -308,6 +308,16 @@ def timeline(facts: ContractFacts) -> list[Post]:
     return sorted(posts, key=lambda p: (p.send_at, p.key))
 
 
+def first_reminder_at(session: SessionFacts, now: datetime) -> datetime | None:
+    """When a session booked at `now` first needs the clock: its earliest reminder that is not
+    already moot (a reminder due before the booking is never sent), or None."""
+    if session.status != SessionStatus.BOOKED:
+        return None
+    dues = [session.starts_at - lead for lead in REMINDER_LEADS]
+    ahead = [due for due in dues if due >= now]
+    return min(ahead) if ahead else None
+
+
 def _reminders(facts: ContractFacts, session: SessionFacts) -> list[Post]:
     if session.status != SessionStatus.BOOKED:
         return []

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from bot.entitlement import Balance, ContractTerms
@@ -127,6 +127,22 @@ def refresh_next_post_at(db: Session, contract_ids: Iterable[int], now: datetime
             .where(col(Contract.id) == facts.contract_id)
             .values(next_post_at=moment)
         )
+
+
+def bring_next_post_forward(db: Session, contract_id: int, moment: datetime) -> None:
+    """Make the clock look at a contract no later than `moment`, in one statement.
+
+    For a change that can only add posts (a new booking adds its reminders; spending a quota
+    only makes other posts moot), a full replan is wasted work on the booking's hot path: a
+    sweep that looks early finds nothing to send and replans the contract itself."""
+    db.execute(
+        update(Contract)
+        .where(
+            col(Contract.id) == contract_id,
+            or_(col(Contract.next_post_at).is_(None), col(Contract.next_post_at) > moment),
+        )
+        .values(next_post_at=moment)
+    )
 
 
 def due_contract_ids(db: Session, now: datetime, limit: int) -> list[int]:

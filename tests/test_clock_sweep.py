@@ -291,3 +291,32 @@ def test_a_sweep_only_looks_at_contracts_with_something_due(
     monkeypatch.setattr(bot.clock, "load_facts", spy)
     sweeper(engine, fake_slack).sweep(datetime(2027, 3, 4, 8, 0, tzinfo=UTC))
     assert looked_at == [[1]]
+
+
+def contract_next_post_at(engine: Engine) -> datetime | None:
+    with Session(engine) as db:
+        return db.exec(select(Contract.next_post_at)).one()
+
+
+def test_a_booking_brings_the_next_look_forward_to_its_first_reminder(
+    service: BookingService, engine: Engine, fake_slack: FakeSlack, now: Now
+) -> None:
+    # Nothing else is due until the 30-day window warning on 2027-04-15.
+    launch_kit(service, "C1", start=date(2027, 2, 15))
+    quiet = contract_next_post_at(engine)
+    assert quiet is not None and quiet > datetime(2027, 4, 1, tzinfo=UTC)
+
+    # Starting in 30 minutes: both reminders were due before the booking, so none will go out.
+    service.book(ACTOR, "C1", SessionType.KICKOFF, WEDNESDAY + timedelta(minutes=30), 30, False)
+    assert contract_next_post_at(engine) == quiet
+
+    starts = datetime(2027, 3, 5, 10, 0, tzinfo=UTC)
+    booked = service.book(ACTOR, "C1", SessionType.TRAINING, starts, 30, False)
+    assert contract_next_post_at(engine) == starts - timedelta(hours=24)
+
+    clock = sweeper(engine, fake_slack)
+    now.moment = starts - timedelta(hours=24)
+    epoch = int(starts.timestamp())
+    assert clock.sweep(now.moment).sent == [f"session:{booked.session.id}:reminder-24h:{epoch}"]
+    # The sweep replans the contract: next comes the one-hour reminder.
+    assert contract_next_post_at(engine) == starts - timedelta(hours=1)
