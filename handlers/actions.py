@@ -29,9 +29,11 @@ from handlers.common import (
     SORRY,
     STAFF_ONLY,
     actor_of,
+    answer_privately,
     authorize,
     direct_message,
     guarded,
+    in_dm,
     log,
     post_in_channel,
     requester_from,
@@ -164,7 +166,7 @@ def _settle_request(
     requester = requester_from(body)
     parsed = _request_choice(value_of(body))
     if authorize(context, requester, None, Action.CONFIRM_REQUEST) is None or parsed is None:
-        respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
+        answer_privately(respond, STAFF_ONLY)
         return
     request_id, choice = parsed
     services = services_from(context)
@@ -181,11 +183,11 @@ def _settle_request(
             )
             return
     except OuraError as error:
-        respond(text=str(error), response_type="ephemeral", replace_original=False)
+        answer_privately(respond, str(error))
         return
     except Exception:
         log.exception("confirming request %s failed", request_id)
-        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        answer_privately(respond, SORRY)
         return
     _announce_booking(services, client, view, booked, respond)
 
@@ -233,7 +235,7 @@ def propose_time(
     requester = requester_from(body)
     request_id = id_value(value_of(body))
     if authorize(context, requester, None, Action.PROPOSE_TIME) is None or request_id is None:
-        respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
+        answer_privately(respond, STAFF_ONLY)
         return
     services = services_from(context)
     try:
@@ -243,10 +245,10 @@ def propose_time(
             trigger_id=body["trigger_id"], view=propose_modal(metadata, view.account.company)
         )
     except OuraError as error:
-        respond(text=str(error), response_type="ephemeral", replace_original=False)
+        answer_privately(respond, str(error))
     except Exception:
         log.exception("propose_time failed for request %s", request_id)
-        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        answer_privately(respond, SORRY)
 
 
 def decline_request(
@@ -256,17 +258,15 @@ def decline_request(
     requester = requester_from(body)
     request_id = id_value(value_of(body))
     if authorize(context, requester, None, Action.DECLINE_REQUEST) is None or request_id is None:
-        respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
+        answer_privately(respond, STAFF_ONLY)
         return
     services = services_from(context)
-    try:
-        view = services.requests.decline(actor_of(requester), request_id)
-    except OuraError as error:
-        respond(text=str(error), response_type="ephemeral", replace_original=False)
-        return
-    except Exception:
-        log.exception("decline_request failed for request %s", request_id)
-        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+    view = in_dm(
+        f"decline_request {request_id}",
+        respond,
+        lambda: services.requests.decline(actor_of(requester), request_id),
+    )
+    if view is None:
         return
     post_in_channel(client, view.account.channel_id, declined_post(view))
     respond(replace_original=True, **request_settled_dm(view, "declined.").as_kwargs())

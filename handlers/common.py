@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -170,6 +170,26 @@ def guarded(where: str, body: dict[str, Any], client: WebClient, work: Callable[
     except Exception:
         log.exception("%s failed for user=%s channel=%s", where, user, channel)
         tell(client, channel, user, SORRY)
+
+
+T = TypeVar("T")
+
+
+def answer_privately(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def in_dm(where: str, respond: Respond, work: Callable[[], T]) -> T | None:
+    """Run a DM button's work. A user's mistake is answered as it is, anything else logged and
+    answered politely; either way the result is None and nothing more should happen."""
+    try:
+        return work()
+    except OuraError as error:
+        answer_privately(respond, str(error))
+    except Exception:
+        log.exception("%s failed", where)
+        answer_privately(respond, SORRY)
+    return None
 
 
 def reply_for_error(error: BaseException, where: str, **context: Any) -> Message:

@@ -39,9 +39,11 @@ from handlers.common import (
     SORRY,
     STAFF_ONLY,
     actor_of,
+    answer_privately,
     authorize,
     direct_message,
     guarded,
+    in_dm,
     log,
     post_in_channel,
     requester_from,
@@ -202,17 +204,15 @@ def take_case(
     requester = requester_from(body)
     case_id = id_value(value_of(body))
     if authorize(context, requester, None, Action.TAKE_CASE) is None or case_id is None:
-        respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
+        answer_privately(respond, STAFF_ONLY)
         return
     services = services_from(context)
-    try:
-        case = services.support.take(actor_of(requester), case_id)
-    except OuraError as error:
-        respond(text=str(error), response_type="ephemeral", replace_original=False)
-        return
-    except Exception:
-        log.exception("take_case failed for case %s", case_id)
-        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+    case = in_dm(
+        f"take_case {case_id}",
+        respond,
+        lambda: services.support.take(actor_of(requester), case_id),
+    )
+    if case is None:
         return
     respond(replace_original=True, **case_taken_dm(case).as_kwargs())
 
@@ -224,17 +224,15 @@ def resolve_case(
     requester = requester_from(body)
     case_id = id_value(value_of(body))
     if authorize(context, requester, None, Action.RESOLVE_CASE) is None or case_id is None:
-        respond(text=STAFF_ONLY, response_type="ephemeral", replace_original=False)
+        answer_privately(respond, STAFF_ONLY)
         return
     services = services_from(context)
-    try:
-        case = services.support.resolve(actor_of(requester), case_id)
-    except OuraError as error:
-        respond(text=str(error), response_type="ephemeral", replace_original=False)
-        return
-    except Exception:
-        log.exception("resolve_case failed for case %s", case_id)
-        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+    case = in_dm(
+        f"resolve_case {case_id}",
+        respond,
+        lambda: services.support.resolve(actor_of(requester), case_id),
+    )
+    if case is None:
         return
     problem = post_in_channel(client, case.account.channel_id, case_resolved_post(case))
     respond(replace_original=True, **case_resolved_dm(case, problem).as_kwargs())
