@@ -50,8 +50,13 @@ class Message:
         return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks]}
 
 
+def section(text: str) -> SectionBlock:
+    """A markdown section, cut to Slack's 3,000-character limit."""
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+
+
 def text_message(text: str) -> Message:
-    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000]))])
+    return Message(text=text, blocks=[section(text)])
 
 
 # -- time -----------------------------------------------------------------------------------
@@ -311,6 +316,12 @@ def _sections(title: str, lines: list[str]) -> list[Block]:
 
 
 # -- the booking modal ------------------------------------------------------------------------
+
+
+def validated(view: View) -> View:
+    """The view, once slack_sdk has checked it against Slack's limits."""
+    view.validate_json()
+    return view
 
 
 def booking_modal(metadata: str, company: str, initial: datetime) -> View:

@@ -13,7 +13,6 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     PlainTextObject,
-    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -27,7 +26,7 @@ from bot.buttons import (
     button,
     channel_actions,
 )
-from bot.messages import Message, date_token
+from bot.messages import Message, date_token, section, validated
 from bot.packages import MAX_SESSION_MINUTES, SessionType
 from bot.session_requests import MAX_NOTE, RequestView
 
@@ -35,15 +34,6 @@ REQUEST_MODAL = "request_session_modal"
 PROPOSE_MODAL = "propose_time_modal"
 LOG_HELD_MODAL = "log_held_modal"
 DURATIONS = (30, 45, 60)
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
-
-
-def _validated(view: View) -> View:
-    view.validate_json()
-    return view
 
 
 def request_modal(metadata: str, company: str) -> View:
@@ -58,7 +48,7 @@ def request_modal(metadata: str, company: str) -> View:
         )
         for i in (1, 2, 3)
     ]
-    return _validated(
+    return validated(
         View(
             type="modal",
             callback_id=REQUEST_MODAL,
@@ -67,7 +57,7 @@ def request_modal(metadata: str, company: str) -> View:
             submit=PlainTextObject(text="Send request"),
             close=PlainTextObject(text="Cancel"),
             blocks=[
-                _section(f"Ask *{company}*'s vendor contact for a session."),
+                section(f"Ask *{company}*'s vendor contact for a session."),
                 InputBlock(
                     block_id="type",
                     label=PlainTextObject(text="What about"),
@@ -101,7 +91,7 @@ def request_acknowledgement(view: RequestView) -> Message:
         f"*{view.session_type.label}* session (request #{request.id}). "
         f"<@{account.vendor_contact_id}> will confirm a time here."
     )
-    return Message(text=text, blocks=[_section(text)])
+    return Message(text=text, blocks=[section(text)])
 
 
 def request_dm(view: RequestView) -> Message:
@@ -121,7 +111,7 @@ def request_dm(view: RequestView) -> Message:
     return Message(
         text=f"{account.company} asks for a {view.session_type.label} session",
         blocks=[
-            _section("\n".join(lines)),
+            section("\n".join(lines)),
             ActionsBlock(
                 block_id=f"request_{request.id}",
                 elements=[
@@ -139,7 +129,7 @@ def billable_prompt(view: RequestView, choice: int, refusal: str) -> Message:
     return Message(
         text=text,
         blocks=[
-            _section(text.replace("Add `billable` to confirm", "Confirm below")),
+            section(text.replace("Add `billable` to confirm", "Confirm below")),
             ActionsBlock(
                 block_id=f"request_billable_{view.request.id}",
                 elements=[
@@ -159,11 +149,11 @@ def billable_prompt(view: RequestView, choice: int, refusal: str) -> Message:
 
 def request_settled_dm(view: RequestView, outcome: str) -> Message:
     text = f"Request #{view.request.id} for *{view.account.company}*: {outcome}"
-    return Message(text=text, blocks=[_section(text)])
+    return Message(text=text, blocks=[section(text)])
 
 
 def propose_modal(metadata: str, company: str) -> View:
-    return _validated(
+    return validated(
         View(
             type="modal",
             callback_id=PROPOSE_MODAL,
@@ -172,7 +162,7 @@ def propose_modal(metadata: str, company: str) -> View:
             submit=PlainTextObject(text="Propose"),
             close=PlainTextObject(text="Cancel"),
             blocks=[
-                _section(f"Propose a time to *{company}*; they accept it in their channel."),
+                section(f"Propose a time to *{company}*; they accept it in their channel."),
                 InputBlock(
                     block_id="time",
                     label=PlainTextObject(text="Time"),
@@ -195,7 +185,7 @@ def proposal_post(view: RequestView) -> Message:
     return Message(
         text=text,
         blocks=[
-            _section(text),
+            section(text),
             ActionsBlock(
                 block_id=f"proposal_{request.id}",
                 elements=[button("Accept", ACCEPT_PROPOSAL, str(request.id), "primary")],
@@ -210,11 +200,11 @@ def declined_post(view: RequestView) -> Message:
         f"<@{view.account.vendor_contact_id}> can't take request #{view.request.id} as asked "
         "and will be in touch here."
     )
-    return Message(text=text, blocks=[_section(text), channel_actions()])
+    return Message(text=text, blocks=[section(text), channel_actions()])
 
 
 def log_held_modal(metadata: str, session_label: str, minutes: int) -> View:
-    return _validated(
+    return validated(
         View(
             type="modal",
             callback_id=LOG_HELD_MODAL,
@@ -223,7 +213,7 @@ def log_held_modal(metadata: str, session_label: str, minutes: int) -> View:
             submit=PlainTextObject(text="Log"),
             close=PlainTextObject(text="Cancel"),
             blocks=[
-                _section(session_label),
+                section(session_label),
                 InputBlock(
                     block_id="minutes",
                     label=PlainTextObject(text=f"Minutes held (at most {MAX_SESSION_MINUTES})"),

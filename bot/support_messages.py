@@ -20,13 +20,12 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     PlainTextObject,
-    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.buttons import RESOLVE_CASE, TAKE_CASE, button, channel_actions
-from bot.messages import LIST_LIMIT, Message, day_text, text_message
+from bot.messages import LIST_LIMIT, Message, day_text, section, text_message, validated
 from bot.support import (
     MAX_DESCRIPTION,
     MAX_REFERENCE,
@@ -43,15 +42,6 @@ ORDER_MODAL = "record_order_modal"
 SUPPORT_MODAL = "support_case_modal"
 # Slack allows at most 100 options in a static select.
 MAX_ORDER_OPTIONS = 100
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
-
-
-def _validated(view: View) -> View:
-    view.validate_json()
-    return view
 
 
 def _rings(n: int) -> str:
@@ -74,7 +64,7 @@ def order_window_text(order: CustomerOrder, today: date) -> str:
 
 
 def order_modal(metadata: str, company: str, today: date) -> View:
-    return _validated(
+    return validated(
         View(
             type="modal",
             callback_id=ORDER_MODAL,
@@ -83,7 +73,7 @@ def order_modal(metadata: str, company: str, today: date) -> View:
             submit=PlainTextObject(text="Record"),
             close=PlainTextObject(text="Cancel"),
             blocks=[
-                _section(
+                section(
                     f"An order of *{company}*'s, with the date the customer received it: "
                     f"returns and exchanges are possible for {RETURN_WINDOW_DAYS} days after."
                 ),
@@ -136,7 +126,7 @@ def order_list(account: Account, orders: Sequence[CustomerOrder], today: date) -
     body = "\n".join([title, *(lines or ["none on record yet: `/oura-book order …`"])])
     return Message(
         text=f"{account.company}: {len(orders)} orders on record",
-        blocks=[_section(body)],
+        blocks=[section(body)],
     )
 
 
@@ -148,7 +138,7 @@ def support_modal(
 ) -> View:
     categories = [Option(value=c.value, label=c.label) for c in CaseCategory]
     blocks: list[Block] = [
-        _section(f"Ask *{company}*'s vendor contact for help."),
+        section(f"Ask *{company}*'s vendor contact for help."),
         InputBlock(
             block_id="category",
             label=PlainTextObject(text="What about"),
@@ -188,7 +178,7 @@ def support_modal(
             ),
         )
     )
-    return _validated(
+    return validated(
         View(
             type="modal",
             callback_id=SUPPORT_MODAL,
@@ -208,7 +198,7 @@ def case_acknowledgement(view: CaseView) -> Message:
         f":speech_balloon: <@{case.opened_by}> opened support case *{view.ref}* "
         f"({view.category.label}). <@{account.vendor_contact_id}> will follow up here."
     )
-    return Message(text=text, blocks=[_section(text)])
+    return Message(text=text, blocks=[section(text)])
 
 
 def case_opener_note(view: CaseView, window: ReturnWindow | None) -> str:
@@ -243,7 +233,7 @@ def case_dm(view: CaseView) -> Message:
     return Message(
         text=f"Support case {view.ref} from {account.company} ({view.category.label})",
         blocks=[
-            _section("\n".join(lines)),
+            section("\n".join(lines)),
             ActionsBlock(
                 block_id=f"case_{case.id}",
                 elements=[
@@ -264,7 +254,7 @@ def case_taken_dm(view: CaseView) -> Message:
     return Message(
         text=text,
         blocks=[
-            _section(text),
+            section(text),
             ActionsBlock(
                 block_id=f"case_{case.id}",
                 elements=[button("Resolve", RESOLVE_CASE, str(case.id), "primary")],
@@ -280,7 +270,7 @@ def case_resolved_dm(view: CaseView, problem: str | None = None) -> Message:
     )
     if problem:
         text += f"\n:warning: {problem}"
-    return Message(text=text, blocks=[_section(text)])
+    return Message(text=text, blocks=[section(text)])
 
 
 def case_resolved_post(view: CaseView) -> Message:
@@ -288,4 +278,4 @@ def case_resolved_post(view: CaseView) -> Message:
         f":white_check_mark: Support case *{view.ref}* ({view.category.label}) is resolved. "
         "Something else? Use *Get support*."
     )
-    return Message(text=text, blocks=[_section(text), channel_actions()])
+    return Message(text=text, blocks=[section(text), channel_actions()])
