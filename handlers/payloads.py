@@ -6,7 +6,8 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from handlers.common import services_from
+from bot.identity import Access, Action, Requester
+from handlers.common import authorize, requester_from, services_from
 
 EXPIRED = "This form can't be used any more; open it again from Slack."
 
@@ -37,3 +38,30 @@ def signed_metadata(context: BoltContext, view: dict[str, Any]) -> dict[str, Any
 
 def refuse_form(ack: Ack, block_id: str, text: str) -> None:
     ack(response_action="errors", errors={block_id: text[:300]})
+
+
+def authorize_channel_form(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    context: BoltContext,
+    action: Action,
+    block_id: str,
+    refusal: str,
+) -> tuple[Requester, Access, str] | None:
+    """A form opened from a customer's channel: its signed metadata names the channel and the
+    account, and the submitter must be allowed `action` there, on that same account.
+
+    Returns who submitted, their access and the channel; otherwise the form shows `refusal`
+    (or that it expired) at `block_id` and the result is None."""
+    requester = requester_from(body)
+    metadata = signed_metadata(context, view)
+    if metadata is None:
+        refuse_form(ack, block_id, EXPIRED)
+        return None
+    channel_id = str(metadata.get("channel_id"))
+    access = authorize(context, requester, channel_id, action)
+    if access is None or access.account_id != metadata.get("account_id"):
+        refuse_form(ack, block_id, refusal)
+        return None
+    return requester, access, channel_id

@@ -51,12 +51,11 @@ from handlers.common import (
     tell,
 )
 from handlers.payloads import (
-    EXPIRED,
+    authorize_channel_form,
     channel_of,
     field,
     id_value,
     refuse_form,
-    signed_metadata,
     value_of,
 )
 
@@ -139,16 +138,18 @@ def get_support(ack: Ack, body: dict[str, Any], client: WebClient, context: Bolt
 def submit_case(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    requester = requester_from(body)
-    metadata = signed_metadata(context, view)
-    if metadata is None:
-        refuse_form(ack, "category", EXPIRED)
+    allowed = authorize_channel_form(
+        ack,
+        body,
+        view,
+        context,
+        Action.OPEN_SUPPORT,
+        "category",
+        "This isn't available to you in that channel.",
+    )
+    if allowed is None:
         return
-    channel_id = str(metadata.get("channel_id"))
-    access = authorize(context, requester, channel_id, Action.OPEN_SUPPORT)
-    if access is None or access.account_id != metadata.get("account_id"):
-        refuse_form(ack, "category", "This isn't available to you in that channel.")
-        return
+    requester, access, channel_id = allowed
     errors: dict[str, str] = {}
     selected = (field(view, "category").get("selected_option") or {}).get("value")
     category = CaseCategory(selected) if selected in set(CaseCategory) else None
@@ -244,16 +245,12 @@ def resolve_case(
 def submit_order(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    requester = requester_from(body)
-    metadata = signed_metadata(context, view)
-    if metadata is None:
-        refuse_form(ack, "received_on", EXPIRED)
+    allowed = authorize_channel_form(
+        ack, body, view, context, Action.RECORD_ORDER, "received_on", STAFF_ONLY
+    )
+    if allowed is None:
         return
-    channel_id = str(metadata.get("channel_id"))
-    access = authorize(context, requester, channel_id, Action.RECORD_ORDER)
-    if access is None or access.account_id != metadata.get("account_id"):
-        refuse_form(ack, "received_on", STAFF_ONLY)
-        return
+    requester, _access, channel_id = allowed
     errors: dict[str, str] = {}
     received_on = _date(field(view, "received_on").get("selected_date"))
     if received_on is None:

@@ -36,7 +36,7 @@ from handlers.common import (
     services_from,
     tell,
 )
-from handlers.payloads import EXPIRED, field, refuse_form, signed_metadata
+from handlers.payloads import EXPIRED, authorize_channel_form, field, refuse_form, signed_metadata
 
 
 def register(app: App) -> None:
@@ -81,16 +81,10 @@ def _minutes(raw: object, errors: dict[str, str]) -> int:
 def submit_booking(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    requester = requester_from(body)
-    metadata = signed_metadata(context, view)
-    if metadata is None:
-        refuse_form(ack, "type", EXPIRED)
+    allowed = authorize_channel_form(ack, body, view, context, Action.BOOK, "type", STAFF_ONLY)
+    if allowed is None:
         return
-    channel_id = str(metadata.get("channel_id"))
-    access = authorize(context, requester, channel_id, Action.BOOK)
-    if access is None or access.account_id != metadata.get("account_id"):
-        refuse_form(ack, "type", STAFF_ONLY)
-        return
+    requester, _access, channel_id = allowed
     errors: dict[str, str] = {}
     session_type = _session_type(view, errors)
     starts_at = _time(view, "starts_at")
@@ -132,16 +126,18 @@ def submit_booking(
 def submit_request(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    requester = requester_from(body)
-    metadata = signed_metadata(context, view)
-    if metadata is None:
-        refuse_form(ack, "type", EXPIRED)
+    allowed = authorize_channel_form(
+        ack,
+        body,
+        view,
+        context,
+        Action.REQUEST_SESSION,
+        "type",
+        "This isn't available to you in that channel.",
+    )
+    if allowed is None:
         return
-    channel_id = str(metadata.get("channel_id"))
-    access = authorize(context, requester, channel_id, Action.REQUEST_SESSION)
-    if access is None or access.account_id != metadata.get("account_id"):
-        refuse_form(ack, "type", "This isn't available to you in that channel.")
-        return
+    requester, access, channel_id = allowed
     errors: dict[str, str] = {}
     session_type = _session_type(view, errors)
     minutes = _minutes((field(view, "minutes").get("selected_option") or {}).get("value"), errors)
