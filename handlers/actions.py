@@ -40,7 +40,7 @@ from handlers.common import (
     services_from,
     tell,
 )
-from handlers.payloads import channel_of, id_value, value_of
+from handlers.payloads import channel_of, id_value, staff_dm_click, value_of
 
 
 def register(app: App) -> None:
@@ -232,11 +232,10 @@ def propose_time(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    requester = requester_from(body)
-    request_id = id_value(value_of(body))
-    if authorize(context, requester, None, Action.PROPOSE_TIME) is None or request_id is None:
-        answer_privately(respond, STAFF_ONLY)
+    click = staff_dm_click(context, body, respond, Action.PROPOSE_TIME)
+    if click is None:
         return
+    _, request_id = click
     services = services_from(context)
     try:
         view = services.requests.get(request_id)
@@ -255,11 +254,10 @@ def decline_request(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    requester = requester_from(body)
-    request_id = id_value(value_of(body))
-    if authorize(context, requester, None, Action.DECLINE_REQUEST) is None or request_id is None:
-        answer_privately(respond, STAFF_ONLY)
+    click = staff_dm_click(context, body, respond, Action.DECLINE_REQUEST)
+    if click is None:
         return
+    requester, request_id = click
     services = services_from(context)
     view = in_dm(
         f"decline_request {request_id}",

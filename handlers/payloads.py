@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.identity import Access, Action, Requester
-from handlers.common import authorize, requester_from, services_from
+from handlers.common import (
+    STAFF_ONLY,
+    answer_privately,
+    authorize,
+    requester_from,
+    services_from,
+)
 
 EXPIRED = "This form can't be used any more; open it again from Slack."
 
@@ -65,3 +71,16 @@ def authorize_channel_form(
         refuse_form(ack, block_id, refusal)
         return None
     return requester, access, channel_id
+
+
+def staff_dm_click(
+    context: BoltContext, body: dict[str, Any], respond: Respond, action: Action
+) -> tuple[Requester, int] | None:
+    """A staff button in a DM carries the id of what it acts on. Returns who clicked and that
+    id; anyone not allowed `action`, or a value that is no id, is told it is for staff."""
+    requester = requester_from(body)
+    target = id_value(value_of(body))
+    if authorize(context, requester, None, action) is None or target is None:
+        answer_privately(respond, STAFF_ONLY)
+        return None
+    return requester, target

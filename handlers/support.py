@@ -39,7 +39,6 @@ from handlers.common import (
     SORRY,
     STAFF_ONLY,
     actor_of,
-    answer_privately,
     authorize,
     direct_message,
     guarded,
@@ -56,7 +55,7 @@ from handlers.payloads import (
     field,
     id_value,
     refuse_form,
-    value_of,
+    staff_dm_click,
 )
 
 NOT_LINKED = f"This channel is not linked to a customer yet. Use `{commands.FORMS['link']}` first."
@@ -202,11 +201,10 @@ def take_case(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    requester = requester_from(body)
-    case_id = id_value(value_of(body))
-    if authorize(context, requester, None, Action.TAKE_CASE) is None or case_id is None:
-        answer_privately(respond, STAFF_ONLY)
+    click = staff_dm_click(context, body, respond, Action.TAKE_CASE)
+    if click is None:
         return
+    requester, case_id = click
     services = services_from(context)
     case = in_dm(
         f"take_case {case_id}",
@@ -222,11 +220,10 @@ def resolve_case(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    requester = requester_from(body)
-    case_id = id_value(value_of(body))
-    if authorize(context, requester, None, Action.RESOLVE_CASE) is None or case_id is None:
-        answer_privately(respond, STAFF_ONLY)
+    click = staff_dm_click(context, body, respond, Action.RESOLVE_CASE)
+    if click is None:
         return
+    requester, case_id = click
     services = services_from(context)
     case = in_dm(
         f"resolve_case {case_id}",
