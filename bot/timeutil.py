@@ -59,3 +59,8 @@ def require_aware(moment: datetime, what: str = "time") -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{what} must be timezone-aware, got naive {moment!r}")
     return moment
+
+
+def suggested_start(now: datetime) -> datetime:
+    """The booking form's first suggestion: tomorrow at the top of the hour."""
+    return (now + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -24,6 +24,7 @@ from bot.request_messages import (
 )
 from bot.services import Services
 from bot.session_requests import RequestView
+from bot.timeutil import suggested_start
 from handlers.common import (
     NOT_HERE,
     SORRY,
@@ -55,10 +56,6 @@ def register(app: App) -> None:
     app.action(buttons.ACCEPT_PROPOSAL)(accept_proposal)
 
 
-def _tomorrow_on_the_hour() -> datetime:
-    return (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-
-
 # -- in the shared channel: anyone linked ----------------------------------------------------
 
 
@@ -79,7 +76,7 @@ def request_session(
         assert account is not None
         metadata = services.signer.dumps({"channel_id": channel, "account_id": account.id})
         view = (
-            booking_modal(metadata, account.company, _tomorrow_on_the_hour())
+            booking_modal(metadata, account.company, suggested_start(services.booking.clock()))
             if access.is_staff
             else request_modal(metadata, account.company)
         )

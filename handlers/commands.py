@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -27,7 +27,7 @@ from bot.messages import (
     welcome_post,
 )
 from bot.services import Services
-from bot.timeutil import local_to_utc
+from bot.timeutil import local_to_utc, suggested_start
 from handlers.common import (
     STAFF_ONLY,
     decide,
@@ -217,12 +217,10 @@ def _open_booking_modal(
         )
     if not request.trigger_id:
         return text_message(f"Type the booking instead: `{commands.FORMS['book']}`.")
-    # Tomorrow at the top of the hour is a sensible first suggestion.
-    initial = (now + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     metadata = services.signer.dumps({"channel_id": request.channel_id, "account_id": account.id})
     client.views_open(
         trigger_id=request.trigger_id,
-        view=booking_modal(metadata, account.company, initial),
+        view=booking_modal(metadata, account.company, suggested_start(now)),
     )
     return None
 
