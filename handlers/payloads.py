@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext, Respond
 
+from bot.errors import OuraError
 from bot.identity import Access, Action, Requester
 from handlers.common import (
+    SORRY,
     STAFF_ONLY,
     answer_privately,
     authorize,
+    log,
     requester_from,
     services_from,
 )
+
+T = TypeVar("T")
 
 EXPIRED = "This form can't be used any more; open it again from Slack."
 
@@ -84,3 +90,19 @@ def staff_dm_click(
         answer_privately(respond, STAFF_ONLY)
         return None
     return requester, target
+
+
+def in_form(
+    ack: Ack, where: str, work: Callable[[], T], mistake_at: str, sorry_at: str | None = None
+) -> T | None:
+    """Run a form's work before its ack, so that a refusal shows on the form itself: a user's
+    mistake at block `mistake_at`, anything else logged and answered politely (at `sorry_at`,
+    by default the same block). None when it was refused; the form is then answered."""
+    try:
+        return work()
+    except OuraError as error:
+        refuse_form(ack, mistake_at, str(error))
+    except Exception:
+        log.exception("%s failed", where)
+        refuse_form(ack, sorry_at or mistake_at, SORRY)
+    return None

@@ -15,7 +15,6 @@ from slack_sdk import WebClient
 
 from bot import buttons, commands
 from bot.booking import Actor
-from bot.errors import OuraError
 from bot.identity import Action
 from bot.messages import Message, text_message
 from bot.services import Services
@@ -36,14 +35,12 @@ from bot.support_messages import (
 )
 from handlers.common import (
     NOT_HERE,
-    SORRY,
     STAFF_ONLY,
     actor_of,
     authorize,
     direct_message,
     guarded,
     in_dm,
-    log,
     post_in_channel,
     requester_from,
     services_from,
@@ -54,7 +51,7 @@ from handlers.payloads import (
     channel_of,
     field,
     id_value,
-    refuse_form,
+    in_form,
     staff_dm_click,
 )
 
@@ -175,17 +172,19 @@ def submit_case(
         return
     assert category is not None and access.account_id is not None
     services = services_from(context)
-    try:
-        case, window = services.support.open_case(
-            actor_of(requester), access.account_id, category, order_id, description
-        )
-    except OuraError as error:
-        refuse_form(ack, "order" if order_id is not None else "category", str(error))
+    account_id = access.account_id
+    opened = in_form(
+        ack,
+        f"support case by {requester.user_id}",
+        lambda: services.support.open_case(
+            actor_of(requester), account_id, category, order_id, description
+        ),
+        "order" if order_id is not None else "category",
+        sorry_at="category",
+    )
+    if opened is None:
         return
-    except Exception:
-        log.exception("support case failed for %s", requester)
-        refuse_form(ack, "category", SORRY)
-        return
+    case, window = opened
     ack()
     post_in_channel(client, channel_id, case_acknowledgement(case))
     note = case_opener_note(case, window)
@@ -262,16 +261,15 @@ def submit_order(
         return
     assert received_on is not None
     services = services_from(context)
-    try:
-        change = services.support.record_order(
+    change = in_form(
+        ack,
+        f"order form by {requester.user_id}",
+        lambda: services.support.record_order(
             actor_of(requester), channel_id, received_on, rings, reference
-        )
-    except OuraError as error:
-        refuse_form(ack, "received_on", str(error))
-        return
-    except Exception:
-        log.exception("order form failed for %s", requester)
-        refuse_form(ack, "received_on", SORRY)
+        ),
+        "received_on",
+    )
+    if change is None:
         return
     ack()
     tell(client, channel_id, requester.user_id, order_reply(change).text)

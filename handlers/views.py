@@ -36,7 +36,14 @@ from handlers.common import (
     services_from,
     tell,
 )
-from handlers.payloads import EXPIRED, authorize_channel_form, field, refuse_form, signed_metadata
+from handlers.payloads import (
+    EXPIRED,
+    authorize_channel_form,
+    field,
+    in_form,
+    refuse_form,
+    signed_metadata,
+)
 
 
 def register(app: App) -> None:
@@ -150,16 +157,16 @@ def submit_request(
         return
     assert session_type is not None and access.account_id is not None
     services = services_from(context)
-    try:
-        request = services.requests.create(
+    request = in_form(
+        ack,
+        f"session request by {requester.user_id}",
+        lambda: services.requests.create(
             actor_of(requester), access.account_id, session_type, minutes, times, note
-        )
-    except OuraError as error:
-        refuse_form(ack, "time_1", str(error))
-        return
-    except Exception:
-        log.exception("session request failed for %s", requester)
-        refuse_form(ack, "type", SORRY)
+        ),
+        "time_1",
+        sorry_at="type",
+    )
+    if request is None:
         return
     ack()
     post_in_channel(client, channel_id, request_acknowledgement(request))
@@ -193,14 +200,13 @@ def submit_proposal(
         refuse_form(ack, "time", "Choose the time to propose.")
         return
     services = services_from(context)
-    try:
-        request = services.requests.propose(actor_of(requester), request_id, starts_at)
-    except OuraError as error:
-        refuse_form(ack, "time", str(error))
-        return
-    except Exception:
-        log.exception("proposal failed for request %s", request_id)
-        refuse_form(ack, "time", SORRY)
+    request = in_form(
+        ack,
+        f"proposal for request {request_id}",
+        lambda: services.requests.propose(actor_of(requester), request_id, starts_at),
+        "time",
+    )
+    if request is None:
         return
     ack()
     post_in_channel(client, request.account.channel_id, proposal_post(request))
