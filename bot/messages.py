@@ -318,8 +318,20 @@ def _sections(title: str, lines: list[str]) -> list[Block]:
 # -- the booking modal ------------------------------------------------------------------------
 
 
-def validated(view: View) -> View:
-    """The view, once slack_sdk has checked it against Slack's limits."""
+def form_modal(
+    callback_id: str, metadata: str, title: str, submit: str, blocks: Sequence[Block]
+) -> View:
+    """A form in a modal, checked by slack_sdk against Slack's limits. `metadata` (signed) says
+    what the form acts on; its submit handler reads it back."""
+    view = View(
+        type="modal",
+        callback_id=callback_id,
+        private_metadata=metadata,
+        title=PlainTextObject(text=title),
+        submit=PlainTextObject(text=submit),
+        close=PlainTextObject(text="Cancel"),
+        blocks=list(blocks),
+    )
     view.validate_json()
     return view
 
@@ -327,15 +339,13 @@ def validated(view: View) -> View:
 def booking_modal(metadata: str, company: str, initial: datetime) -> View:
     """The booking form; `metadata` (signed) names the channel whose account it books for."""
     types = [Option(value=t.value, label=t.label) for t in SessionType]
-    view = View(
-        type="modal",
-        callback_id=BOOKING_MODAL,
-        private_metadata=metadata,
-        title=PlainTextObject(text="Book a session"),
-        submit=PlainTextObject(text="Book"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"For *{company}*")),
+    return form_modal(
+        BOOKING_MODAL,
+        metadata,
+        "Book a session",
+        "Book",
+        [
+            section(f"For *{company}*"),
             InputBlock(
                 block_id="type",
                 label=PlainTextObject(text="Session type"),
@@ -375,8 +385,6 @@ def booking_modal(metadata: str, company: str, initial: datetime) -> View:
             ),
         ],
     )
-    view.validate_json()
-    return view
 
 
 def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message:

@@ -26,7 +26,7 @@ from bot.buttons import (
     button,
     channel_actions,
 )
-from bot.messages import Message, date_token, section, validated
+from bot.messages import Message, date_token, form_modal, section
 from bot.packages import MAX_SESSION_MINUTES, SessionType
 from bot.session_requests import MAX_NOTE, RequestView
 
@@ -48,39 +48,35 @@ def request_modal(metadata: str, company: str) -> View:
         )
         for i in (1, 2, 3)
     ]
-    return validated(
-        View(
-            type="modal",
-            callback_id=REQUEST_MODAL,
-            private_metadata=metadata,
-            title=PlainTextObject(text="Request a session"),
-            submit=PlainTextObject(text="Send request"),
-            close=PlainTextObject(text="Cancel"),
-            blocks=[
-                section(f"Ask *{company}*'s vendor contact for a session."),
-                InputBlock(
-                    block_id="type",
-                    label=PlainTextObject(text="What about"),
-                    element=StaticSelectElement(action_id="value", options=types),
+    return form_modal(
+        REQUEST_MODAL,
+        metadata,
+        "Request a session",
+        "Send request",
+        [
+            section(f"Ask *{company}*'s vendor contact for a session."),
+            InputBlock(
+                block_id="type",
+                label=PlainTextObject(text="What about"),
+                element=StaticSelectElement(action_id="value", options=types),
+            ),
+            InputBlock(
+                block_id="minutes",
+                label=PlainTextObject(text="How long"),
+                element=StaticSelectElement(
+                    action_id="value", options=durations, initial_option=durations[-1]
                 ),
-                InputBlock(
-                    block_id="minutes",
-                    label=PlainTextObject(text="How long"),
-                    element=StaticSelectElement(
-                        action_id="value", options=durations, initial_option=durations[-1]
-                    ),
+            ),
+            *times,
+            InputBlock(
+                block_id="note",
+                optional=True,
+                label=PlainTextObject(text="Anything we should know"),
+                element=PlainTextInputElement(
+                    action_id="value", multiline=True, max_length=MAX_NOTE
                 ),
-                *times,
-                InputBlock(
-                    block_id="note",
-                    optional=True,
-                    label=PlainTextObject(text="Anything we should know"),
-                    element=PlainTextInputElement(
-                        action_id="value", multiline=True, max_length=MAX_NOTE
-                    ),
-                ),
-            ],
-        )
+            ),
+        ],
     )
 
 
@@ -153,23 +149,19 @@ def request_settled_dm(view: RequestView, outcome: str) -> Message:
 
 
 def propose_modal(metadata: str, company: str) -> View:
-    return validated(
-        View(
-            type="modal",
-            callback_id=PROPOSE_MODAL,
-            private_metadata=metadata,
-            title=PlainTextObject(text="Propose a time"),
-            submit=PlainTextObject(text="Propose"),
-            close=PlainTextObject(text="Cancel"),
-            blocks=[
-                section(f"Propose a time to *{company}*; they accept it in their channel."),
-                InputBlock(
-                    block_id="time",
-                    label=PlainTextObject(text="Time"),
-                    element=DateTimePickerElement(action_id="value"),
-                ),
-            ],
-        )
+    return form_modal(
+        PROPOSE_MODAL,
+        metadata,
+        "Propose a time",
+        "Propose",
+        [
+            section(f"Propose a time to *{company}*; they accept it in their channel."),
+            InputBlock(
+                block_id="time",
+                label=PlainTextObject(text="Time"),
+                element=DateTimePickerElement(action_id="value"),
+            ),
+        ],
     )
 
 
@@ -204,27 +196,23 @@ def declined_post(view: RequestView) -> Message:
 
 
 def log_held_modal(metadata: str, session_label: str, minutes: int) -> View:
-    return validated(
-        View(
-            type="modal",
-            callback_id=LOG_HELD_MODAL,
-            private_metadata=metadata,
-            title=PlainTextObject(text="Log as held"),
-            submit=PlainTextObject(text="Log"),
-            close=PlainTextObject(text="Cancel"),
-            blocks=[
-                section(session_label),
-                InputBlock(
-                    block_id="minutes",
-                    label=PlainTextObject(text=f"Minutes held (at most {MAX_SESSION_MINUTES})"),
-                    element=NumberInputElement(
-                        action_id="value",
-                        is_decimal_allowed=False,
-                        initial_value=str(minutes),
-                        min_value="1",
-                        max_value=str(MAX_SESSION_MINUTES),
-                    ),
+    return form_modal(
+        LOG_HELD_MODAL,
+        metadata,
+        "Log as held",
+        "Log",
+        [
+            section(session_label),
+            InputBlock(
+                block_id="minutes",
+                label=PlainTextObject(text=f"Minutes held (at most {MAX_SESSION_MINUTES})"),
+                element=NumberInputElement(
+                    action_id="value",
+                    is_decimal_allowed=False,
+                    initial_value=str(minutes),
+                    min_value="1",
+                    max_value=str(MAX_SESSION_MINUTES),
                 ),
-            ],
-        )
+            ),
+        ],
     )

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.buttons import RESOLVE_CASE, TAKE_CASE, button, channel_actions
-from bot.messages import LIST_LIMIT, Message, day_text, section, text_message, validated
+from bot.messages import LIST_LIMIT, Message, day_text, form_modal, section, text_message
 from bot.support import (
     MAX_DESCRIPTION,
     MAX_REFERENCE,
@@ -64,42 +64,38 @@ def order_window_text(order: CustomerOrder, today: date) -> str:
 
 
 def order_modal(metadata: str, company: str, today: date) -> View:
-    return validated(
-        View(
-            type="modal",
-            callback_id=ORDER_MODAL,
-            private_metadata=metadata,
-            title=PlainTextObject(text="Record an order"),
-            submit=PlainTextObject(text="Record"),
-            close=PlainTextObject(text="Cancel"),
-            blocks=[
-                section(
-                    f"An order of *{company}*'s, with the date the customer received it: "
-                    f"returns and exchanges are possible for {RETURN_WINDOW_DAYS} days after."
+    return form_modal(
+        ORDER_MODAL,
+        metadata,
+        "Record an order",
+        "Record",
+        [
+            section(
+                f"An order of *{company}*'s, with the date the customer received it: "
+                f"returns and exchanges are possible for {RETURN_WINDOW_DAYS} days after."
+            ),
+            InputBlock(
+                block_id="received_on",
+                label=PlainTextObject(text="Received on"),
+                element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
+            ),
+            InputBlock(
+                block_id="rings",
+                label=PlainTextObject(text="Rings"),
+                element=NumberInputElement(
+                    action_id="value",
+                    is_decimal_allowed=False,
+                    min_value="1",
+                    max_value=str(MAX_RINGS),
                 ),
-                InputBlock(
-                    block_id="received_on",
-                    label=PlainTextObject(text="Received on"),
-                    element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
-                ),
-                InputBlock(
-                    block_id="rings",
-                    label=PlainTextObject(text="Rings"),
-                    element=NumberInputElement(
-                        action_id="value",
-                        is_decimal_allowed=False,
-                        min_value="1",
-                        max_value=str(MAX_RINGS),
-                    ),
-                ),
-                InputBlock(
-                    block_id="reference",
-                    optional=True,
-                    label=PlainTextObject(text="Reference (order number, PO…)"),
-                    element=PlainTextInputElement(action_id="value", max_length=MAX_REFERENCE),
-                ),
-            ],
-        )
+            ),
+            InputBlock(
+                block_id="reference",
+                optional=True,
+                label=PlainTextObject(text="Reference (order number, PO…)"),
+                element=PlainTextInputElement(action_id="value", max_length=MAX_REFERENCE),
+            ),
+        ],
     )
 
 
@@ -178,17 +174,7 @@ def support_modal(
             ),
         )
     )
-    return validated(
-        View(
-            type="modal",
-            callback_id=SUPPORT_MODAL,
-            private_metadata=metadata,
-            title=PlainTextObject(text="Get support"),
-            submit=PlainTextObject(text="Send"),
-            close=PlainTextObject(text="Cancel"),
-            blocks=blocks,
-        )
-    )
+    return form_modal(SUPPORT_MODAL, metadata, "Get support", "Send", blocks)
 
 
 def case_acknowledgement(view: CaseView) -> Message:
