@@ -32,7 +32,7 @@ from slackreq import Reply, SlackSender  # noqa: E402
 from sqlalchemy import Engine, insert, text  # noqa: E402
 from sweep import drop, fresh_database  # noqa: E402
 
-from bot.packages import PACKAGES, SessionStatus, SessionType  # noqa: E402
+from bot.domain.packages import PACKAGES, SessionStatus, SessionType  # noqa: E402
 from storage.models import Account, Contract, OnboardingSession  # noqa: E402
 
 SIGNING_SECRET = "bench-signing-secret"

@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT)]
 
 from sqlalchemy import insert  # noqa: E402
 
-from bot.report import Month, report_csv  # noqa: E402
+from bot.domain.report import Month, report_csv  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Account, Contract, OnboardingSession  # noqa: E402

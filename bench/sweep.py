@@ -28,9 +28,9 @@ from sqlalchemy import Engine, create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.clock import Sweeper, clock_web_client  # noqa: E402
-from bot.entitlement import Balance, ContractTerms  # noqa: E402
-from bot.packages import PACKAGES  # noqa: E402
-from bot.schedule import ContractFacts, next_check  # noqa: E402
+from bot.domain.entitlement import Balance, ContractTerms  # noqa: E402
+from bot.domain.packages import PACKAGES  # noqa: E402
+from bot.domain.schedule import ContractFacts, next_check  # noqa: E402
 from storage.engine import make_engine, normalise_url  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Account, Contract  # noqa: E402

@@ -17,8 +17,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy import Engine
 
-from bot.booking import BookingService
-from bot.services import Services
+from bot.services.booking import BookingService
+from bot.services.container import Services
 from bot.settings import Settings
 from handlers import register_listeners
 from handlers.common import SERVICES_KEY

@@ -209,7 +209,7 @@ def cmd_clock(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
-    from bot.report import parse_month, report_csv
+    from bot.domain.report import parse_month, report_csv
     from storage.report import load_report_rows
 
     try:
@@ -248,10 +248,10 @@ class _Progress:
 
 
 def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
-    from bot.entitlement import Balance, ContractTerms
-    from bot.packages import package_by_id
-    from bot.schedule import ContractFacts, timeline
-    from bot.timeutil import is_valid_zone, zone
+    from bot.domain.entitlement import Balance, ContractTerms
+    from bot.domain.packages import package_by_id
+    from bot.domain.schedule import ContractFacts, timeline
+    from bot.domain.timeutil import is_valid_zone, zone
 
     package = package_by_id(args.package)
     if package is None:

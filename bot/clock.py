@@ -21,9 +21,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 
-from bot.messages import Message
-from bot.post_messages import post_message
-from bot.schedule import ContractFacts, Post, plan
+from bot.blocks.automated_posts import post_message
+from bot.blocks.sessions import Message
+from bot.domain.schedule import ContractFacts, Post, plan
 from storage.engine import read_session, write_session
 from storage.facts import due_contract_ids, load_facts, refresh_next_post_at
 from storage.ledger import claim, mark_failed, mark_sent, record_skipped, settled_keys

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from dotenv import load_dotenv
 
-from bot.timeutil import is_valid_zone
+from bot.domain.timeutil import is_valid_zone
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///oura.db"

@@ -8,13 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import buttons
-from bot.booking import Booked, NeedsBillableConfirmation
-from bot.errors import OuraError
-from bot.identity import Action
-from bot.messages import booked_post, booking_modal, cancelled_post, usage_card
-from bot.packages import SessionType
-from bot.request_messages import (
+from bot.blocks import buttons
+from bot.blocks.requests import (
     billable_prompt,
     declined_post,
     log_held_modal,
@@ -22,9 +17,14 @@ from bot.request_messages import (
     request_modal,
     request_settled_dm,
 )
-from bot.services import Services
-from bot.session_requests import RequestView
-from bot.timeutil import suggested_start
+from bot.blocks.sessions import booked_post, booking_modal, cancelled_post, usage_card
+from bot.domain.errors import OuraError
+from bot.domain.identity import Action
+from bot.domain.packages import SessionType
+from bot.domain.timeutil import suggested_start
+from bot.services.booking import Booked, NeedsBillableConfirmation
+from bot.services.container import Services
+from bot.services.requests import RequestView
 from handlers.common import (
     NOT_HERE,
     SORRY,

@@ -9,10 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import commands
-from bot.booking import Actor
-from bot.identity import Action, Installation, Requester
-from bot.messages import (
+from bot.blocks.sessions import (
     Message,
     booked_post,
     booking_modal,
@@ -26,8 +23,11 @@ from bot.messages import (
     usage_card,
     welcome_post,
 )
-from bot.services import Services
-from bot.timeutil import local_to_utc, suggested_start
+from bot.domain import commands
+from bot.domain.identity import Action, Installation, Requester
+from bot.domain.timeutil import local_to_utc, suggested_start
+from bot.services.booking import Actor
+from bot.services.container import Services
 from handlers.common import (
     STAFF_ONLY,
     decide,

@@ -11,11 +11,19 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.booking import Actor
-from bot.errors import OuraError
-from bot.identity import Access, Action, Installation, Requester, access_for, allows, is_staff
-from bot.messages import Message, text_message
-from bot.services import Services
+from bot.blocks.sessions import Message, text_message
+from bot.domain.errors import OuraError
+from bot.domain.identity import (
+    Access,
+    Action,
+    Installation,
+    Requester,
+    access_for,
+    allows,
+    is_staff,
+)
+from bot.services.booking import Actor
+from bot.services.container import Services
 
 log = logging.getLogger("oura.handlers")
 

@@ -14,8 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.errors import OuraError
-from bot.home import (
+from bot.blocks.home import (
     HOME_ALL,
     HOME_MINE,
     HOME_PAGE,
@@ -29,8 +28,9 @@ from bot.home import (
     parse_page_value,
     usage_modal,
 )
-from bot.messages import usage_card
-from bot.services import Services
+from bot.blocks.sessions import usage_card
+from bot.domain.errors import OuraError
+from bot.services.container import Services
 from handlers.common import log, requester_is_staff, services_from
 from storage.engine import read_session
 from storage.overview import account_channel, account_overview

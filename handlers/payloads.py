@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext, Respond
 
-from bot.errors import OuraError
-from bot.identity import Access, Action, Requester
+from bot.domain.errors import OuraError
+from bot.domain.identity import Access, Action, Requester
 from handlers.common import (
     SORRY,
     STAFF_ONLY,

@@ -7,9 +7,9 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.messages import Message, text_message
-from bot.report import Month, month_of, report_csv
-from bot.services import Services
+from bot.blocks.sessions import Message, text_message
+from bot.domain.report import Month, month_of, report_csv
+from bot.services.container import Services
 from handlers.common import log
 from storage.report import load_report_rows
 

@@ -13,13 +13,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import buttons, commands
-from bot.booking import Actor
-from bot.identity import Action
-from bot.messages import Message, text_message
-from bot.services import Services
-from bot.support import MAX_RINGS, CaseCategory, local_today
-from bot.support_messages import (
+from bot.blocks import buttons
+from bot.blocks.sessions import Message, text_message
+from bot.blocks.support import (
     ORDER_MODAL,
     SUPPORT_MODAL,
     case_acknowledgement,
@@ -33,6 +29,11 @@ from bot.support_messages import (
     order_reply,
     support_modal,
 )
+from bot.domain import commands
+from bot.domain.identity import Action
+from bot.domain.support import MAX_RINGS, CaseCategory, local_today
+from bot.services.booking import Actor
+from bot.services.container import Services
 from handlers.common import (
     NOT_HERE,
     STAFF_ONLY,

@@ -9,13 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.booking import NeedsBillableConfirmation
-from bot.entitlement import check_session_minutes
-from bot.errors import OuraError
-from bot.identity import Action, Requester
-from bot.messages import BOOKING_MODAL, booked_post, booking_reply
-from bot.packages import SessionType
-from bot.request_messages import (
+from bot.blocks.requests import (
     LOG_HELD_MODAL,
     PROPOSE_MODAL,
     REQUEST_MODAL,
@@ -23,7 +17,13 @@ from bot.request_messages import (
     request_acknowledgement,
     request_dm,
 )
-from bot.session_requests import MAX_PREFERRED_TIMES
+from bot.blocks.sessions import BOOKING_MODAL, booked_post, booking_reply
+from bot.domain.entitlement import check_session_minutes
+from bot.domain.errors import OuraError
+from bot.domain.identity import Action, Requester
+from bot.domain.packages import SessionType
+from bot.services.booking import NeedsBillableConfirmation
+from bot.services.requests import MAX_PREFERRED_TIMES
 from handlers.common import (
     SORRY,
     STAFF_ONLY,

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from bot.entitlement import Balance, ContractTerms
-from bot.packages import PACKAGES, SessionStatus, SessionType
-from bot.schedule import ContractFacts, OrderFacts, SessionFacts, next_check
-from bot.support import CaseCategory, CaseFacts, CaseStatus
+from bot.domain.entitlement import Balance, ContractTerms
+from bot.domain.packages import PACKAGES, SessionStatus, SessionType
+from bot.domain.schedule import ContractFacts, OrderFacts, SessionFacts, next_check
+from bot.domain.support import CaseCategory, CaseFacts, CaseStatus
 from storage.ledger import retry_times, settled_keys
 from storage.models import Account, Contract, CustomerOrder, OnboardingSession, SupportCase
 

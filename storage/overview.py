@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from bot.entitlement import contract_covering
-from bot.packages import SessionStatus, SessionType
-from bot.support import CaseFacts, CaseStatus, is_overdue, order_cases
+from bot.domain.entitlement import contract_covering
+from bot.domain.packages import SessionStatus, SessionType
+from bot.domain.support import CaseFacts, CaseStatus, is_overdue, order_cases
 from storage.facts import balance_of, case_facts, terms_of
 from storage.models import Account, Contract, OnboardingSession, SupportCase
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from bot.report import ContractFact, Month, ReportRow, SessionFact, report_rows
-from bot.timeutil import add_days, local_midnight_utc
+from bot.domain.report import ContractFact, Month, ReportRow, SessionFact, report_rows
+from bot.domain.timeutil import add_days, local_midnight_utc
 from storage.engine import read_session
 from storage.models import Account, Contract, OnboardingSession
 
@@ -25,7 +25,7 @@ def load_report_rows(
 ) -> list[ReportRow]:
     """Every contract's row for `month`; `on_progress(done, total)` after each batch."""
     # Sessions after the month's end in the most eastern zone cannot count; a day's margin
-    # covers every zone, and the exact cut is made per account's zone in bot.report.
+    # covers every zone, and the exact cut is made per account's zone in bot.domain.report.
     latest = local_midnight_utc(add_days(month.next_first_day, 1), "UTC")
     with read_session(engine) as db:
         account_ids = list(db.exec(select(Account.id).order_by(col(Account.id))).all())

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.app import create_app
-from bot.booking import BookingService
+from bot.services.booking import BookingService
 from bot.settings import Settings
 from bot.web import make_server, wsgi_app
 from storage.engine import make_engine, normalise_url

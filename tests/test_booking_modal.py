@@ -9,7 +9,7 @@ from conftest import CHANNEL, SIGNING_SECRET, STAFF, RunningBot, text_of
 from slackreq import view_submission
 from sqlmodel import Session, select
 
-from bot.tokens import MetadataSigner
+from bot.services.signer import MetadataSigner
 from storage.models import Contract, OnboardingSession
 
 SIGNER = MetadataSigner(SIGNING_SECRET)

@@ -9,9 +9,9 @@ import pytest
 from conftest import CHANNEL, STAFF
 from sqlmodel import Session, select
 
-from bot.booking import Actor, BookingService, NeedsBillableConfirmation
-from bot.errors import RuleViolation
-from bot.packages import SessionType
+from bot.domain.errors import RuleViolation
+from bot.domain.packages import SessionType
+from bot.services.booking import Actor, BookingService, NeedsBillableConfirmation
 from storage.models import AuditEvent
 
 ACTOR = Actor(user_id=STAFF, team_id="T_VENDOR")

@@ -13,8 +13,8 @@ from fakeslack import FakeSlack
 from test_cli import OURA_BOT, env_with
 from test_clock_sweep import posted_keys
 
-from bot.booking import Actor, BookingService
-from bot.packages import SessionType
+from bot.domain.packages import SessionType
+from bot.services.booking import Actor, BookingService
 
 ACTOR = Actor(user_id=STAFF, team_id="T_VENDOR")
 

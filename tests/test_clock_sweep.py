@@ -15,9 +15,9 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.booking import Actor, BookingService
 from bot.clock import METADATA_EVENT, Sweeper, clock_web_client
-from bot.packages import SessionType
+from bot.domain.packages import SessionType
+from bot.services.booking import Actor, BookingService
 from storage.ledger import CLAIM_LEASE, claim
 from storage.models import Contract, PostLedger
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.booking import BookingService
-from bot.commands import OpenBookingModal, OpenOrderModal, OpenSupportModal, parse
-from bot.identity import Installation
-from bot.services import Services
+from bot.domain.commands import OpenBookingModal, OpenOrderModal, OpenSupportModal, parse
+from bot.domain.identity import Installation
+from bot.services.booking import BookingService
+from bot.services.container import Services
 from handlers.commands import CommandRequest, answer
 
 WORDS = st.sampled_from(

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.commands import (
+from bot.domain.commands import (
     FORMS,
     MAX_COMPANY_NAME,
     Book,
@@ -33,8 +33,8 @@ from bot.commands import (
     help_text,
     parse,
 )
-from bot.errors import InvalidCommand, OuraError, RuleViolation
-from bot.packages import SessionType
+from bot.domain.errors import InvalidCommand, OuraError, RuleViolation
+from bot.domain.packages import SessionType
 
 COMMAND_TYPES = (
     OpenBookingModal,

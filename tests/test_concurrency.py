@@ -11,8 +11,8 @@ from conftest import CHANNEL, STAFF, RunningBot, text_of
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.booking import Actor, BookingService, NeedsBillableConfirmation
-from bot.packages import SessionType
+from bot.domain.packages import SessionType
+from bot.services.booking import Actor, BookingService, NeedsBillableConfirmation
 from storage.models import Contract, OnboardingSession
 
 ACTOR = Actor(user_id=STAFF, team_id="T_VENDOR")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.entitlement import (
+from bot.domain.entitlement import (
     Allocation,
     Balance,
     ContractTerms,
@@ -24,8 +24,8 @@ from bot.entitlement import (
     contract_covering,
     needs_confirmation,
 )
-from bot.errors import InvalidCommand, OuraError, RuleViolation
-from bot.packages import (
+from bot.domain.errors import InvalidCommand, OuraError, RuleViolation
+from bot.domain.packages import (
     LAUNCH_KIT,
     MAX_SESSION_MINUTES,
     PACKAGES,
@@ -35,7 +35,7 @@ from bot.packages import (
     SessionType,
     package_by_id,
 )
-from bot.timeutil import add_months, local_to_utc, zone
+from bot.domain.timeutil import add_months, local_to_utc, zone
 
 HELSINKI = "Europe/Helsinki"
 NEW_YORK = "America/New_York"

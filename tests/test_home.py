@@ -18,7 +18,7 @@ from slackreq import block_action
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from bot.home import (
+from bot.blocks.home import (
     HOME_ALL,
     HOME_MINE,
     HOME_USAGE,
@@ -31,7 +31,7 @@ from bot.home import (
     parse_page_value,
     usage_modal,
 )
-from bot.packages import PACKAGES, SessionType
+from bot.domain.packages import PACKAGES, SessionType
 from storage.engine import read_session
 from storage.models import Account, Contract, OnboardingSession
 from storage.overview import AccountSummary, NextSession, account_overview
@@ -549,7 +549,7 @@ def test_page_values_round_trip_and_bad_ones_mean_mine_page_one() -> None:
 
 
 def test_usage_modal_wraps_a_usage_card() -> None:
-    from bot.messages import text_message
+    from bot.blocks.sessions import text_message
 
     view = usage_modal(text_message("Acme: 30 used of 240")).to_dict()
     assert view["type"] == "modal" and view["title"]["text"] == "Usage card"

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.commands import COMMAND
+from bot.domain.commands import COMMAND
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_NAME = "manifest.schema.1.0.0.json"

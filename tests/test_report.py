@@ -15,9 +15,10 @@ import pytest
 from conftest import CHANNEL, STAFF, STAFF_NY, VENDOR_TEAM, RunningBot, text_of
 from sqlmodel import Session, select
 
-from bot import cli, commands
-from bot.booking import Actor, BookingService
-from bot.report import COLUMNS, ESTIMATE_COLUMN, ContractFact, Month, SessionFact, report_row
+from bot import cli
+from bot.domain import commands
+from bot.domain.report import COLUMNS, ESTIMATE_COLUMN, ContractFact, Month, SessionFact, report_row
+from bot.services.booking import Actor, BookingService
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.models import Contract

@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 from test_clock_sweep import ACTOR, Now, posted_keys, sweeper
 from test_schedule import HELSINKI, NEW_YORK, contract, utc
 
-from bot.booking import BookingService
-from bot.packages import PREMIUM
-from bot.schedule import OrderFacts, PostKind, next_check, plan, timeline
-from bot.support_desk import SupportDesk
+from bot.domain.packages import PREMIUM
+from bot.domain.schedule import OrderFacts, PostKind, next_check, plan, timeline
+from bot.services.booking import BookingService
+from bot.services.support import SupportDesk
 from storage.models import Contract
 
 RETURN = PostKind.RETURN_WINDOW

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.entitlement import Balance, ContractTerms
-from bot.packages import LAUNCH_KIT, PREMIUM, PRO_LITE, Package, SessionStatus, SessionType
-from bot.schedule import (
+from bot.domain.entitlement import Balance, ContractTerms
+from bot.domain.packages import LAUNCH_KIT, PREMIUM, PRO_LITE, Package, SessionStatus, SessionType
+from bot.domain.schedule import (
     ContractFacts,
     Post,
     PostKind,

@@ -18,12 +18,12 @@ from conftest import CHANNEL, SIGNING_SECRET, STAFF, VENDOR_TEAM, RunningBot, te
 from slackreq import block_action, view_submission
 from sqlalchemy import inspect, text
 
-from bot.booking import Actor
-from bot.packages import SessionType
-from bot.session_requests import RequestService
-from bot.support import CaseCategory
-from bot.support_desk import SupportDesk
-from bot.tokens import MetadataSigner
+from bot.domain.packages import SessionType
+from bot.domain.support import CaseCategory
+from bot.services.booking import Actor
+from bot.services.requests import RequestService
+from bot.services.signer import MetadataSigner
+from bot.services.support import SupportDesk
 
 SIGNER = MetadataSigner(SIGNING_SECRET)
 BETA_CHANNEL = "C_BETA"

@@ -24,10 +24,10 @@ from test_slack_connect import (
     visible_effects,
 )
 
-from bot.booking import Actor, BookingService
-from bot.messages import day_text
-from bot.support import CaseCategory
-from bot.support_desk import SupportDesk
+from bot.blocks.sessions import day_text
+from bot.domain.support import CaseCategory
+from bot.services.booking import Actor, BookingService
+from bot.services.support import SupportDesk
 from storage.models import CustomerOrder, SupportCase
 
 HELSINKI = ZoneInfo("Europe/Helsinki")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.support import (
+from bot.domain.support import (
     CaseCategory,
     CaseFacts,
     CaseStatus,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from conftest import STAFF_NY, RunningBot
 from sqlmodel import Session, col, select
 
-from bot.ttlcache import TTLCache
+from bot.services.ttlcache import TTLCache
 from storage.models import OnboardingSession
 
 

@@ -19,16 +19,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import create_app
-from bot.booking import BookingService
 from bot.clock import Sweeper, clock_web_client
-from bot.commands import COMMAND
+from bot.domain.commands import COMMAND
+from bot.domain.timeutil import zone
 from bot.sandbox.fakeapi import FakeWebApi, Output, User
 from bot.sandbox.forms import Cancelled, fill
 from bot.sandbox.render import Renderer, indent
 from bot.sandbox.requests import Dispatcher
 from bot.sandbox.screen import Screen
+from bot.services.booking import BookingService
 from bot.settings import Settings
-from bot.timeutil import zone
 from storage.engine import make_engine
 from storage.migrate import upgrade
 

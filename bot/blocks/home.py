@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.messages import Message, date_token, day_text
+from bot.blocks.sessions import Message, date_token, day_text
 from storage.overview import AccountSummary
 
 HOME_MINE = "home_mine"
@@ -246,7 +246,7 @@ def cases_field(account: AccountSummary) -> str:
 
 
 def usage_modal(card: Message) -> View:
-    """The staff usage card (`bot.messages.usage_card`) in a modal."""
+    """The staff usage card (`bot.blocks.sessions.usage_card`) in a modal."""
     view = View(
         type="modal",
         callback_id=USAGE_MODAL,

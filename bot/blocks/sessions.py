@@ -24,13 +24,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.booking import Booked, Usage, balance_of
-from bot.buttons import channel_actions, session_actions
-from bot.entitlement import Balance
-from bot.packages import MAX_SESSION_MINUTES, PACKAGES, SessionStatus, SessionType
-from bot.schedule import Post
-from bot.support import OVERDUE_BUSINESS_DAYS, CaseFacts, is_overdue, order_cases
-from bot.timeutil import zone
+from bot.blocks.buttons import channel_actions, session_actions
+from bot.domain.entitlement import Balance
+from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionStatus, SessionType
+from bot.domain.schedule import Post
+from bot.domain.support import OVERDUE_BUSINESS_DAYS, CaseFacts, is_overdue, order_cases
+from bot.domain.timeutil import zone
+from bot.services.booking import Booked, Usage, balance_of
 from storage.models import Account, OnboardingSession
 
 BOOKING_MODAL = "book_session"

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 
-from bot.entitlement import check_session_minutes
-from bot.errors import InvalidCommand
-from bot.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, package_by_id
-from bot.report import Month, parse_month
-from bot.support import MAX_REFERENCE, MAX_RINGS
+from bot.domain.entitlement import check_session_minutes
+from bot.domain.errors import InvalidCommand
+from bot.domain.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, package_by_id
+from bot.domain.report import Month, parse_month
+from bot.domain.support import MAX_REFERENCE, MAX_RINGS
 
 COMMAND = "/oura-book"
 

@@ -24,9 +24,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.buttons import RESOLVE_CASE, TAKE_CASE, button, channel_actions
-from bot.messages import LIST_LIMIT, Message, day_text, form_modal, section, text_message
-from bot.support import (
+from bot.blocks.buttons import RESOLVE_CASE, TAKE_CASE, button, channel_actions
+from bot.blocks.sessions import LIST_LIMIT, Message, day_text, form_modal, section, text_message
+from bot.domain.support import (
     MAX_DESCRIPTION,
     MAX_REFERENCE,
     MAX_RINGS,
@@ -35,7 +35,7 @@ from bot.support import (
     ReturnWindow,
     window_last_day,
 )
-from bot.support_desk import CaseView, OrderChange
+from bot.services.support import CaseView, OrderChange
 from storage.models import Account, CustomerOrder
 
 ORDER_MODAL = "record_order_modal"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.booking import BookingService
-from bot.session_requests import RequestService
+from bot.services.booking import BookingService
+from bot.services.requests import RequestService
+from bot.services.signer import MetadataSigner
+from bot.services.support import SupportDesk
+from bot.services.ttlcache import TTLCache
 from bot.settings import Settings
-from bot.support_desk import SupportDesk
-from bot.tokens import MetadataSigner
-from bot.ttlcache import TTLCache
 
 # A user's Slack time zone changes rarely (travel); asking users.info for it on every typed
 # booking was one of three Slack round trips per booking (bench/ack.py).

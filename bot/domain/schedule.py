@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from bot.entitlement import Balance, ContractTerms
-from bot.packages import SessionStatus, SessionType
-from bot.support import RETURN_REMINDER_DAYS, closing_reminder_day, window_last_day
-from bot.timeutil import add_days, add_months, zone
+from bot.domain.entitlement import Balance, ContractTerms
+from bot.domain.packages import SessionStatus, SessionType
+from bot.domain.support import RETURN_REMINDER_DAYS, closing_reminder_day, window_last_day
+from bot.domain.timeutil import add_days, add_months, zone
 
 BUSINESS_START = time(9, 0)
 BUSINESS_END = time(17, 0)

@@ -10,10 +10,10 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from bot.booking import Actor, Booked, BookingService, record_audit
-from bot.entitlement import check_session_minutes
-from bot.errors import InvalidCommand, NotFound, RuleViolation
-from bot.packages import SessionType
+from bot.domain.entitlement import check_session_minutes
+from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
+from bot.domain.packages import SessionType
+from bot.services.booking import Actor, Booked, BookingService, record_audit
 from storage.engine import read_session, write_session
 from storage.models import Account, OnboardingSession, SessionRequest
 

@@ -6,7 +6,7 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import InvalidCommand
+from bot.domain.errors import InvalidCommand
 
 
 def zone(name: str) -> ZoneInfo:

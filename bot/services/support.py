@@ -2,7 +2,7 @@
 
 Each change is one transaction with its audit event; taking and resolving a case are single
 conditional updates, so two clicks at once settle it only once. The rules (categories, the
-30-day return window, overdue cases) live in `bot.support`.
+30-day return window, overdue cases) live in `bot.domain.support`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.booking import Actor, BookingService, not_linked, record_audit
-from bot.entitlement import contract_covering
-from bot.errors import InvalidCommand, NotFound, RuleViolation
-from bot.support import (
+from bot.domain.entitlement import contract_covering
+from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
+from bot.domain.support import (
     MAX_DESCRIPTION,
     MAX_REFERENCE,
     CaseCategory,
@@ -28,6 +27,7 @@ from bot.support import (
     order_cases,
     return_window,
 )
+from bot.services.booking import Actor, BookingService, not_linked, record_audit
 from storage.engine import read_session, write_session
 from storage.facts import case_facts, refresh_next_post_at, terms_of
 from storage.models import Account, Contract, CustomerOrder, SupportCase

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from bot.entitlement import ContractTerms
-from bot.packages import SessionStatus, package_by_id
-from bot.timeutil import add_months, local_midnight_utc, zone
+from bot.domain.entitlement import ContractTerms
+from bot.domain.packages import SessionStatus, package_by_id
+from bot.domain.timeutil import add_months, local_midnight_utc, zone
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 

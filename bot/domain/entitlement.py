@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from bot.errors import InvalidCommand, RuleViolation
-from bot.packages import MAX_SESSION_MINUTES, Package, SessionType
-from bot.timeutil import add_days, add_months, local_midnight_utc, require_aware
+from bot.domain.errors import InvalidCommand, RuleViolation
+from bot.domain.packages import MAX_SESSION_MINUTES, Package, SessionType
+from bot.domain.timeutil import add_days, add_months, local_midnight_utc, require_aware
 
 
 @dataclass(frozen=True)

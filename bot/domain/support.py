@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from bot.timeutil import add_days, zone
+from bot.domain.timeutil import add_days, zone
 
 RETURN_WINDOW_DAYS = 30
 # Return-window reminders in the channel: this many days before the window's last day.

@@ -11,10 +11,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.buttons import channel_actions
-from bot.messages import Message, date_token, day_text
-from bot.schedule import ContractFacts, Post, PostKind
-from bot.support import RETURN_WINDOW_DAYS, window_last_day
+from bot.blocks.buttons import channel_actions
+from bot.blocks.sessions import Message, date_token, day_text
+from bot.domain.schedule import ContractFacts, Post, PostKind
+from bot.domain.support import RETURN_WINDOW_DAYS, window_last_day
 
 
 def _plural(n: int, word: str) -> str:

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.buttons import (
+from bot.blocks.buttons import (
     ACCEPT_PROPOSAL,
     CONFIRM_BILLABLE,
     CONFIRM_REQUEST,
@@ -26,9 +26,9 @@ from bot.buttons import (
     button,
     channel_actions,
 )
-from bot.messages import Message, date_token, form_modal, section
-from bot.packages import MAX_SESSION_MINUTES, SessionType
-from bot.session_requests import MAX_NOTE, RequestView
+from bot.blocks.sessions import Message, date_token, form_modal, section
+from bot.domain.packages import MAX_SESSION_MINUTES, SessionType
+from bot.services.requests import MAX_NOTE, RequestView
 
 REQUEST_MODAL = "request_session_modal"
 PROPOSE_MODAL = "propose_time_modal"

@@ -2,7 +2,7 @@
 
 Each change is one transaction that locks the contract row before deciding anything, so
 concurrent bookings can never spend more than is left. The rules themselves live in
-`bot.entitlement`; this module only loads, locks, applies and records.
+`bot.domain.entitlement`; this module only loads, locks, applies and records.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.entitlement import (
+from bot.domain.entitlement import (
     Allocation,
     Balance,
     ContractTerms,
@@ -28,11 +28,11 @@ from bot.entitlement import (
     contract_covering,
     needs_confirmation,
 )
-from bot.errors import NotFound, RuleViolation
-from bot.identity import LinkedAccount
-from bot.packages import DEFAULT_TERM_MONTHS, SessionStatus, SessionType, package_by_id
-from bot.schedule import Post, first_reminder_at, upcoming
-from bot.timeutil import zone
+from bot.domain.errors import NotFound, RuleViolation
+from bot.domain.identity import LinkedAccount
+from bot.domain.packages import DEFAULT_TERM_MONTHS, SessionStatus, SessionType, package_by_id
+from bot.domain.schedule import Post, first_reminder_at, upcoming
+from bot.domain.timeutil import zone
 from storage.engine import read_session, write_session
 from storage.facts import (
     balance_of,

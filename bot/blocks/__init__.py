@@ -1,0 +1,1 @@
+"""Block Kit and message text, built from the values they are given."""

@@ -1,0 +1,1 @@
+"""Use cases: load, lock, apply the domain rules and record, through `storage`."""
