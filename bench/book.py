@@ -68,8 +68,8 @@ class Booker:
     def send(self, i: int, length: str, billable: bool) -> Reply:
         key = f"book-{self.channel}-{next(self.serial)}"
         day = self.first_day + timedelta(days=i % 60)
-        clock = f"{9 + i // 60 % 8:02d}:{i % 2 * 30:02d}"
-        text = f"kickoff {day.isoformat()} {clock} {length}" + (" billable" if billable else "")
+        at = f"{9 + i // 60 % 8:02d}:{i % 2 * 30:02d}"
+        text = f"kickoff {day.isoformat()} {at} {length}" + (" billable" if billable else "")
         started = time.perf_counter()
         reply = self.sender.command(
             text,
@@ -103,7 +103,7 @@ def check_database(engine: Engine) -> list[str]:
             held = connection.execute(
                 select(func.coalesce(func.sum(OnboardingSession.included_minutes), 0)).where(
                     OnboardingSession.contract_id == account_id,
-                    OnboardingSession.status != "cancelled",
+                    OnboardingSession.state != "cancelled",
                 )
             ).scalar_one()
             if spent != held or spent > included:

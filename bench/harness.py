@@ -32,7 +32,7 @@ from slackreq import Reply, SlackSender  # noqa: E402
 from sqlalchemy import Engine, insert, text  # noqa: E402
 from sweep import drop, fresh_database  # noqa: E402
 
-from bot.domain.packages import PACKAGES, SessionStatus, SessionType  # noqa: E402
+from bot.domain.packages import PACKAGES, SessionState, SessionType  # noqa: E402
 from storage.models import Account, Contract, OnboardingSession  # noqa: E402
 
 SIGNING_SECRET = "bench-signing-secret"
@@ -109,21 +109,21 @@ def _session_row(account_id: int, j: int, count: int, now: datetime) -> dict[str
     future = j >= count - 5
     starts_at = now + timedelta(days=(j - count + 6) * 2 if future else -(count - j) * 2, hours=9)
     status = (
-        SessionStatus.BOOKED
+        SessionState.BOOKED
         if future
-        else SessionStatus.HELD
+        else SessionState.HELD
         if j < HELD_INCLUDED or j % 2
-        else SessionStatus.CANCELLED
+        else SessionState.CANCELLED
     )
     included = 30 if j < HELD_INCLUDED else 0
-    billable = 0 if j < HELD_INCLUDED or status == SessionStatus.CANCELLED else 30
+    billable = 0 if j < HELD_INCLUDED or status == SessionState.CANCELLED else 30
     return {
         "account_id": account_id,
         "contract_id": account_id,
         "session_type": SessionType.TRAINING.value,
         "starts_at": starts_at,
         "minutes_booked": 30,
-        "minutes_held": 30 if status == SessionStatus.HELD else None,
+        "minutes_held": 30 if status == SessionState.HELD else None,
         "included_minutes": included,
         "billable_minutes": billable,
         "uses_status_update": False,

@@ -21,7 +21,7 @@ from bot.services.booking import BookingService
 from bot.services.container import Services
 from bot.settings import Settings
 from handlers import register_listeners
-from handlers.common import SERVICES_KEY
+from handlers.context import SERVICES_KEY
 
 log = logging.getLogger("oura.app")
 
@@ -49,9 +49,9 @@ def create_app(
     settings: Settings,
     engine: Engine,
     process_before_response: bool = False,
-    clock: Callable[[], datetime] | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> App:
-    """`process_before_response` runs each listener before the answer goes back, and `clock`
+    """`process_before_response` runs each listener before the answer goes back, and `now`
     replaces the wall clock: the sandbox uses both, to show a request's whole outcome before
     its next prompt and to move its time forward."""
     if settings.slack_app_token:
@@ -62,7 +62,7 @@ def create_app(
         engine,
         settings.default_timezone,
         settings.hourly_rate,
-        clock or (lambda: datetime.now(UTC)),
+        now or (lambda: datetime.now(UTC)),
     )
     services = Services.build(settings, booking)
     app = App(

@@ -78,10 +78,15 @@ def _serve(
 ) -> None:
     from bot.app import create_app
 
-    engine = open_database(settings)
-    app = create_app(settings, engine)
-    scheduler = _background_clock(settings, engine, args.every) if with_clock else None
+    # Installed before anything says it is ready: a SIGTERM right after the ready line must
+    # stop the process cleanly (exit 0, the clock's sweep finished), not kill it.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    scheduler = None
     try:
+        engine = open_database(settings)
+        app = create_app(settings, engine)
+        if with_clock:
+            scheduler = _background_clock(settings, engine, args.every)
         if socket_mode:
             _serve_socket_mode(app, settings)
         else:
@@ -93,24 +98,23 @@ def _serve(
         log.info("stopped")
 
 
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    log.info("received signal %s, shutting down", signum)
+    raise SystemExit(0)
+
+
 def _serve_http(app: Any, engine: Engine, settings: Settings, args: argparse.Namespace) -> None:
     from bot.web import make_server, wsgi_app
 
     port = args.port if args.port is not None else settings.port
     application = wsgi_app(app, engine, settings.slack_signing_secret or "")
     server = make_server(application, host=args.host, port=port, threads=args.threads)
-    print(
-        f"oura-bot: serving Slack over HTTP at "
-        f"http://{args.host}:{server.effective_port}/slack/events",
-        flush=True,
-    )
-
-    def stop(signum: int, _frame: Any) -> None:
-        log.info("received signal %s, shutting down", signum)
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
     try:
+        print(
+            f"oura-bot: serving Slack over HTTP at "
+            f"http://{args.host}:{server.effective_port}/slack/events",
+            flush=True,
+        )
         server.run()
     finally:
         server.close()

@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 
 from bot.blocks.automated_posts import post_message
-from bot.blocks.sessions import Message
+from bot.blocks.base import Message
 from bot.domain.schedule import ContractFacts, Post, plan
 from storage.engine import read_session, write_session
 from storage.facts import due_contract_ids, load_facts, refresh_next_post_at
@@ -77,17 +77,17 @@ class Sweeper:
         client: WebClient | None,
         worker: str | None = None,
         pace_seconds: float = 1.0,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = engine
         self.client = client
         self.worker = worker or worker_name()
         self.pace_seconds = pace_seconds
-        self.clock = clock
+        self.now = now
         self._last_post: dict[str, float] = {}
 
     def sweep(self, now: datetime | None = None, dry_run: bool = False) -> SweepReport:
-        now = now or self.clock()
+        now = now or self.now()
         report = SweepReport()
         if dry_run:
             with read_session(self.engine) as db:

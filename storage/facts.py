@@ -10,9 +10,9 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from bot.domain.entitlement import Balance, ContractTerms
-from bot.domain.packages import PACKAGES, SessionStatus, SessionType
+from bot.domain.packages import PACKAGES, SessionState, SessionType
 from bot.domain.schedule import ContractFacts, OrderFacts, SessionFacts, next_check
-from bot.domain.support import CaseCategory, CaseFacts, CaseStatus
+from bot.domain.support import CaseCategory, CaseFacts, CaseState
 from storage.ledger import retry_times, settled_keys
 from storage.models import Account, Contract, CustomerOrder, OnboardingSession, SupportCase
 
@@ -42,7 +42,7 @@ def session_facts(session: OnboardingSession) -> SessionFacts:
         session_type=SessionType(session.session_type),
         starts_at=session.starts_at,
         minutes=session.minutes_held or session.minutes_booked,
-        status=SessionStatus(session.status),
+        state=SessionState(session.state),
         scheduled_at=session.updated_at,
     )
 
@@ -52,7 +52,7 @@ def case_facts(case: SupportCase) -> CaseFacts:
     return CaseFacts(
         id=case.id,
         category=CaseCategory(case.category),
-        status=CaseStatus(case.status),
+        state=CaseState(case.state),
         created_at=case.created_at,
         taken_by=case.taken_by,
         outside_window=case.within_window is False,
@@ -80,7 +80,7 @@ def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
     for session in db.exec(
         select(OnboardingSession).where(
             col(OnboardingSession.contract_id).in_(ids),
-            OnboardingSession.status != SessionStatus.CANCELLED,
+            OnboardingSession.state != SessionState.CANCELLED,
         )
     ).all():
         sessions[session.contract_id].append(session_facts(session))

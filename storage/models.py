@@ -66,9 +66,9 @@ class OnboardingSession(SQLModel, table=True):
     __tablename__ = "onboarding_session"
     __table_args__ = (
         Index("ix_onboarding_session_account_start", "account_id", "starts_at"),
-        Index("ix_onboarding_session_status_start", "status", "starts_at"),
+        Index("ix_onboarding_session_state_start", "state", "starts_at"),
         # One account's booked sessions from now on (the usage card's next session).
-        Index("ix_onboarding_session_account_status_start", "account_id", "status", "starts_at"),
+        Index("ix_onboarding_session_account_state_start", "account_id", "state", "starts_at"),
         CheckConstraint(
             "minutes_booked BETWEEN 1 AND 60", name="ck_onboarding_session_minutes_booked"
         ),
@@ -91,7 +91,8 @@ class OnboardingSession(SQLModel, table=True):
     uses_status_update: bool = False
     # Billable minutes staff have explicitly confirmed for this session.
     billable_confirmed_minutes: int = 0
-    status: str = Field(default="booked", max_length=16)
+    # SessionState: booked -> held | cancelled
+    state: str = Field(default="booked", max_length=16)
     booked_by: str = Field(max_length=32)
     booked_by_team: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -150,8 +151,8 @@ class SessionRequest(SQLModel, table=True):
     # Preferred start times, UTC ISO 8601, as a JSON list (one to three).
     preferred_times: str = Field(sa_type=Text)
     note: str = Field(default="", sa_type=Text)
-    # open -> confirmed | proposed -> confirmed | declined
-    status: str = Field(default="open", max_length=16)
+    # RequestState: open -> confirmed | proposed -> confirmed | declined
+    state: str = Field(default="open", max_length=16)
     proposed_time: datetime | None = Field(default=None, sa_type=UTCDateTime)
     session_id: int | None = Field(default=None, foreign_key="onboarding_session.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -199,7 +200,7 @@ class SupportCase(SQLModel, table=True):
     """A customer's request for help: new order, return, exchange, product or technical."""
 
     __tablename__ = "support_case"
-    __table_args__ = (Index("ix_support_case_account_status", "account_id", "status"),)
+    __table_args__ = (Index("ix_support_case_account_state", "account_id", "state"),)
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id")
@@ -212,8 +213,8 @@ class SupportCase(SQLModel, table=True):
     window_last_day: date | None = None
     opened_by: str = Field(max_length=32)
     opened_by_team: str = Field(max_length=32)
-    # open -> taken -> resolved (or open -> resolved)
-    status: str = Field(default="open", max_length=16)
+    # CaseState: open -> taken -> resolved (or open -> resolved)
+    state: str = Field(default="open", max_length=16)
     taken_by: str | None = Field(default=None, max_length=32)
     taken_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_by: str | None = Field(default=None, max_length=32)

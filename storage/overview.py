@@ -7,53 +7,18 @@ contracts, their next sessions), never one per account.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from bot.domain.entitlement import contract_covering
-from bot.domain.packages import SessionStatus, SessionType
-from bot.domain.support import CaseFacts, CaseStatus, is_overdue, order_cases
+from bot.domain.overview import AccountSummary, NextSession
+from bot.domain.packages import SessionState, SessionType
+from bot.domain.support import CaseFacts, CaseState, is_overdue, order_cases
 from storage.facts import balance_of, case_facts, terms_of
 from storage.models import Account, Contract, OnboardingSession, SupportCase
-
-
-@dataclass(frozen=True)
-class NextSession:
-    id: int
-    session_type: SessionType
-    starts_at: datetime
-    minutes: int
-
-
-@dataclass(frozen=True)
-class AccountSummary:
-    """An account and its current contract, as plain facts (nothing here knows Slack)."""
-
-    account_id: int
-    company: str
-    channel_id: str
-    timezone: str
-    vendor_contact_id: str
-    # None only for an account with no contract on record (the counters are then all 0).
-    package_id: str | None
-    package_name: str
-    minutes_used: int
-    minutes_left: int
-    minutes_included: int
-    status_updates_used: int
-    status_updates_left: int
-    status_updates_included: int
-    # The last day (account-local date) of the included-minutes window and of the term.
-    window_end: date | None
-    term_end: date | None
-    next_session: NextSession | None
-    # Cases not yet resolved, overdue untaken ones first.
-    open_cases: tuple[CaseFacts, ...] = ()
-    # Of those, the ones untaken for over two business days (listed first).
-    overdue_case_ids: frozenset[int] = frozenset()
 
 
 def account_overview(
@@ -107,7 +72,7 @@ def _open_cases(db: Session, account_ids: list[int]) -> dict[int, list[CaseFacts
     for case in db.exec(
         select(SupportCase).where(
             col(SupportCase.account_id).in_(account_ids),
-            col(SupportCase.status) != CaseStatus.RESOLVED.value,
+            col(SupportCase.state) != CaseState.RESOLVED.value,
         )
     ).all():
         by_account[case.account_id].append(case_facts(case))
@@ -130,7 +95,7 @@ def _next_sessions(
 ) -> dict[int | None, NextSession]:
     """Each account's first booked session that has not started yet (one query for all)."""
     booked_ahead = (
-        col(OnboardingSession.status) == SessionStatus.BOOKED,
+        col(OnboardingSession.state) == SessionState.BOOKED,
         col(OnboardingSession.starts_at) >= now,
     )
     first = (

@@ -51,7 +51,7 @@ def load_report_rows(
             by_contract[s.contract_id].append(
                 SessionFact(
                     starts_at=s.starts_at,
-                    status=s.status,
+                    state=s.state,
                     included_minutes=s.included_minutes,
                     billable_minutes=s.billable_minutes,
                     uses_status_update=s.uses_status_update,

@@ -21,7 +21,7 @@ JAN_12 = datetime(2027, 1, 12, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def service(booking: BookingService) -> BookingService:
-    booking.clock = lambda: NOW
+    booking.now = lambda: NOW
     return booking
 
 
@@ -54,7 +54,7 @@ def test_done_longer_than_what_is_left_needs_billable(service: BookingService) -
     held = service.log_held(ACTOR, CHANNEL, second.session.id, 60, True)
     assert (held.session.included_minutes, held.session.billable_minutes) == (45, 15)
     assert held.contract.minutes_spent == 120
-    assert [action for action, _ in audit(service)][-2:] == ["done", "billable_confirmed"]
+    assert [action for action, _ in audit(service)][-2:] == ["log_held", "billable_confirmed"]
 
 
 def test_done_can_correct_a_logged_session(service: BookingService) -> None:
@@ -101,8 +101,8 @@ def test_cancelled_and_held_sessions_cannot_be_moved(service: BookingService) ->
 def test_a_status_update_on_a_launch_kit_is_billable(service: BookingService) -> None:
     service.link(ACTOR, CHANNEL, "launch-kit", date(2027, 1, 4), "Acme")
     with pytest.raises(NeedsBillableConfirmation, match="no status updates are left"):
-        service.book(ACTOR, CHANNEL, SessionType.STATUS, JAN_12, 30, False)
-    booked = service.book(ACTOR, CHANNEL, SessionType.STATUS, JAN_12, 30, True)
+        service.book(ACTOR, CHANNEL, SessionType.STATUS_UPDATE, JAN_12, 30, False)
+    booked = service.book(ACTOR, CHANNEL, SessionType.STATUS_UPDATE, JAN_12, 30, True)
     assert not booked.session.uses_status_update
     assert booked.session.billable_minutes == 30
     assert booked.contract.minutes_spent == 0

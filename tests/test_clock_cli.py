@@ -22,7 +22,7 @@ ACTOR = Actor(user_id=STAFF, team_id="T_VENDOR")
 def sessions_starting_soon(booking: BookingService, accounts: int) -> list[str]:
     """Accounts each with a session, booked yesterday, 30 minutes from now: its 1-hour
     reminder is due now."""
-    booking.clock = lambda: datetime.now(UTC) - timedelta(days=1)
+    booking.now = lambda: datetime.now(UTC) - timedelta(days=1)
     soon = (datetime.now(UTC) + timedelta(minutes=30)).replace(second=0, microsecond=0)
     channels = []
     for i in range(accounts):

@@ -43,7 +43,7 @@ def now() -> Now:
 
 @pytest.fixture
 def service(engine: Engine, now: Now) -> BookingService:
-    return BookingService(engine, "Europe/Helsinki", clock=now)
+    return BookingService(engine, "Europe/Helsinki", now=now)
 
 
 def sweeper(engine: Engine, fake: FakeSlack, name: str = "clock-1") -> Sweeper:
@@ -185,7 +185,9 @@ def test_a_booked_status_update_stops_that_periods_nudge(
     now.moment = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
     service.link(ACTOR, "C1", "premium", date(2027, 2, 1), "Acme")
     service.link(ACTOR, "C2", "premium", date(2027, 2, 1), "Beta")
-    service.book(ACTOR, "C1", SessionType.STATUS, datetime(2027, 2, 10, 9, tzinfo=UTC), 30, False)
+    service.book(
+        ACTOR, "C1", SessionType.STATUS_UPDATE, datetime(2027, 2, 10, 9, tzinfo=UTC), 30, False
+    )
     report = sweeper(engine, fake_slack).sweep(now.moment)
     assert report.sent == ["contract:2:status-nudge:1"]
     [post] = fake_slack.posts("C2")

@@ -16,7 +16,7 @@ from bot.domain.commands import OpenBookingModal, OpenOrderModal, OpenSupportMod
 from bot.domain.identity import Installation
 from bot.services.booking import BookingService
 from bot.services.container import Services
-from handlers.commands import CommandRequest, answer
+from handlers.commands.oura_book import CommandRequest, answer
 
 WORDS = st.sampled_from(
     [

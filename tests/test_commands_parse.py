@@ -18,11 +18,11 @@ from bot.domain.commands import (
     Book,
     Cancel,
     CorrectOrder,
-    Done,
     Help,
     Link,
     ListOrders,
     ListSessions,
+    LogHeld,
     Move,
     OpenBookingModal,
     OpenOrderModal,
@@ -44,7 +44,7 @@ COMMAND_TYPES = (
     Usage,
     ListSessions,
     Cancel,
-    Done,
+    LogHeld,
     Move,
     SetTimezone,
     OpenOrderModal,
@@ -191,7 +191,7 @@ def test_book_accepts_sixty_and_one_minute():
 
 
 def test_book_accepts_a_single_digit_hour():
-    assert parse("kickoff 2027-03-15 9:05").clock == time(9, 5)
+    assert parse("kickoff 2027-03-15 9:05").time_of_day == time(9, 5)
 
 
 @pytest.mark.parametrize("text", ["KICKOFF 2027-03-15 14:00", "Kickoff 2027-03-15 14:00"])
@@ -287,7 +287,7 @@ def test_cancel_by_id(token):
 
 @pytest.mark.parametrize("token", ["#12", "12"])
 def test_done_by_id(token):
-    assert parse(f"done {token}") == Done(12, None, False)
+    assert parse(f"done {token}") == LogHeld(12, None, False)
 
 
 @pytest.mark.parametrize("verb", ["cancel", "done", "move"])
@@ -314,11 +314,11 @@ def test_cancel_with_extra_words_is_refused():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("done 12 45m", Done(12, 45, False)),
-        ("done #12 billable", Done(12, None, True)),
-        ("done 12 45m billable", Done(12, 45, True)),
-        ("done 12 billable 45m", Done(12, 45, True)),
-        ("DONE 7 60m", Done(7, 60, False)),
+        ("done 12 45m", LogHeld(12, 45, False)),
+        ("done #12 billable", LogHeld(12, None, True)),
+        ("done 12 45m billable", LogHeld(12, 45, True)),
+        ("done 12 billable 45m", LogHeld(12, 45, True)),
+        ("DONE 7 60m", LogHeld(7, 60, False)),
     ],
 )
 def test_done_with_minutes_and_billable(text, expected):

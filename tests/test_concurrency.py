@@ -24,7 +24,7 @@ def spent_and_sum(service: BookingService) -> tuple[int, int]:
         contract = db.exec(select(Contract)).one()
         total = db.exec(
             select(func.coalesce(func.sum(OnboardingSession.included_minutes), 0)).where(
-                OnboardingSession.status != "cancelled"
+                OnboardingSession.state != "cancelled"
             )
         ).one()
         return contract.minutes_spent, int(total)

@@ -105,7 +105,7 @@ def test_package_lookup_ignores_case_and_surrounding_space_and_rejects_unknown()
 
 
 def test_only_status_updates_spend_a_status_update():
-    assert SessionType.STATUS.uses_status_update
+    assert SessionType.STATUS_UPDATE.uses_status_update
     for session_type in MINUTE_SESSIONS:
         assert not session_type.uses_status_update
 
@@ -223,7 +223,7 @@ def test_naive_moment_is_refused():
 def test_status_update_is_covered_for_the_whole_term_but_minutes_only_in_the_window():
     contract = terms(LAUNCH_KIT, date(2027, 1, 4), tz=HELSINKI)
     day_100 = local(HELSINKI, 2027, 4, 13, 10, 0)
-    assert contract.covers_session(SessionType.STATUS, day_100)
+    assert contract.covers_session(SessionType.STATUS_UPDATE, day_100)
     for session_type in MINUTE_SESSIONS:
         assert not contract.covers_session(session_type, day_100)
     day_10 = local(HELSINKI, 2027, 1, 13, 10, 0)
@@ -273,7 +273,7 @@ def test_session_outside_the_window_is_all_billable_even_with_minutes_left():
 
 
 def test_status_update_with_updates_left_uses_one_and_no_minutes():
-    allocation = allocate(SessionType.STATUS, 45, balance(120, 0, 4, 3), covered=True)
+    allocation = allocate(SessionType.STATUS_UPDATE, 45, balance(120, 0, 4, 3), covered=True)
     assert allocation.uses_status_update
     assert allocation.included_minutes == 0
     assert allocation.billable_minutes == 0
@@ -281,19 +281,19 @@ def test_status_update_with_updates_left_uses_one_and_no_minutes():
 
 
 def test_status_update_without_updates_left_is_billable_minutes():
-    allocation = allocate(SessionType.STATUS, 30, balance(120, 0, 4, 4), covered=True)
+    allocation = allocate(SessionType.STATUS_UPDATE, 30, balance(120, 0, 4, 4), covered=True)
     assert allocation == Allocation(included_minutes=0, billable_minutes=30)
 
 
 def test_launch_kit_status_update_is_billable_for_its_length():
-    allocation = allocate(SessionType.STATUS, 45, fresh_balance(LAUNCH_KIT), covered=True)
+    allocation = allocate(SessionType.STATUS_UPDATE, 45, fresh_balance(LAUNCH_KIT), covered=True)
     assert not allocation.uses_status_update
     assert allocation.included_minutes == 0
     assert allocation.billable_minutes == 45
 
 
 def test_status_update_outside_the_term_is_billable():
-    allocation = allocate(SessionType.STATUS, 60, fresh_balance(PREMIUM), covered=False)
+    allocation = allocate(SessionType.STATUS_UPDATE, 60, fresh_balance(PREMIUM), covered=False)
     assert allocation == Allocation(billable_minutes=60)
 
 
@@ -305,7 +305,7 @@ def test_sixty_minutes_is_accepted(session_type):
 
 
 def test_sixty_minute_status_update_is_accepted():
-    allocation = allocate(SessionType.STATUS, 60, balance(120, 0, 4, 0), covered=True)
+    allocation = allocate(SessionType.STATUS_UPDATE, 60, balance(120, 0, 4, 0), covered=True)
     assert allocation == Allocation(uses_status_update=True)
 
 
@@ -390,8 +390,8 @@ def test_refusal_outside_the_window_says_so():
 
 def test_refusal_without_status_updates_says_none_are_left():
     b = balance(120, 0, 4, 4)
-    allocation = allocate(SessionType.STATUS, 30, b, covered=True)
-    message = billable_refusal(allocation, SessionType.STATUS, b, covered=True)
+    allocation = allocate(SessionType.STATUS_UPDATE, 30, b, covered=True)
+    message = billable_refusal(allocation, SessionType.STATUS_UPDATE, b, covered=True)
     assert "30 billable minutes" in message
     assert "no status updates are left" in message
     assert "4 included" in message
@@ -400,8 +400,8 @@ def test_refusal_without_status_updates_says_none_are_left():
 
 def test_refusal_for_status_update_after_the_term_says_outside_the_term():
     b = fresh_balance(PRO_LITE)
-    allocation = allocate(SessionType.STATUS, 60, b, covered=False)
-    message = billable_refusal(allocation, SessionType.STATUS, b, covered=False)
+    allocation = allocate(SessionType.STATUS_UPDATE, 60, b, covered=False)
+    message = billable_refusal(allocation, SessionType.STATUS_UPDATE, b, covered=False)
     assert "60 billable minutes" in message
     assert "outside the contract term" in message
     assert "`billable`" in message
@@ -525,7 +525,7 @@ def test_minutes_are_split_into_included_and_billable(session_type, minutes, b, 
 
 @given(minutes=st.integers(1, 60), b=balances, covered=st.booleans())
 def test_status_update_is_either_one_update_or_all_billable(minutes, b, covered):
-    allocation = allocate(SessionType.STATUS, minutes, b, covered)
+    allocation = allocate(SessionType.STATUS_UPDATE, minutes, b, covered)
     assert allocation.included_minutes == 0
     if covered and b.status_updates_left > 0:
         assert allocation == Allocation(uses_status_update=True)

@@ -18,23 +18,13 @@ from slackreq import block_action
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from bot.blocks.home import (
-    HOME_ALL,
-    HOME_MINE,
-    HOME_USAGE,
-    MAX_BLOCKS,
-    PAGE_SIZE,
-    HomePage,
-    Scope,
-    home_view,
-    page_count,
-    parse_page_value,
-    usage_modal,
-)
+from bot.blocks.home import MAX_BLOCKS, home_view, parse_page_value, usage_modal
+from bot.blocks.ids import HOME_ALL, HOME_MINE, HOME_USAGE
+from bot.domain.overview import PAGE_SIZE, AccountSummary, HomePage, NextSession, Scope, page_count
 from bot.domain.packages import PACKAGES, SessionType
 from storage.engine import read_session
 from storage.models import Account, Contract, OnboardingSession
-from storage.overview import AccountSummary, NextSession, account_overview
+from storage.overview import account_overview
 
 CUSTOMER_TEAM = "T_CUSTOMER"
 BUYER = "U_BUYER"
@@ -120,7 +110,7 @@ def seed(engine: Engine, count: int = 250, now: datetime | None = None) -> list[
             next_start = None
             if n % 25 == 0:
                 next_start = (now + timedelta(days=2 + n % 7)).replace(microsecond=0)
-                for starts_at, status in (
+                for starts_at, state in (
                     (next_start - timedelta(days=1), "cancelled"),
                     (next_start, "booked"),
                     (next_start + timedelta(days=3), "booked"),
@@ -133,7 +123,7 @@ def seed(engine: Engine, count: int = 250, now: datetime | None = None) -> list[
                             session_type="training",
                             starts_at=starts_at,
                             minutes_booked=45,
-                            status=status,
+                            state=state,
                             booked_by=STAFF,
                             booked_by_team=VENDOR_TEAM,
                         )
@@ -549,7 +539,7 @@ def test_page_values_round_trip_and_bad_ones_mean_mine_page_one() -> None:
 
 
 def test_usage_modal_wraps_a_usage_card() -> None:
-    from bot.blocks.sessions import text_message
+    from bot.blocks.base import text_message
 
     view = usage_modal(text_message("Acme: 30 used of 240")).to_dict()
     assert view["type"] == "modal" and view["title"]["text"] == "Usage card"

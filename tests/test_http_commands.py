@@ -162,7 +162,7 @@ def test_cancel_gives_the_minutes_back_and_tells_the_channel(bot: RunningBot) ->
     reply = bot.command(f"cancel {session.id}")
     assert "120 of 120 included minutes left" in text_of(reply)
     assert contract_row(bot).minutes_spent == 0
-    assert sessions(bot)[0].status == "cancelled"
+    assert sessions(bot)[0].state == "cancelled"
     posts = bot.fake.wait_for_posts(CHANNEL, 2)
     assert "Cancelled" in text_of(posts[-1].args)
     again = bot.command(f"cancel {session.id}")
@@ -180,7 +180,7 @@ def test_done_records_actual_minutes(bot: RunningBot) -> None:
     reply = bot.command(f"done #{session.id} 40m")
     assert "as held, 40 min" in text_of(reply)
     held = sessions(bot)[0]
-    assert (held.status, held.minutes_held, held.included_minutes) == ("held", 40, 40)
+    assert (held.state, held.minutes_held, held.included_minutes) == ("held", 40, 40)
     assert contract_row(bot).minutes_spent == 40
 
     assert "held" in text_of(bot.command("list"))
@@ -195,7 +195,7 @@ def test_done_refuses_a_session_in_the_future(bot: RunningBot) -> None:
     [session] = sessions(bot)
     reply = bot.command(f"done {session.id}")
     assert "has not started yet" in text_of(reply)
-    assert sessions(bot)[0].status == "booked"
+    assert sessions(bot)[0].state == "booked"
 
 
 def test_move_posts_in_channel_and_rechecks_the_window(bot: RunningBot) -> None:

@@ -54,7 +54,7 @@ def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
     assert data["settings"]["interactivity"]["request_url"] == command["url"]
     scopes = set(data["oauth_config"]["scopes"]["bot"])
     source = "\n".join(
-        p.read_text() for folder in ("handlers", "bot") for p in (ROOT / folder).glob("*.py")
+        p.read_text() for folder in ("handlers", "bot") for p in (ROOT / folder).rglob("*.py")
     )
     calls = set(re.findall(r"client\.(\w+)\(", source))
     needed = {
@@ -75,7 +75,7 @@ def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
 
 def test_manifest_subscribes_to_exactly_the_events_handled_and_enables_the_app_home() -> None:
     data = manifest()
-    source = "\n".join(p.read_text() for p in (ROOT / "handlers").glob("*.py"))
+    source = "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
     handled = set(re.findall(r"app\.event\(\"(\w+)\"\)", source))
     assert set(data["settings"]["event_subscriptions"]["bot_events"]) == handled
     assert data["features"]["app_home"]["home_tab_enabled"] is True

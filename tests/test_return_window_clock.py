@@ -96,7 +96,7 @@ def now() -> Now:
 
 @pytest.fixture
 def service(engine: Engine, now: Now) -> BookingService:
-    return BookingService(engine, HELSINKI, clock=now)
+    return BookingService(engine, HELSINKI, now=now)
 
 
 def run_two_clocks(

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.entitlement import Balance, ContractTerms
-from bot.domain.packages import LAUNCH_KIT, PREMIUM, PRO_LITE, Package, SessionStatus, SessionType
+from bot.domain.packages import LAUNCH_KIT, PREMIUM, PRO_LITE, Package, SessionState, SessionType
 from bot.domain.schedule import (
     ContractFacts,
     Post,
@@ -92,7 +92,7 @@ def session(
     *,
     id: int = 1,
     session_type: SessionType = SessionType.TRAINING,
-    status: SessionStatus = SessionStatus.BOOKED,
+    state: SessionState = SessionState.BOOKED,
     scheduled_at: datetime | None = None,
     minutes: int = 60,
 ) -> SessionFacts:
@@ -101,7 +101,7 @@ def session(
         session_type=session_type,
         starts_at=starts_at,
         minutes=minutes,
-        status=status,
+        state=state,
         scheduled_at=scheduled_at if scheduled_at is not None else starts_at - timedelta(days=10),
     )
 
@@ -427,10 +427,10 @@ def test_reminders_24h_and_1h_before_at_any_hour() -> None:
     assert all(p.session is not None and p.session.id == 1 for p in reminders)
 
 
-@pytest.mark.parametrize("status", [SessionStatus.CANCELLED, SessionStatus.HELD])
-def test_cancelled_or_held_sessions_get_no_reminders(status: SessionStatus) -> None:
+@pytest.mark.parametrize("state", [SessionState.CANCELLED, SessionState.HELD])
+def test_cancelled_or_held_sessions_get_no_reminders(state: SessionState) -> None:
     starts = at(HELSINKI, 2027, 1, 12, 14)
-    facts = contract(LAUNCH_KIT, sessions=[session(starts, status=status)])
+    facts = contract(LAUNCH_KIT, sessions=[session(starts, state=state)])
     assert not [p for p in timeline(facts) if p.is_reminder]
     assert sent(facts, at(HELSINKI, 2027, 1, 11, 14)) == []
     assert sent(facts, at(HELSINKI, 2027, 1, 12, 13, 30)) == []
@@ -496,19 +496,21 @@ def test_clock_down_until_just_before_the_session_sends_only_the_1h_reminder() -
 # -- 6. moot rules ---------------------------------------------------------------------------
 
 
-def _status(starts: datetime, status: SessionStatus = SessionStatus.BOOKED, id: int = 7):
+def _status_update(starts: datetime, state: SessionState = SessionState.BOOKED, id: int = 7):
     return session(
         starts,
         id=id,
-        session_type=SessionType.STATUS,
-        status=status,
+        session_type=SessionType.STATUS_UPDATE,
+        state=state,
         scheduled_at=at(HELSINKI, 2027, 1, 20, 10),
     )
 
 
 def test_booked_status_update_silences_only_its_own_period() -> None:
     # Quarter 2 is [4 Apr, 4 Jul); its status update is on Mon 10 May.
-    facts = contract(PRO_LITE, status_spent=1, sessions=[_status(at(HELSINKI, 2027, 5, 10, 10))])
+    facts = contract(
+        PRO_LITE, status_spent=1, sessions=[_status_update(at(HELSINKI, 2027, 5, 10, 10))]
+    )
     assert sent(facts, at(HELSINKI, 2027, 4, 5, 10)) == []
     assert sent(facts, at(HELSINKI, 2027, 6, 21, 10)) == []
     assert sent(facts, at(HELSINKI, 2027, 7, 5, 10)) == ["status-nudge:3"]
@@ -521,13 +523,13 @@ def test_held_status_update_also_counts_for_its_period() -> None:
     facts = contract(
         PRO_LITE,
         status_spent=1,
-        sessions=[_status(at(HELSINKI, 2027, 4, 12, 10), SessionStatus.HELD)],
+        sessions=[_status_update(at(HELSINKI, 2027, 4, 12, 10), SessionState.HELD)],
     )
     assert sent(facts, at(HELSINKI, 2027, 6, 21, 10), ["contract:1:status-nudge:2"]) == []
 
 
 def test_cancelled_status_update_brings_the_nudge_back() -> None:
-    cancelled = _status(at(HELSINKI, 2027, 5, 10, 10), SessionStatus.CANCELLED)
+    cancelled = _status_update(at(HELSINKI, 2027, 5, 10, 10), SessionState.CANCELLED)
     facts = contract(PRO_LITE, status_spent=0, sessions=[cancelled])
     assert sent(facts, at(HELSINKI, 2027, 4, 5, 10)) == ["status-nudge:2"]
     assert sent(facts, at(HELSINKI, 2027, 6, 21, 10), ["contract:1:status-nudge:2"]) == [
@@ -537,13 +539,17 @@ def test_cancelled_status_update_brings_the_nudge_back() -> None:
 
 def test_status_update_on_the_next_periods_first_day_does_not_count_for_this_one() -> None:
     # 4 Jul 00:30 Helsinki is quarter 3; the last call for quarter 2 still goes out.
-    facts = contract(PRO_LITE, status_spent=1, sessions=[_status(at(HELSINKI, 2027, 7, 4, 0, 30))])
+    facts = contract(
+        PRO_LITE, status_spent=1, sessions=[_status_update(at(HELSINKI, 2027, 7, 4, 0, 30))]
+    )
     assert sent(facts, at(HELSINKI, 2027, 6, 21, 10), ["contract:1:status-nudge:2"]) == [
         "status-last-call:2"
     ]
     assert sent(facts, at(HELSINKI, 2027, 7, 5, 10)) == []
     # ... while 3 Jul 23:30 Helsinki is quarter 2 (although 20:30 UTC).
-    facts = contract(PRO_LITE, status_spent=1, sessions=[_status(at(HELSINKI, 2027, 7, 3, 23, 30))])
+    facts = contract(
+        PRO_LITE, status_spent=1, sessions=[_status_update(at(HELSINKI, 2027, 7, 3, 23, 30))]
+    )
     assert sent(facts, at(HELSINKI, 2027, 6, 21, 10), ["contract:1:status-nudge:2"]) == []
     assert sent(facts, at(HELSINKI, 2027, 7, 5, 10)) == ["status-nudge:3"]
 
@@ -659,7 +665,7 @@ def test_keys_are_stable_and_distinct_across_contracts() -> None:
         PREMIUM,
         minutes_spent=90,
         status_spent=3,
-        sessions=[*sessions, _status(at(HELSINKI, 2027, 2, 10, 10))],
+        sessions=[*sessions, _status_update(at(HELSINKI, 2027, 2, 10, 10))],
     )
     assert set(one) <= set(all_keys(busy))
     other = all_keys(

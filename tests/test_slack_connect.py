@@ -230,7 +230,7 @@ def _resolve_case(world: World, persona: str) -> None:
 
 
 def _case_status(world: World) -> str:
-    return SupportDesk(world.bot.booking).get_case(world.case_id).case.status
+    return SupportDesk(world.bot.booking).get_case(world.case_id).case.state
 
 
 def _wait_views_open(world: World) -> dict:
@@ -238,11 +238,11 @@ def _wait_views_open(world: World) -> dict:
 
 
 def _request_status(world: World) -> str:
-    return RequestService(world.bot.booking).get(world.request_id).request.status
+    return RequestService(world.bot.booking).get(world.request_id).request.state
 
 
 def _session_status(world: World) -> str:
-    return world.bot.booking.session_in_channel(CHANNEL, world.session_id).status
+    return world.bot.booking.session_in_channel(CHANNEL, world.session_id).state
 
 
 def _allowed_request_session(world: World, persona: str) -> None:

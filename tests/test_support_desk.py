@@ -24,7 +24,7 @@ from test_slack_connect import (
     visible_effects,
 )
 
-from bot.blocks.sessions import day_text
+from bot.blocks.base import day_text
 from bot.domain.support import CaseCategory
 from bot.services.booking import Actor, BookingService
 from bot.services.support import SupportDesk
@@ -161,21 +161,21 @@ def test_a_buyers_return_on_day_29_is_eligible_taken_and_resolved(bot: RunningBo
     last_day = received + timedelta(days=30)
     assert f"Within the return window (last day {day_text(last_day)})" in dm_text
     row = case_row(bot)
-    assert (row["status"], row["within_window"], row["category"]) == ("open", True, "return")
+    assert (row["state"], row["within_window"], row["category"]) == ("open", True, "return")
     assert row["window_last_day"] == last_day
 
     dm_click(bot, dm, "Take", "take")
     [taken] = fake.wait_for_responses("take", 1)
     assert taken.body["replace_original"] is True
     assert f"taken by <@{STAFF}>" in text_of(taken.body)
-    assert case_row(bot)["status"] == "taken" and case_row(bot)["taken_by"] == STAFF
+    assert case_row(bot)["state"] == "taken" and case_row(bot)["taken_by"] == STAFF
 
     dm_click(bot, dm, "Resolve", "resolve")
     [resolved] = fake.wait_for_responses("resolve", 1)
     assert "resolved by" in text_of(resolved.body)
     posts = fake.wait_for_posts(CHANNEL, 2)
     assert "Support case *S-1* (Return) is resolved" in text_of(posts[-1].args)
-    assert case_row(bot)["status"] == "resolved"
+    assert case_row(bot)["state"] == "resolved"
     # Nothing posted in the channel ever carried the description.
     assert all("PO 4471" not in text_of(p.args) for p in fake.posts(CHANNEL))
     assert audit_actions(bot) == ["order", "case_open", "case_take", "case_resolve"]
@@ -208,7 +208,7 @@ def test_a_return_is_eligible_up_to_day_30_and_flagged_after(
     # Told plainly, with the date the window closed; the case is still recorded, flagged.
     assert f"window for returns and exchanges closed at the end of {closed_on}" in note.args["text"]
     assert "recorded all the same" in note.args["text"]
-    assert row["status"] == "open"
+    assert row["state"] == "open"
     assert f"*Outside the return window*: it closed at the end of {closed_on}" in text_of(dm.args)
     # The channel still sees only the customer-safe acknowledgement.
     [ack_post] = bot.fake.posts(CHANNEL)
@@ -359,7 +359,7 @@ def test_the_order_form_records_an_order(bot: RunningBot) -> None:
 def open_cases_at(bot: RunningBot, moments: list[datetime]) -> None:
     """Cases opened by Acme's buyer at given moments (the desk's clock set to each)."""
     for moment in moments:
-        desk = SupportDesk(BookingService(bot.engine, "Europe/Helsinki", clock=lambda m=moment: m))
+        desk = SupportDesk(BookingService(bot.engine, "Europe/Helsinki", now=lambda m=moment: m))
         desk.open_case(
             Actor("U_ANNA", "T_ACME"), 1, CaseCategory.TECHNICAL_ISSUE, None, "won't charge"
         )

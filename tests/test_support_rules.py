@@ -10,7 +10,7 @@ import pytest
 from bot.domain.support import (
     CaseCategory,
     CaseFacts,
-    CaseStatus,
+    CaseState,
     add_business_days,
     check_order_details,
     is_overdue,
@@ -101,7 +101,7 @@ def _case(case_id: int, created: datetime, taken_by: str | None = None) -> CaseF
     return CaseFacts(
         id=case_id,
         category=CaseCategory.PRODUCT_QUESTION,
-        status=CaseStatus.TAKEN if taken_by else CaseStatus.OPEN,
+        state=CaseState.TAKEN if taken_by else CaseState.OPEN,
         created_at=created,
         taken_by=taken_by,
         outside_window=False,

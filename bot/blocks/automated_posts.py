@@ -11,8 +11,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.base import Message, date_token, day_text
 from bot.blocks.buttons import channel_actions
-from bot.blocks.sessions import Message, date_token, day_text
 from bot.domain.schedule import ContractFacts, Post, PostKind
 from bot.domain.support import RETURN_WINDOW_DAYS, window_last_day
 

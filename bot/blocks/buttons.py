@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, PlainTextObject
 
-REQUEST_SESSION = "request_session"
-SHOW_USAGE = "show_usage"
-CANCEL_SESSION = "cancel_session"
-LOG_HELD = "log_held"
-CONFIRM_REQUEST = "confirm_request"
-CONFIRM_BILLABLE = "confirm_request_billable"
-PROPOSE_TIME = "propose_time"
-DECLINE_REQUEST = "decline_request"
-ACCEPT_PROPOSAL = "accept_proposal"
-GET_SUPPORT = "get_support"
-TAKE_CASE = "take_case"
-RESOLVE_CASE = "resolve_case"
+from bot.blocks import ids
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
@@ -28,18 +17,18 @@ def channel_actions() -> ActionsBlock:
     """For anyone in the shared channel: buyers get the request form, staff the booking form;
     anyone linked can ask for support."""
     return ActionsBlock(
-        block_id="channel_actions",
+        block_id=ids.CHANNEL_ACTIONS,
         elements=[
-            button("Request a session", REQUEST_SESSION, "request", "primary"),
-            button("Show usage", SHOW_USAGE, "usage"),
-            button("Get support", GET_SUPPORT, "support"),
+            button("Request a session", ids.REQUEST_SESSION, "request", "primary"),
+            button("Show usage", ids.SHOW_USAGE, "usage"),
+            button("Get support", ids.GET_SUPPORT, "support"),
         ],
     )
 
 
 def session_actions(session_id: int) -> ActionsBlock:
     """Staff-only buttons on a booked session's post (buyers are politely refused)."""
-    cancel = button("Cancel (staff)", CANCEL_SESSION, str(session_id), "danger")
+    cancel = button("Cancel (staff)", ids.CANCEL_SESSION, str(session_id), "danger")
     cancel.confirm = ConfirmObject(
         title="Cancel this session?",
         text=f"Session #{session_id} will be cancelled and its time given back.",
@@ -47,12 +36,12 @@ def session_actions(session_id: int) -> ActionsBlock:
         deny="Keep it",
     )
     return ActionsBlock(
-        block_id=f"session_actions_{session_id}",
+        block_id=ids.session_actions(session_id),
         elements=[
-            button("Request a session", REQUEST_SESSION, "request", "primary"),
-            button("Show usage", SHOW_USAGE, "usage"),
-            button("Get support", GET_SUPPORT, "support"),
+            button("Request a session", ids.REQUEST_SESSION, "request", "primary"),
+            button("Show usage", ids.SHOW_USAGE, "usage"),
+            button("Get support", ids.GET_SUPPORT, "support"),
             cancel,
-            button("Log as held (staff)", LOG_HELD, str(session_id)),
+            button("Log as held (staff)", ids.LOG_HELD, str(session_id)),
         ],
     )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from enum import StrEnum
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -19,19 +17,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.sessions import Message, date_token, day_text
-from storage.overview import AccountSummary
+from bot.blocks import ids
+from bot.blocks.base import Message, date_token, day_text, escape
+from bot.domain.overview import AccountSummary, HomePage, Scope
 
-HOME_MINE = "home_mine"
-HOME_ALL = "home_all"
-HOME_PAGE = "home_page"
-HOME_USAGE = "home_usage"
-HOME_CALLBACK = "oura_home"
-USAGE_MODAL = "home_usage_card"
-
-# 20 accounts take 20 sections and 19 dividers; with the header, toggle, summary and the
-# pagination row a full page is 45 blocks, well under Slack's 100 for a home tab.
-PAGE_SIZE = 20
 MAX_BLOCKS = 100
 FIELD_LIMIT = 2000
 SECTION_TEXT_LIMIT = 3000
@@ -49,30 +38,6 @@ EMPTY_ALL = (
 )
 
 
-class Scope(StrEnum):
-    MINE = "mine"
-    ALL = "all"
-
-
-@dataclass(frozen=True)
-class HomePage:
-    """What one home tab shows: which accounts, which page of how many."""
-
-    scope: Scope
-    page: int
-    total: int
-    accounts: list[AccountSummary]
-    page_size: int = PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, self.page_size)
-
-
-def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
-    return max(1, -(-total // page_size))
-
-
 def page_value(scope: Scope, page: int) -> str:
     return f"{scope.value}:{page}"
 
@@ -86,11 +51,6 @@ def parse_page_value(value: str | None) -> tuple[Scope, int]:
     except ValueError:
         return Scope.MINE, 1
     return scope, max(page, 1)
-
-
-def escape(text: str) -> str:
-    """Company names are typed by staff: keep `<`, `>` and `&` from acting as Slack markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _clip(text: str, limit: int) -> str:
@@ -130,7 +90,7 @@ def home_view(page: HomePage) -> View:
         block.validate_json()
     view = View(
         type="home",
-        callback_id=HOME_CALLBACK,
+        callback_id=ids.HOME_VIEW,
         private_metadata=json.dumps({"scope": page.scope.value, "page": page.page}),
         blocks=blocks,
     )
@@ -147,17 +107,17 @@ def summary_line(page: HomePage) -> str:
 def _toggle(scope: Scope) -> ActionsBlock:
     mine = ButtonElement(
         text="My accounts",
-        action_id=HOME_MINE,
+        action_id=ids.HOME_MINE,
         value=page_value(Scope.MINE, 1),
         style="primary" if scope is Scope.MINE else None,
     )
     everyone = ButtonElement(
         text="All accounts",
-        action_id=HOME_ALL,
+        action_id=ids.HOME_ALL,
         value=page_value(Scope.ALL, 1),
         style="primary" if scope is Scope.ALL else None,
     )
-    return ActionsBlock(block_id="home_scope", elements=[mine, everyone])
+    return ActionsBlock(block_id=ids.HOME_SCOPE, elements=[mine, everyone])
 
 
 def _pager(page: HomePage) -> ActionsBlock | None:
@@ -168,7 +128,7 @@ def _pager(page: HomePage) -> ActionsBlock | None:
         buttons.append(
             ButtonElement(
                 text="◀ Previous",
-                action_id=f"{HOME_PAGE}:prev",
+                action_id=f"{ids.HOME_PAGE}:prev",
                 value=page_value(page.scope, min(page.page - 1, page.pages)),
             )
         )
@@ -176,11 +136,11 @@ def _pager(page: HomePage) -> ActionsBlock | None:
         buttons.append(
             ButtonElement(
                 text="Next ▶",
-                action_id=f"{HOME_PAGE}:next",
+                action_id=f"{ids.HOME_PAGE}:next",
                 value=page_value(page.scope, page.page + 1),
             )
         )
-    return ActionsBlock(block_id="home_pages", elements=buttons) if buttons else None
+    return ActionsBlock(block_id=ids.HOME_PAGES, elements=buttons) if buttons else None
 
 
 def account_section(account: AccountSummary, show_contact: bool = False) -> SectionBlock:
@@ -223,7 +183,7 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
             _mrkdwn(cases_field(account)),
         ],
         accessory=ButtonElement(
-            text="Usage card", action_id=HOME_USAGE, value=str(account.account_id)
+            text="Usage card", action_id=ids.HOME_USAGE, value=str(account.account_id)
         ),
     )
 
@@ -249,7 +209,7 @@ def usage_modal(card: Message) -> View:
     """The staff usage card (`bot.blocks.sessions.usage_card`) in a modal."""
     view = View(
         type="modal",
-        callback_id=USAGE_MODAL,
+        callback_id=ids.USAGE_MODAL,
         title=PlainTextObject(text="Usage card"),
         close=PlainTextObject(text="Close"),
         blocks=card.blocks[:MAX_BLOCKS],
@@ -262,7 +222,7 @@ def notice_modal(text: str) -> View:
     """A modal that only says something (the account is gone, it has no contract…)."""
     view = View(
         type="modal",
-        callback_id=USAGE_MODAL,
+        callback_id=ids.USAGE_MODAL,
         title=PlainTextObject(text="Usage card"),
         close=PlainTextObject(text="Close"),
         blocks=[SectionBlock(text=_mrkdwn(text, SECTION_TEXT_LIMIT))],

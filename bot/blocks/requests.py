@@ -17,22 +17,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.buttons import (
-    ACCEPT_PROPOSAL,
-    CONFIRM_BILLABLE,
-    CONFIRM_REQUEST,
-    DECLINE_REQUEST,
-    PROPOSE_TIME,
-    button,
-    channel_actions,
-)
-from bot.blocks.sessions import Message, date_token, form_modal, section
+from bot.blocks import ids
+from bot.blocks.base import Message, date_token, form_modal, section
+from bot.blocks.buttons import button, channel_actions
 from bot.domain.packages import MAX_SESSION_MINUTES, SessionType
-from bot.services.requests import MAX_NOTE, RequestView
+from bot.domain.requests import MAX_NOTE
+from bot.services.requests import RequestView
 
-REQUEST_MODAL = "request_session_modal"
-PROPOSE_MODAL = "propose_time_modal"
-LOG_HELD_MODAL = "log_held_modal"
 DURATIONS = (30, 45, 60)
 
 
@@ -41,39 +32,39 @@ def request_modal(metadata: str, company: str) -> View:
     durations = [Option(value=str(m), label=f"{m} minutes") for m in DURATIONS]
     times: list[Block] = [
         InputBlock(
-            block_id=f"time_{i}",
+            block_id=ids.field_preferred_time(i),
             optional=i > 1,
             label=PlainTextObject(text="Preferred time" if i == 1 else f"Or else ({i})"),
-            element=DateTimePickerElement(action_id="value"),
+            element=DateTimePickerElement(action_id=ids.FIELD_VALUE),
         )
         for i in (1, 2, 3)
     ]
     return form_modal(
-        REQUEST_MODAL,
+        ids.REQUEST_MODAL,
         metadata,
         "Request a session",
         "Send request",
         [
             section(f"Ask *{company}*'s vendor contact for a session."),
             InputBlock(
-                block_id="type",
+                block_id=ids.FIELD_TYPE,
                 label=PlainTextObject(text="What about"),
-                element=StaticSelectElement(action_id="value", options=types),
+                element=StaticSelectElement(action_id=ids.FIELD_VALUE, options=types),
             ),
             InputBlock(
-                block_id="minutes",
+                block_id=ids.FIELD_MINUTES,
                 label=PlainTextObject(text="How long"),
                 element=StaticSelectElement(
-                    action_id="value", options=durations, initial_option=durations[-1]
+                    action_id=ids.FIELD_VALUE, options=durations, initial_option=durations[-1]
                 ),
             ),
             *times,
             InputBlock(
-                block_id="note",
+                block_id=ids.FIELD_NOTE,
                 optional=True,
                 label=PlainTextObject(text="Anything we should know"),
                 element=PlainTextInputElement(
-                    action_id="value", multiline=True, max_length=MAX_NOTE
+                    action_id=ids.FIELD_VALUE, multiline=True, max_length=MAX_NOTE
                 ),
             ),
         ],
@@ -101,7 +92,7 @@ def request_dm(view: RequestView) -> Message:
     if request.note:
         lines.append(f"> {request.note[:1500]}")
     confirm = [
-        button(f"Confirm time {i}", CONFIRM_REQUEST, f"{request.id}:{i - 1}", "primary")
+        button(f"Confirm time {i}", ids.CONFIRM_REQUEST, f"{request.id}:{i - 1}", "primary")
         for i in range(1, len(times) + 1)
     ]
     return Message(
@@ -109,11 +100,11 @@ def request_dm(view: RequestView) -> Message:
         blocks=[
             section("\n".join(lines)),
             ActionsBlock(
-                block_id=f"request_{request.id}",
+                block_id=ids.request_actions(request.id),
                 elements=[
                     *confirm,
-                    button("Propose another time", PROPOSE_TIME, str(request.id)),
-                    button("Decline", DECLINE_REQUEST, str(request.id), "danger"),
+                    button("Propose another time", ids.PROPOSE_TIME, str(request.id)),
+                    button("Decline", ids.DECLINE_REQUEST, str(request.id), "danger"),
                 ],
             ),
         ],
@@ -127,16 +118,16 @@ def billable_prompt(view: RequestView, choice: int, refusal: str) -> Message:
         blocks=[
             section(text.replace("Add `billable` to confirm", "Confirm below")),
             ActionsBlock(
-                block_id=f"request_billable_{view.request.id}",
+                block_id=ids.request_billable_actions(view.request.id),
                 elements=[
                     button(
                         "Confirm as billable",
-                        CONFIRM_BILLABLE,
+                        ids.CONFIRM_BILLABLE,
                         f"{view.request.id}:{choice}",
                         "primary",
                     ),
-                    button("Propose another time", PROPOSE_TIME, str(view.request.id)),
-                    button("Decline", DECLINE_REQUEST, str(view.request.id), "danger"),
+                    button("Propose another time", ids.PROPOSE_TIME, str(view.request.id)),
+                    button("Decline", ids.DECLINE_REQUEST, str(view.request.id), "danger"),
                 ],
             ),
         ],
@@ -150,16 +141,16 @@ def request_settled_dm(view: RequestView, outcome: str) -> Message:
 
 def propose_modal(metadata: str, company: str) -> View:
     return form_modal(
-        PROPOSE_MODAL,
+        ids.PROPOSE_MODAL,
         metadata,
         "Propose a time",
         "Propose",
         [
             section(f"Propose a time to *{company}*; they accept it in their channel."),
             InputBlock(
-                block_id="time",
+                block_id=ids.FIELD_TIME,
                 label=PlainTextObject(text="Time"),
-                element=DateTimePickerElement(action_id="value"),
+                element=DateTimePickerElement(action_id=ids.FIELD_VALUE),
             ),
         ],
     )
@@ -179,8 +170,8 @@ def proposal_post(view: RequestView) -> Message:
         blocks=[
             section(text),
             ActionsBlock(
-                block_id=f"proposal_{request.id}",
-                elements=[button("Accept", ACCEPT_PROPOSAL, str(request.id), "primary")],
+                block_id=ids.proposal_actions(request.id),
+                elements=[button("Accept", ids.ACCEPT_PROPOSAL, str(request.id), "primary")],
             ),
             ContextBlock(elements=[MarkdownTextObject(text="Another time? Request a session.")]),
         ],
@@ -197,17 +188,17 @@ def declined_post(view: RequestView) -> Message:
 
 def log_held_modal(metadata: str, session_label: str, minutes: int) -> View:
     return form_modal(
-        LOG_HELD_MODAL,
+        ids.LOG_HELD_MODAL,
         metadata,
         "Log as held",
         "Log",
         [
             section(session_label),
             InputBlock(
-                block_id="minutes",
+                block_id=ids.FIELD_MINUTES,
                 label=PlainTextObject(text=f"Minutes held (at most {MAX_SESSION_MINUTES})"),
                 element=NumberInputElement(
-                    action_id="value",
+                    action_id=ids.FIELD_VALUE,
                     is_decimal_allowed=False,
                     initial_value=str(minutes),
                     min_value="1",

@@ -1,9 +1,9 @@
-"""Slack messages and views, built with slack_sdk's Block Kit classes so limits are checked."""
+"""Sessions in Slack: the channel posts of a change, staff replies, the usage card, the list,
+the booking form and the schedule of automated posts."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,57 +24,24 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks import ids
+from bot.blocks.base import (
+    LIST_LIMIT,
+    Message,
+    date_token,
+    day_text,
+    form_modal,
+    section,
+    sections,
+    text_message,
+)
 from bot.blocks.buttons import channel_actions, session_actions
 from bot.domain.entitlement import Balance
-from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionStatus, SessionType
+from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionState, SessionType
 from bot.domain.schedule import Post
 from bot.domain.support import OVERDUE_BUSINESS_DAYS, CaseFacts, is_overdue, order_cases
-from bot.domain.timeutil import zone
-from bot.services.booking import Booked, Usage, balance_of
+from bot.services.booking import ChangeKind, SessionChange, Usage, balance_of
 from storage.models import Account, OnboardingSession
-
-BOOKING_MODAL = "book_session"
-SECTION_TEXT_LIMIT = 3000
-LIST_LIMIT = 40
-
-
-@dataclass
-class Message:
-    text: str
-    blocks: list[Block] = field(default_factory=list)
-
-    def as_kwargs(self) -> dict[str, Any]:
-        """Arguments for chat.postMessage / respond(), with every block validated."""
-        for block in self.blocks:
-            block.validate_json()
-        return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks]}
-
-
-def section(text: str) -> SectionBlock:
-    """A markdown section, cut to Slack's 3,000-character limit."""
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
-
-
-def text_message(text: str) -> Message:
-    return Message(text=text, blocks=[section(text)])
-
-
-# -- time -----------------------------------------------------------------------------------
-
-
-def date_token(moment: datetime, timezone: str, minutes: int | None = None) -> str:
-    """Slack renders this in each reader's own zone; the fallback names the account's zone."""
-    local = moment.astimezone(zone(timezone))
-    fallback = f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
-    token = f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
-    if minutes:
-        token += f" ({minutes} min)"
-    return token
-
-
-def day_text(day: Any) -> str:
-    return f"{day:%a %d %b %Y}"
-
 
 # -- posts in the linked channel --------------------------------------------------------------
 
@@ -91,8 +58,20 @@ def _billable_note(session: OnboardingSession) -> str:
     return ""
 
 
-def booked_post(booked: Booked) -> Message:
-    session, account = booked.session, booked.account
+def session_post(change: SessionChange) -> Message | None:
+    """What the customer's channel is told of a change to a session (nothing of a log)."""
+    match change.kind:
+        case ChangeKind.BOOKED:
+            return booked_post(change)
+        case ChangeKind.MOVED:
+            return moved_post(change)
+        case ChangeKind.CANCELLED:
+            return cancelled_post(change)
+    return None
+
+
+def booked_post(change: SessionChange) -> Message:
+    session, account = change.session, change.account
     assert session.id is not None
     line = _session_line(session, account.timezone)
     text = f":calendar: Booked for {account.company}: {line}{_billable_note(session)}"
@@ -119,9 +98,9 @@ def welcome_post(account: Account, package_id: str) -> Message:
     )
 
 
-def moved_post(booked: Booked) -> Message:
-    session, account = booked.session, booked.account
-    previous = date_token(booked.previous_start or session.starts_at, account.timezone)
+def moved_post(change: SessionChange) -> Message:
+    session, account = change.session, change.account
+    previous = date_token(change.previous_start or session.starts_at, account.timezone)
     text = (
         f":arrows_counterclockwise: Moved: {_session_line(session, account.timezone)} "
         f"(was {previous}){_billable_note(session)}"
@@ -133,8 +112,8 @@ def moved_post(booked: Booked) -> Message:
     )
 
 
-def cancelled_post(booked: Booked) -> Message:
-    text = f":x: Cancelled: {_session_line(booked.session, booked.account.timezone)}"
+def cancelled_post(change: SessionChange) -> Message:
+    text = f":x: Cancelled: {_session_line(change.session, change.account.timezone)}"
     return Message(
         text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
     )
@@ -150,14 +129,21 @@ def balance_line(balance: Balance) -> str:
     return line
 
 
-def booking_reply(booked: Booked, verb: str = "Booked") -> Message:
-    session = booked.session
-    parts = [f"{verb} {_session_line(session, booked.account.timezone)}."]
-    if session.status == SessionStatus.HELD:
-        parts = [
-            f"Logged {_session_line(session, booked.account.timezone)} as held, "
-            f"{session.minutes_held} min."
-        ]
+REPLY_VERBS = {
+    ChangeKind.BOOKED: "Booked",
+    ChangeKind.MOVED: "Moved",
+    ChangeKind.CANCELLED: "Cancelled",
+}
+
+
+def booking_reply(change: SessionChange) -> Message:
+    """What the staff member who made the change is told, with what is left."""
+    session, account = change.session, change.account
+    line = _session_line(session, account.timezone)
+    if change.kind is ChangeKind.LOGGED_HELD:
+        parts = [f"Logged {line} as held, {session.minutes_held} min."]
+    else:
+        parts = [f"{REPLY_VERBS[change.kind]} {line}."]
     paid = []
     if session.included_minutes:
         paid.append(f"{session.included_minutes} included min")
@@ -165,9 +151,9 @@ def booking_reply(booked: Booked, verb: str = "Booked") -> Message:
         paid.append("1 included status update")
     if session.billable_minutes:
         paid.append(f"{session.billable_minutes} billable min")
-    if paid and session.status != SessionStatus.CANCELLED:
+    if paid and session.state != SessionState.CANCELLED:
         parts.append("Paid from: " + ", ".join(paid) + ".")
-    parts.append(f"{booked.account.company}: {balance_line(balance_of(booked.contract))}.")
+    parts.append(f"{account.company}: {balance_line(balance_of(change.contract))}.")
     return text_message(" ".join(parts))
 
 
@@ -263,7 +249,7 @@ def usage_card(
             ),
             ContextBlock(elements=[MarkdownTextObject(text=f"Next session: {next_line}")]),
             *(
-                _sections(
+                sections(
                     "*Open support cases*",
                     case_lines(cases, account.timezone, now, for_staff) or ["none"],
                 )
@@ -275,7 +261,7 @@ def usage_card(
 
 
 def session_list(account: Account, sessions: list[OnboardingSession], now: datetime) -> Message:
-    upcoming = [s for s in sessions if s.status == SessionStatus.BOOKED and s.starts_at >= now]
+    upcoming = [s for s in sessions if s.state == SessionState.BOOKED and s.starts_at >= now]
     past = [s for s in sessions if s not in upcoming]
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=f"{account.company}: sessions"[:150]))
@@ -283,11 +269,11 @@ def session_list(account: Account, sessions: list[OnboardingSession], now: datet
 
     def describe(session: OnboardingSession) -> str:
         line = _session_line(session, account.timezone)
-        if session.status == SessionStatus.BOOKED and session.starts_at < now:
+        if session.state == SessionState.BOOKED and session.starts_at < now:
             line += ", not logged yet (`done <id>`)"
-        elif session.status != SessionStatus.BOOKED:
-            line += f", {session.status}"
-        if session.billable_minutes and session.status != SessionStatus.CANCELLED:
+        elif session.state != SessionState.BOOKED:
+            line += f", {session.state}"
+        if session.billable_minutes and session.state != SessionState.CANCELLED:
             line += f", {session.billable_minutes} min billable"
         return line
 
@@ -295,76 +281,44 @@ def session_list(account: Account, sessions: list[OnboardingSession], now: datet
         lines = [describe(s) for s in group[:LIST_LIMIT]] or ["none"]
         if len(group) > LIST_LIMIT:
             lines.append(f"…and {len(group) - LIST_LIMIT} more")
-        blocks.extend(_sections(f"*{title}*", lines))
+        blocks.extend(sections(f"*{title}*", lines))
         blocks.append(DividerBlock())
     text = f"{account.company}: {len(upcoming)} upcoming, {len(past)} past or cancelled sessions"
     return Message(text=text, blocks=blocks[:-1])
 
 
-def _sections(title: str, lines: list[str]) -> list[Block]:
-    """Lines split over as many sections as the 3,000-character limit needs."""
-    sections: list[Block] = []
-    chunk = title
-    for line in lines:
-        if len(chunk) + len(line) + 1 > SECTION_TEXT_LIMIT:
-            sections.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
-            chunk = line
-        else:
-            chunk += "\n" + line
-    sections.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
-    return sections
-
-
 # -- the booking modal ------------------------------------------------------------------------
-
-
-def form_modal(
-    callback_id: str, metadata: str, title: str, submit: str, blocks: Sequence[Block]
-) -> View:
-    """A form in a modal, checked by slack_sdk against Slack's limits. `metadata` (signed) says
-    what the form acts on; its submit handler reads it back."""
-    view = View(
-        type="modal",
-        callback_id=callback_id,
-        private_metadata=metadata,
-        title=PlainTextObject(text=title),
-        submit=PlainTextObject(text=submit),
-        close=PlainTextObject(text="Cancel"),
-        blocks=list(blocks),
-    )
-    view.validate_json()
-    return view
 
 
 def booking_modal(metadata: str, company: str, initial: datetime) -> View:
     """The booking form; `metadata` (signed) names the channel whose account it books for."""
     types = [Option(value=t.value, label=t.label) for t in SessionType]
     return form_modal(
-        BOOKING_MODAL,
+        ids.BOOKING_MODAL,
         metadata,
         "Book a session",
         "Book",
         [
             section(f"For *{company}*"),
             InputBlock(
-                block_id="type",
+                block_id=ids.FIELD_TYPE,
                 label=PlainTextObject(text="Session type"),
                 element=StaticSelectElement(
-                    action_id="value", options=types, initial_option=types[0]
+                    action_id=ids.FIELD_VALUE, options=types, initial_option=types[0]
                 ),
             ),
             InputBlock(
-                block_id="starts_at",
+                block_id=ids.FIELD_STARTS_AT,
                 label=PlainTextObject(text="Starts"),
                 element=DateTimePickerElement(
-                    action_id="value", initial_date_time=int(initial.timestamp())
+                    action_id=ids.FIELD_VALUE, initial_date_time=int(initial.timestamp())
                 ),
             ),
             InputBlock(
-                block_id="minutes",
+                block_id=ids.FIELD_MINUTES,
                 label=PlainTextObject(text=f"Minutes (at most {MAX_SESSION_MINUTES})"),
                 element=NumberInputElement(
-                    action_id="value",
+                    action_id=ids.FIELD_VALUE,
                     is_decimal_allowed=False,
                     initial_value=str(MAX_SESSION_MINUTES),
                     min_value="1",
@@ -372,14 +326,14 @@ def booking_modal(metadata: str, company: str, initial: datetime) -> View:
                 ),
             ),
             InputBlock(
-                block_id="billable",
+                block_id=ids.FIELD_BILLABLE,
                 optional=True,
                 label=PlainTextObject(text="Extra time"),
                 hint=PlainTextObject(
                     text="Needed only when the booking goes past what the package has left."
                 ),
                 element=CheckboxesElement(
-                    action_id="value",
+                    action_id=ids.FIELD_VALUE,
                     options=[Option(value="billable", label="Confirm billable extra time")],
                 ),
             ),
@@ -405,5 +359,5 @@ def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message
     if len(posts) > LIST_LIMIT:
         lines.append(f"…and {len(posts) - LIST_LIMIT} more")
     title = f"*Automated posts still to come for {account.company}*"
-    blocks = _sections(title, lines or ["none: nothing is due any more"])
+    blocks = sections(title, lines or ["none: nothing is due any more"])
     return Message(text=f"{account.company}: {len(posts)} automated posts to come", blocks=blocks)

@@ -24,8 +24,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.buttons import RESOLVE_CASE, TAKE_CASE, button, channel_actions
-from bot.blocks.sessions import LIST_LIMIT, Message, day_text, form_modal, section, text_message
+from bot.blocks import ids
+from bot.blocks.base import LIST_LIMIT, Message, day_text, form_modal, section, text_message
+from bot.blocks.buttons import button, channel_actions
 from bot.domain.support import (
     MAX_DESCRIPTION,
     MAX_REFERENCE,
@@ -38,8 +39,6 @@ from bot.domain.support import (
 from bot.services.support import CaseView, OrderChange
 from storage.models import Account, CustomerOrder
 
-ORDER_MODAL = "record_order_modal"
-SUPPORT_MODAL = "support_case_modal"
 # Slack allows at most 100 options in a static select.
 MAX_ORDER_OPTIONS = 100
 
@@ -65,7 +64,7 @@ def order_window_text(order: CustomerOrder, today: date) -> str:
 
 def order_modal(metadata: str, company: str, today: date) -> View:
     return form_modal(
-        ORDER_MODAL,
+        ids.ORDER_MODAL,
         metadata,
         "Record an order",
         "Record",
@@ -75,25 +74,27 @@ def order_modal(metadata: str, company: str, today: date) -> View:
                 f"returns and exchanges are possible for {RETURN_WINDOW_DAYS} days after."
             ),
             InputBlock(
-                block_id="received_on",
+                block_id=ids.FIELD_RECEIVED_ON,
                 label=PlainTextObject(text="Received on"),
-                element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
+                element=DatePickerElement(
+                    action_id=ids.FIELD_VALUE, initial_date=today.isoformat()
+                ),
             ),
             InputBlock(
-                block_id="rings",
+                block_id=ids.FIELD_RINGS,
                 label=PlainTextObject(text="Rings"),
                 element=NumberInputElement(
-                    action_id="value",
+                    action_id=ids.FIELD_VALUE,
                     is_decimal_allowed=False,
                     min_value="1",
                     max_value=str(MAX_RINGS),
                 ),
             ),
             InputBlock(
-                block_id="reference",
+                block_id=ids.FIELD_REFERENCE,
                 optional=True,
                 label=PlainTextObject(text="Reference (order number, PO…)"),
-                element=PlainTextInputElement(action_id="value", max_length=MAX_REFERENCE),
+                element=PlainTextInputElement(action_id=ids.FIELD_VALUE, max_length=MAX_REFERENCE),
             ),
         ],
     )
@@ -136,9 +137,9 @@ def support_modal(
     blocks: list[Block] = [
         section(f"Ask *{company}*'s vendor contact for help."),
         InputBlock(
-            block_id="category",
+            block_id=ids.FIELD_CATEGORY,
             label=PlainTextObject(text="What about"),
-            element=StaticSelectElement(action_id="value", options=categories),
+            element=StaticSelectElement(action_id=ids.FIELD_VALUE, options=categories),
         ),
     ]
     if orders:
@@ -148,10 +149,10 @@ def support_modal(
         ]
         blocks.append(
             InputBlock(
-                block_id="order",
+                block_id=ids.FIELD_ORDER,
                 optional=True,
                 label=PlainTextObject(text="The order it concerns (returns, exchanges)"),
-                element=StaticSelectElement(action_id="value", options=options),
+                element=StaticSelectElement(action_id=ids.FIELD_VALUE, options=options),
             )
         )
     else:
@@ -167,14 +168,14 @@ def support_modal(
         )
     blocks.append(
         InputBlock(
-            block_id="description",
+            block_id=ids.FIELD_DESCRIPTION,
             label=PlainTextObject(text="Describe what you need"),
             element=PlainTextInputElement(
-                action_id="value", multiline=True, max_length=MAX_DESCRIPTION
+                action_id=ids.FIELD_VALUE, multiline=True, max_length=MAX_DESCRIPTION
             ),
         )
     )
-    return form_modal(SUPPORT_MODAL, metadata, "Get support", "Send", blocks)
+    return form_modal(ids.SUPPORT_MODAL, metadata, "Get support", "Send", blocks)
 
 
 def case_acknowledgement(view: CaseView) -> Message:
@@ -221,10 +222,10 @@ def case_dm(view: CaseView) -> Message:
         blocks=[
             section("\n".join(lines)),
             ActionsBlock(
-                block_id=f"case_{case.id}",
+                block_id=ids.case_actions(case.id),
                 elements=[
-                    button("Take", TAKE_CASE, str(case.id), "primary"),
-                    button("Resolve", RESOLVE_CASE, str(case.id)),
+                    button("Take", ids.TAKE_CASE, str(case.id), "primary"),
+                    button("Resolve", ids.RESOLVE_CASE, str(case.id)),
                 ],
             ),
         ],
@@ -242,8 +243,8 @@ def case_taken_dm(view: CaseView) -> Message:
         blocks=[
             section(text),
             ActionsBlock(
-                block_id=f"case_{case.id}",
-                elements=[button("Resolve", RESOLVE_CASE, str(case.id), "primary")],
+                block_id=ids.case_actions(case.id),
+                elements=[button("Resolve", ids.RESOLVE_CASE, str(case.id), "primary")],
             ),
         ],
     )

@@ -67,7 +67,7 @@ class Link:
 class Book:
     session_type: SessionType
     day: date
-    clock: time
+    time_of_day: time
     minutes: int
     billable: bool
 
@@ -93,7 +93,7 @@ class Cancel:
 
 
 @dataclass(frozen=True)
-class Done:
+class LogHeld:
     session_id: int
     minutes: int | None
     billable: bool
@@ -103,7 +103,7 @@ class Done:
 class Move:
     session_id: int
     day: date
-    clock: time
+    time_of_day: time
     billable: bool
 
 
@@ -164,7 +164,7 @@ Command = (
     | ListSessions
     | Schedule
     | Cancel
-    | Done
+    | LogHeld
     | Move
     | SetTimezone
     | SetContact
@@ -268,7 +268,7 @@ def parse(text: str) -> Command:
     if verb == "done":
         session_id = parse_session_id(rest, "done")
         minutes, billable = _options(rest[1:], "done", allow_minutes=True)
-        return Done(session_id, minutes, billable)
+        return LogHeld(session_id, minutes, billable)
     if verb == "move":
         session_id = parse_session_id(rest, "move")
         if len(rest) < 3:
@@ -369,9 +369,9 @@ def _parse_book(session_type: SessionType, rest: list[str]) -> Book:
     if len(rest) < 2:
         raise _wrong("book", f"Give the date and the local start time of the {session_type}.")
     day = parse_date(rest[0], "book")
-    clock = parse_time(rest[1], "book")
+    time_of_day = parse_time(rest[1], "book")
     minutes, billable = _options(rest[2:], "book", allow_minutes=True)
-    return Book(session_type, day, clock, minutes or DEFAULT_SESSION_MINUTES, billable)
+    return Book(session_type, day, time_of_day, minutes or DEFAULT_SESSION_MINUTES, billable)
 
 
 def help_text() -> str:

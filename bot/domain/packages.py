@@ -61,7 +61,7 @@ class SessionType(StrEnum):
     KICKOFF = "kickoff"
     ONBOARDING = "onboarding"
     TRAINING = "training"
-    STATUS = "status"
+    STATUS_UPDATE = "status"
 
     @property
     def label(self) -> str:
@@ -70,18 +70,18 @@ class SessionType(StrEnum):
     @property
     def uses_status_update(self) -> bool:
         """A status update spends one of the package's status updates, not included minutes."""
-        return self is SessionType.STATUS
+        return self is SessionType.STATUS_UPDATE
 
 
 SESSION_LABELS: dict[SessionType, str] = {
     SessionType.KICKOFF: "Kickoff",
     SessionType.ONBOARDING: "Onboarding",
     SessionType.TRAINING: "Software training",
-    SessionType.STATUS: "Status update",
+    SessionType.STATUS_UPDATE: "Status update",
 }
 
 
-class SessionStatus(StrEnum):
+class SessionState(StrEnum):
     BOOKED = "booked"
     HELD = "held"
     CANCELLED = "cancelled"

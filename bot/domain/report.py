@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.domain.entitlement import ContractTerms
-from bot.domain.packages import SessionStatus, package_by_id
+from bot.domain.packages import SessionState, package_by_id
 from bot.domain.timeutil import add_months, local_midnight_utc, zone
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
@@ -80,7 +80,7 @@ def month_of(moment: datetime, timezone: str) -> Month:
 @dataclass(frozen=True)
 class SessionFact:
     starts_at: datetime  # aware, UTC
-    status: str
+    state: str
     included_minutes: int
     billable_minutes: int
     uses_status_update: bool
@@ -134,7 +134,7 @@ def report_row(fact: ContractFact, month: Month, hourly_rate: Decimal | None) ->
         return None
     begins = local_midnight_utc(month.first_day, fact.timezone)
     ends = local_midnight_utc(month.next_first_day, fact.timezone)
-    live = [s for s in fact.sessions if s.status != SessionStatus.CANCELLED]
+    live = [s for s in fact.sessions if s.state != SessionState.CANCELLED]
     in_month = [s for s in live if begins <= s.starts_at < ends]
     to_date = [s for s in live if s.starts_at < ends]
     minutes_to_date = sum(s.included_minutes for s in to_date)
@@ -163,7 +163,7 @@ def report_row(fact: ContractFact, month: Month, hourly_rate: Decimal | None) ->
         status_updates_used_in_month=sum(1 for s in in_month if s.uses_status_update),
         status_updates_used_to_date=updates_to_date,
         status_updates_left=0 if term_closed else fact.status_updates - updates_to_date,
-        sessions_held_in_month=sum(1 for s in in_month if s.status == SessionStatus.HELD),
+        sessions_held_in_month=sum(1 for s in in_month if s.state == SessionState.HELD),
         billing_estimate_in_month=estimate,
     )
 

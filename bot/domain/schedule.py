@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot.domain.entitlement import Balance, ContractTerms
-from bot.domain.packages import SessionStatus, SessionType
+from bot.domain.packages import SessionState, SessionType
 from bot.domain.support import RETURN_REMINDER_DAYS, closing_reminder_day, window_last_day
 from bot.domain.timeutil import add_days, add_months, zone
 
@@ -61,7 +61,7 @@ class SessionFacts:
     session_type: SessionType
     starts_at: datetime
     minutes: int
-    status: SessionStatus
+    state: SessionState
     # When it was booked or last moved: a reminder due before then is not sent.
     scheduled_at: datetime
 
@@ -154,10 +154,10 @@ def next_business_moment(moment: datetime, tz_name: str) -> datetime:
     return _morning(day, tz_name)
 
 
-def _local(day: date, clock: time, tz_name: str) -> datetime:
+def _local(day: date, time_of_day: time, tz_name: str) -> datetime:
     # Never refuses: where a DST jump skips the time (Chile and Cuba skip midnight), the
     # instant of the jump stands for it.
-    return datetime.combine(day, clock, tzinfo=zone(tz_name)).astimezone(UTC)
+    return datetime.combine(day, time_of_day, tzinfo=zone(tz_name)).astimezone(UTC)
 
 
 def _morning(day: date, tz_name: str) -> datetime:
@@ -311,7 +311,7 @@ def timeline(facts: ContractFacts) -> list[Post]:
 def first_reminder_at(session: SessionFacts, now: datetime) -> datetime | None:
     """When a session booked at `now` first needs the clock: its earliest reminder that is not
     already moot (a reminder due before the booking is never sent), or None."""
-    if session.status != SessionStatus.BOOKED:
+    if session.state != SessionState.BOOKED:
         return None
     dues = [session.starts_at - lead for lead in REMINDER_LEADS]
     ahead = [due for due in dues if due >= now]
@@ -319,7 +319,7 @@ def first_reminder_at(session: SessionFacts, now: datetime) -> datetime | None:
 
 
 def _reminders(facts: ContractFacts, session: SessionFacts) -> list[Post]:
-    if session.status != SessionStatus.BOOKED:
+    if session.state != SessionState.BOOKED:
         return []
     epoch = int(session.starts_at.timestamp())
     posts = []
@@ -369,8 +369,8 @@ def moot_reason(post: Post, facts: ContractFacts, now: datetime) -> str | None:
         case PostKind.SESSION_REMINDER:
             session = post.session
             assert session is not None
-            if session.status != SessionStatus.BOOKED:
-                return f"the session is {session.status}"
+            if session.state != SessionState.BOOKED:
+                return f"the session is {session.state}"
             if session.scheduled_at > post.due_at:
                 return "the session was booked after the reminder was due"
     return None
@@ -379,8 +379,8 @@ def moot_reason(post: Post, facts: ContractFacts, now: datetime) -> str | None:
 def _status_update_booked(facts: ContractFacts, period: Period) -> bool:
     begins, ends = _midnight(period.start, facts.timezone), _midnight(period.end, facts.timezone)
     return any(
-        s.session_type is SessionType.STATUS
-        and s.status != SessionStatus.CANCELLED
+        s.session_type is SessionType.STATUS_UPDATE
+        and s.state != SessionState.CANCELLED
         and begins <= s.starts_at < ends
         for s in facts.sessions
     )

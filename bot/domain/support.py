@@ -53,7 +53,7 @@ CATEGORY_LABELS = {
 }
 
 
-class CaseStatus(StrEnum):
+class CaseState(StrEnum):
     OPEN = "open"
     TAKEN = "taken"
     RESOLVED = "resolved"
@@ -123,17 +123,17 @@ def add_business_days(moment: datetime, days: int, tz_name: str) -> datetime:
     Monday 00:00). Local dates are used, so a DST change does not shift the day."""
     tz = zone(tz_name)
     local = moment.astimezone(tz)
-    day, clock = local.date(), local.time()
+    day, time_of_day = local.date(), local.time()
     if day.weekday() >= 5:
         while day.weekday() >= 5:
             day = add_days(day, 1)
-        clock = time(0)
+        time_of_day = time(0)
     left = days
     while left > 0:
         day = add_days(day, 1)
         if day.weekday() < 5:
             left -= 1
-    return datetime.combine(day, clock, tzinfo=tz)
+    return datetime.combine(day, time_of_day, tzinfo=tz)
 
 
 def is_overdue(created_at: datetime, taken: bool, now: datetime, tz_name: str) -> bool:
@@ -149,7 +149,7 @@ class CaseFacts:
 
     id: int
     category: CaseCategory
-    status: CaseStatus
+    state: CaseState
     created_at: datetime
     taken_by: str | None
     outside_window: bool

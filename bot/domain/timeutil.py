@@ -26,14 +26,14 @@ def is_valid_zone(name: str) -> bool:
     return True
 
 
-def local_to_utc(day: date, clock: time, tz_name: str) -> datetime:
+def local_to_utc(day: date, time_of_day: time, tz_name: str) -> datetime:
     """The UTC instant of a wall-clock time in a zone; refuses times a DST jump skips."""
     tz = zone(tz_name)
-    local = datetime.combine(day, clock, tzinfo=tz)
+    local = datetime.combine(day, time_of_day, tzinfo=tz)
     instant = local.astimezone(UTC)
     if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise InvalidCommand(
-            f"{clock:%H:%M} does not exist on {day.isoformat()} in {tz_name} "
+            f"{time_of_day:%H:%M} does not exist on {day.isoformat()} in {tz_name} "
             "(the clocks jump forward then). Pick another time."
         )
     return instant

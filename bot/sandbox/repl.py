@@ -106,14 +106,14 @@ class Sandbox:
         )
         self.engine = make_engine(database_url)
         upgrade(self.engine)
-        app = create_app(self.settings, self.engine, process_before_response=True, clock=self.now)
+        app = create_app(self.settings, self.engine, process_before_response=True, now=self.now)
         self.dispatcher = Dispatcher(app, secret)
         self.sweeper = Sweeper(
             self.engine,
             clock_web_client(self.settings.slack_bot_token, self.api.api_url),
             worker="sandbox",
             pace_seconds=0,
-            clock=self.now,
+            now=self.now,
         )
         self.renderer = Renderer(self._user_name, self._channel_name, lambda: self.timezone)
         self.screen = Screen(self.renderer, say)

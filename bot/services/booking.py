@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Engine, func, update
@@ -30,7 +31,7 @@ from bot.domain.entitlement import (
 )
 from bot.domain.errors import NotFound, RuleViolation
 from bot.domain.identity import LinkedAccount
-from bot.domain.packages import DEFAULT_TERM_MONTHS, SessionStatus, SessionType, package_by_id
+from bot.domain.packages import DEFAULT_TERM_MONTHS, SessionState, SessionType, package_by_id
 from bot.domain.schedule import Post, first_reminder_at, upcoming
 from bot.domain.timeutil import zone
 from storage.engine import read_session, write_session
@@ -62,8 +63,19 @@ class NeedsBillableConfirmation(RuleViolation):
         self.allocation = allocation
 
 
+class ChangeKind(StrEnum):
+    BOOKED = "booked"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+    LOGGED_HELD = "logged-held"
+
+
 @dataclass(frozen=True)
-class Booked:
+class SessionChange:
+    """What one change did to a session, as it stands after the change: every path that books,
+    moves, cancels or logs a session hands this to the one announcement point."""
+
+    kind: ChangeKind
     account: Account
     contract: Contract
     session: OnboardingSession
@@ -115,12 +127,12 @@ class BookingService:
         engine: Engine,
         default_timezone: str,
         hourly_rate: Decimal | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = engine
         self.default_timezone = default_timezone
         self.hourly_rate = hourly_rate
-        self.clock = clock
+        self.now = now
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -129,7 +141,7 @@ class BookingService:
             return _account(db, channel_id)
 
     def usage(self, channel_id: str, now: datetime | None = None) -> Usage:
-        now = now or self.clock()
+        now = now or self.now()
         with read_session(self.engine) as db:
             account = _account(db, channel_id)
             if account is None:
@@ -140,7 +152,7 @@ class BookingService:
                 select(OnboardingSession)
                 .where(
                     OnboardingSession.account_id == account.id,
-                    OnboardingSession.status == SessionStatus.BOOKED,
+                    OnboardingSession.state == SessionState.BOOKED,
                     OnboardingSession.starts_at >= now,
                 )
                 .order_by(col(OnboardingSession.starts_at))
@@ -169,7 +181,7 @@ class BookingService:
 
     def schedule(self, channel_id: str, now: datetime | None = None) -> tuple[Account, list[Post]]:
         """The automated posts still to come for the channel's account, as things stand."""
-        now = now or self.clock()
+        now = now or self.now()
         with read_session(self.engine) as db:
             account = _account(db, channel_id)
             if account is None:
@@ -249,7 +261,7 @@ class BookingService:
                         "contract_id": contract.id,
                     },
                 )
-                refresh_next_post_at(db, [contract.id], self.clock())
+                refresh_next_post_at(db, [contract.id], self.now())
                 return account, contract
         except IntegrityError:
             # Another request linked the channel between our check and our insert.
@@ -324,7 +336,7 @@ class BookingService:
             account.timezone = timezone
             db.add(account)
             record_audit(db, actor, "timezone", account, details={"from": before, "to": timezone})
-            refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.clock())
+            refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.now())
             return account
 
     def book(
@@ -336,10 +348,10 @@ class BookingService:
         minutes: int,
         billable: bool,
         also: Callable[[Session, OnboardingSession], None] | None = None,
-    ) -> Booked:
+    ) -> SessionChange:
         """Book a session. `also` runs inside the same transaction (a request it settles)."""
         check_session_minutes(minutes)
-        now = self.clock()
+        now = self.now()
         with write_session(self.engine) as db:
             account = _account(db, channel_id)
             if account is None:
@@ -377,7 +389,7 @@ class BookingService:
             first_reminder = first_reminder_at(session_facts(session), now)
             if first_reminder is not None and contract.id is not None:
                 bring_next_post_forward(db, contract.id, first_reminder)
-            return Booked(account, contract, session)
+            return SessionChange(ChangeKind.BOOKED, account, contract, session)
 
     def move(
         self,
@@ -386,19 +398,19 @@ class BookingService:
         session_id: int,
         starts_at: datetime,
         billable: bool,
-    ) -> Booked:
+    ) -> SessionChange:
         with write_session(self.engine) as db:
             account, session = _session(db, channel_id, session_id)
-            if session.status != SessionStatus.BOOKED:
+            if session.state != SessionState.BOOKED:
                 raise RuleViolation(
-                    f"Session #{session.id} is {session.status}; only booked sessions can be moved."
+                    f"Session #{session.id} is {session.state}; only booked sessions can be moved."
                 )
             previous, previous_contract = session.starts_at, session.contract_id
             contract, confirmed = _reallocate(
                 db, account, session, starts_at, session.minutes_booked, billable
             )
             session.starts_at = starts_at
-            session.updated_at = self.clock()
+            session.updated_at = self.now()
             db.add(session)
             details = {"from": previous.isoformat(), **_allocation_details(session)}
             record_audit(db, actor, "move", account, session, details)
@@ -406,29 +418,31 @@ class BookingService:
                 record_audit(db, actor, "billable_confirmed", account, session, details)
             db.flush()
             db.refresh(contract)
-            refresh_next_post_at(db, {previous_contract, contract.id}, self.clock())
-            return Booked(account, contract, session, previous_start=previous)
+            refresh_next_post_at(db, {previous_contract, contract.id}, self.now())
+            return SessionChange(
+                ChangeKind.MOVED, account, contract, session, previous_start=previous
+            )
 
-    def cancel(self, actor: Actor, channel_id: str, session_id: int) -> Booked:
+    def cancel(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
         with write_session(self.engine) as db:
             account, session = _session(db, channel_id, session_id)
-            if session.status == SessionStatus.HELD:
+            if session.state == SessionState.HELD:
                 raise RuleViolation(
                     f"Session #{session.id} is already logged as held, so it cannot be cancelled."
                 )
-            if session.status == SessionStatus.CANCELLED:
+            if session.state == SessionState.CANCELLED:
                 raise RuleViolation(f"Session #{session.id} is already cancelled.")
             contract = _lock_contract(db, session.contract_id)
             _spend(db, contract, allocation_of(session), release=True)
             released = _allocation_details(session)
-            session.status = SessionStatus.CANCELLED
-            session.updated_at = self.clock()
+            session.state = SessionState.CANCELLED
+            session.updated_at = self.now()
             db.add(session)
             record_audit(db, actor, "cancel", account, session, {"released": released})
             db.flush()
             db.refresh(contract)
-            refresh_next_post_at(db, [contract.id], self.clock())
-            return Booked(account, contract, session)
+            refresh_next_post_at(db, [contract.id], self.now())
+            return SessionChange(ChangeKind.CANCELLED, account, contract, session)
 
     def log_held(
         self,
@@ -437,11 +451,11 @@ class BookingService:
         session_id: int,
         minutes: int | None,
         billable: bool,
-    ) -> Booked:
-        now = self.clock()
+    ) -> SessionChange:
+        now = self.now()
         with write_session(self.engine) as db:
             account, session = _session(db, channel_id, session_id)
-            if session.status == SessionStatus.CANCELLED:
+            if session.state == SessionState.CANCELLED:
                 raise RuleViolation(
                     f"Session #{session.id} was cancelled; book a new one to log time."
                 )
@@ -454,11 +468,11 @@ class BookingService:
                 db, account, session, session.starts_at, held, billable
             )
             session.minutes_held = held
-            session.status = SessionStatus.HELD
+            session.state = SessionState.HELD
             session.updated_at = now
             db.add(session)
             details = _allocation_details(session)
-            record_audit(db, actor, "done", account, session, details)
+            record_audit(db, actor, "log_held", account, session, details)
             if confirmed:
                 record_audit(db, actor, "billable_confirmed", account, session, details)
             db.flush()
@@ -466,7 +480,7 @@ class BookingService:
             first_reminder = first_reminder_at(session_facts(session), now)
             if first_reminder is not None and contract.id is not None:
                 bring_next_post_forward(db, contract.id, first_reminder)
-            return Booked(account, contract, session)
+            return SessionChange(ChangeKind.LOGGED_HELD, account, contract, session)
 
 
 # -- helpers used inside one transaction ----------------------------------------------------
@@ -615,7 +629,7 @@ def _apply(session: OnboardingSession, allocation: Allocation, billable: bool) -
 def _session_totals(db: Session, contract_id: int | None) -> dict[str, int]:
     rows = db.exec(
         select(
-            OnboardingSession.status,
+            OnboardingSession.state,
             OnboardingSession.uses_status_update,
             func.coalesce(func.sum(OnboardingSession.included_minutes), 0),
             func.coalesce(func.sum(OnboardingSession.billable_minutes), 0),
@@ -623,9 +637,9 @@ def _session_totals(db: Session, contract_id: int | None) -> dict[str, int]:
         )
         .where(
             OnboardingSession.contract_id == contract_id,
-            OnboardingSession.status != SessionStatus.CANCELLED,
+            OnboardingSession.state != SessionState.CANCELLED,
         )
-        .group_by(OnboardingSession.status, OnboardingSession.uses_status_update)
+        .group_by(OnboardingSession.state, OnboardingSession.uses_status_update)
     ).all()
     totals = dict.fromkeys(
         (
@@ -638,7 +652,7 @@ def _session_totals(db: Session, contract_id: int | None) -> dict[str, int]:
         0,
     )
     for status, uses_status_update, included, billable, count in rows:
-        held = status == SessionStatus.HELD
+        held = status == SessionState.HELD
         totals["minutes_held" if held else "minutes_reserved"] += int(included)
         totals["billable_minutes"] += int(billable)
         if uses_status_update:

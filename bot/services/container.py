@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.booking import BookingService
+from bot.services.deliveries import Deliveries
+from bot.services.home import HomeService
+from bot.services.report import ReportService
 from bot.services.requests import RequestService
 from bot.services.signer import MetadataSigner
 from bot.services.support import SupportDesk
@@ -22,16 +25,23 @@ class Services:
     booking: BookingService
     requests: RequestService
     support: SupportDesk
+    home: HomeService
+    reports: ReportService
+    deliveries: Deliveries
     signer: MetadataSigner
     user_zones: TTLCache[str, str] = field(default_factory=lambda: TTLCache(USER_ZONE_SECONDS))
 
     @classmethod
     def build(cls, settings: Settings, booking: BookingService) -> Services:
+        support = SupportDesk(booking)
         return cls(
             settings=settings,
             booking=booking,
             requests=RequestService(booking),
-            support=SupportDesk(booking),
+            support=support,
+            home=HomeService(booking, support),
+            reports=ReportService(booking, settings.default_timezone, settings.hourly_rate),
+            deliveries=Deliveries(booking.engine),
             # Socket Mode has no signing secret: the app token is as secret.
             signer=MetadataSigner(
                 settings.slack_signing_secret or settings.slack_app_token or "unsigned"

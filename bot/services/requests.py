@@ -13,13 +13,10 @@ from sqlmodel import Session, col
 from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
 from bot.domain.packages import SessionType
-from bot.services.booking import Actor, Booked, BookingService, record_audit
+from bot.domain.requests import MAX_NOTE, MAX_PREFERRED_TIMES, OPEN_STATES, RequestState
+from bot.services.booking import Actor, BookingService, SessionChange, record_audit
 from storage.engine import read_session, write_session
 from storage.models import Account, OnboardingSession, SessionRequest
-
-OPEN, PROPOSED, CONFIRMED, DECLINED = "open", "proposed", "confirmed", "declined"
-MAX_PREFERRED_TIMES = 3
-MAX_NOTE = 1000
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,7 @@ class RequestService:
         check_session_minutes(minutes)
         if not 1 <= len(times) <= MAX_PREFERRED_TIMES:
             raise InvalidCommand(f"Give one to {MAX_PREFERRED_TIMES} preferred times.")
-        now = self.booking.clock()
+        now = self.booking.now()
         if any(t <= now for t in times):
             raise InvalidCommand("Preferred times must be in the future.")
         with write_session(self.engine) as db:
@@ -86,20 +83,24 @@ class RequestService:
 
     def confirm(
         self, actor: Actor, request_id: int, starts_at: datetime, billable: bool
-    ) -> tuple[RequestView, Booked]:
+    ) -> tuple[RequestView, SessionChange]:
         """Book the request at `starts_at`; only one confirmation of a request can ever win."""
         view = self.get(request_id)
-        if view.request.status not in (OPEN, PROPOSED):
-            raise RuleViolation(f"Request #{request_id} is already {view.request.status}.")
+        if view.request.state not in OPEN_STATES:
+            raise RuleViolation(f"Request #{request_id} is already {view.request.state}.")
 
         def settle(db: Session, session: OnboardingSession) -> None:
             settled = db.execute(
                 update(SessionRequest)
                 .where(
                     col(SessionRequest.id) == request_id,
-                    col(SessionRequest.status).in_([OPEN, PROPOSED]),
+                    col(SessionRequest.state).in_(OPEN_STATES),
                 )
-                .values(status=CONFIRMED, session_id=session.id, updated_at=self.booking.clock())
+                .values(
+                    state=RequestState.CONFIRMED,
+                    session_id=session.id,
+                    updated_at=self.booking.now(),
+                )
                 .returning(SessionRequest.id)
             ).first()
             if settled is None:
@@ -120,12 +121,14 @@ class RequestService:
         return self.get(request_id), booked
 
     def propose(self, actor: Actor, request_id: int, starts_at: datetime) -> RequestView:
-        if starts_at <= self.booking.clock():
+        if starts_at <= self.booking.now():
             raise InvalidCommand("Propose a time in the future.")
-        return self._change(actor, request_id, "propose", status=PROPOSED, proposed_time=starts_at)
+        return self._change(
+            actor, request_id, "propose", state=RequestState.PROPOSED, proposed_time=starts_at
+        )
 
     def decline(self, actor: Actor, request_id: int) -> RequestView:
-        return self._change(actor, request_id, "decline", status=DECLINED)
+        return self._change(actor, request_id, "decline", state=RequestState.DECLINED)
 
     def _change(self, actor: Actor, request_id: int, action: str, **values: object) -> RequestView:
         with write_session(self.engine) as db:
@@ -133,9 +136,9 @@ class RequestService:
                 update(SessionRequest)
                 .where(
                     col(SessionRequest.id) == request_id,
-                    col(SessionRequest.status).in_([OPEN, PROPOSED]),
+                    col(SessionRequest.state).in_(OPEN_STATES),
                 )
-                .values(updated_at=self.booking.clock(), **values)
+                .values(updated_at=self.booking.now(), **values)
                 .returning(SessionRequest.account_id)
             ).first()
             if changed is None:

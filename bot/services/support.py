@@ -20,7 +20,7 @@ from bot.domain.support import (
     MAX_REFERENCE,
     CaseCategory,
     CaseFacts,
-    CaseStatus,
+    CaseState,
     ReturnWindow,
     case_ref,
     check_order_details,
@@ -77,7 +77,7 @@ class SupportDesk:
     def record_order(
         self, actor: Actor, channel_id: str, received_on: date, rings: int, reference: str
     ) -> OrderChange:
-        now = self.booking.clock()
+        now = self.booking.now()
         with write_session(self.engine) as db:
             account = _account(db, channel_id)
             _check_order(received_on, rings, reference, now, account.timezone)
@@ -108,7 +108,7 @@ class SupportDesk:
         rings: int,
         reference: str,
     ) -> OrderChange:
-        now = self.booking.clock()
+        now = self.booking.now()
         with write_session(self.engine) as db:
             account = _account(db, channel_id)
             order = _order_of(db, account, order_id)
@@ -147,7 +147,7 @@ class SupportDesk:
         """Record a case; for a return or exchange also how its order's window stands now.
 
         A case outside the window is still recorded (flagged) so staff can decide."""
-        now = self.booking.clock()
+        now = self.booking.now()
         description = description.strip()
         if not description:
             raise InvalidCommand("Describe what you need help with.")
@@ -172,7 +172,7 @@ class SupportDesk:
                 window_last_day=window.last_day if window else None,
                 opened_by=actor.user_id,
                 opened_by_team=actor.team_id,
-                status=CaseStatus.OPEN.value,
+                state=CaseState.OPEN.value,
                 created_at=now,
             )
             db.add(case)
@@ -201,25 +201,25 @@ class SupportDesk:
             return CaseView(case, account, order)
 
     def take(self, actor: Actor, case_id: int) -> CaseView:
-        now = self.booking.clock()
+        now = self.booking.now()
         return self._settle(
             actor,
             case_id,
             "case_take",
-            [CaseStatus.OPEN],
-            status=CaseStatus.TAKEN.value,
+            [CaseState.OPEN],
+            state=CaseState.TAKEN.value,
             taken_by=actor.user_id,
             taken_at=now,
         )
 
     def resolve(self, actor: Actor, case_id: int) -> CaseView:
-        now = self.booking.clock()
+        now = self.booking.now()
         return self._settle(
             actor,
             case_id,
             "case_resolve",
-            [CaseStatus.OPEN, CaseStatus.TAKEN],
-            status=CaseStatus.RESOLVED.value,
+            [CaseState.OPEN, CaseState.TAKEN],
+            state=CaseState.RESOLVED.value,
             resolved_by=actor.user_id,
             resolved_at=now,
         )
@@ -229,7 +229,7 @@ class SupportDesk:
         actor: Actor,
         case_id: int,
         action: str,
-        from_states: list[CaseStatus],
+        from_states: list[CaseState],
         **values: object,
     ) -> CaseView:
         with write_session(self.engine) as db:
@@ -237,7 +237,7 @@ class SupportDesk:
                 update(SupportCase)
                 .where(
                     col(SupportCase.id) == case_id,
-                    col(SupportCase.status).in_([s.value for s in from_states]),
+                    col(SupportCase.state).in_([s.value for s in from_states]),
                 )
                 .values(**values)
                 .returning(SupportCase.account_id)
@@ -246,7 +246,7 @@ class SupportDesk:
                 case = db.get(SupportCase, case_id)
                 if case is None:
                     raise NotFound(f"There is no support case {case_ref(case_id)}.")
-                raise RuleViolation(f"Support case {case_ref(case_id)} is already {case.status}.")
+                raise RuleViolation(f"Support case {case_ref(case_id)} is already {case.state}.")
             account = db.get(Account, changed[0])
             assert account is not None
             record_audit(db, actor, action, account, details={"case_id": case_id})
@@ -254,7 +254,7 @@ class SupportDesk:
 
     def open_cases(self, account_id: int, now: datetime | None = None) -> list[CaseFacts]:
         """The account's cases not yet resolved, overdue untaken ones first."""
-        now = now or self.booking.clock()
+        now = now or self.booking.now()
         with read_session(self.engine) as db:
             account = db.get(Account, account_id)
             if account is None:
@@ -262,7 +262,7 @@ class SupportDesk:
             rows = db.exec(
                 select(SupportCase).where(
                     col(SupportCase.account_id) == account_id,
-                    col(SupportCase.status) != CaseStatus.RESOLVED.value,
+                    col(SupportCase.state) != CaseState.RESOLVED.value,
                 )
             ).all()
             return order_cases([case_facts(c) for c in rows], now, account.timezone)

@@ -1,14 +1,15 @@
-"""Events API: each delivery acts once, however often Slack retries or repeats it."""
+"""The linked channel changes: a private channel shared with Slack Connect gets a new id, and
+sharing it tells us the customer's team. Each delivery acts once, however often Slack repeats
+it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from handlers.common import log, services_from
-from storage.dedupe import first_delivery
+from handlers.context import services_from
+from handlers.replies import log
 
 
 def register(app: App) -> None:
@@ -17,13 +18,9 @@ def register(app: App) -> None:
 
 
 def _first_time(context: BoltContext, body: dict[str, Any]) -> bool:
-    event_id = body.get("event_id")
-    if not event_id:
+    if services_from(context).deliveries.first(body.get("event_id")):
         return True
-    engine = services_from(context).booking.engine
-    if first_delivery(engine, str(event_id), datetime.now(UTC)):
-        return True
-    log.info("event %s already handled (retry %s)", event_id, body.get("retry_attempt"))
+    log.info("event %s already handled (retry %s)", body.get("event_id"), body.get("retry_attempt"))
     return False
 
 

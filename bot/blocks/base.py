@@ -1,0 +1,92 @@
+"""What every message builder shares: the message value, sections cut to Slack's limits, forms
+in a modal, and dates as Slack date tokens. Built with slack_sdk's classes so limits are checked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject, SectionBlock
+from slack_sdk.models.views import View
+
+from bot.domain.timeutil import zone
+
+SECTION_TEXT_LIMIT = 3000
+LIST_LIMIT = 40
+
+
+@dataclass
+class Message:
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Arguments for chat.postMessage / respond(), with every block validated."""
+        for block in self.blocks:
+            block.validate_json()
+        return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks]}
+
+
+def section(text: str) -> SectionBlock:
+    """A markdown section, cut to Slack's 3,000-character limit."""
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+
+
+def text_message(text: str) -> Message:
+    return Message(text=text, blocks=[section(text)])
+
+
+# -- time -----------------------------------------------------------------------------------
+
+
+def date_token(moment: datetime, timezone: str, minutes: int | None = None) -> str:
+    """Slack renders this in each reader's own zone; the fallback names the account's zone."""
+    local = moment.astimezone(zone(timezone))
+    fallback = f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+    token = f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    if minutes:
+        token += f" ({minutes} min)"
+    return token
+
+
+def day_text(day: Any) -> str:
+    return f"{day:%a %d %b %Y}"
+
+
+def sections(title: str, lines: list[str]) -> list[Block]:
+    """Lines split over as many sections as the 3,000-character limit needs."""
+    sections: list[Block] = []
+    chunk = title
+    for line in lines:
+        if len(chunk) + len(line) + 1 > SECTION_TEXT_LIMIT:
+            sections.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+            chunk = line
+        else:
+            chunk += "\n" + line
+    sections.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+    return sections
+
+
+def form_modal(
+    callback_id: str, metadata: str, title: str, submit: str, blocks: Sequence[Block]
+) -> View:
+    """A form in a modal, checked by slack_sdk against Slack's limits. `metadata` (signed) says
+    what the form acts on; its submit handler reads it back."""
+    view = View(
+        type="modal",
+        callback_id=callback_id,
+        private_metadata=metadata,
+        title=PlainTextObject(text=title),
+        submit=PlainTextObject(text=submit),
+        close=PlainTextObject(text="Cancel"),
+        blocks=list(blocks),
+    )
+    view.validate_json()
+    return view
+
+
+def escape(text: str) -> str:
+    """Text typed by people (company names): keep `<`, `>` and `&` from acting as Slack markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,83 @@
+"""Every action_id, callback_id and block_id the app sends, in one place.
+
+Builders put them on buttons, forms and blocks; listeners are registered on them and read forms
+back by them. The values are part of what Slack stores in posted messages, so changing one
+leaves the buttons on older posts without a listener: add a new id instead.
+"""
+
+from __future__ import annotations
+
+# -- buttons (action_id) --------------------------------------------------------------------------
+REQUEST_SESSION = "request_session"
+SHOW_USAGE = "show_usage"
+GET_SUPPORT = "get_support"
+CANCEL_SESSION = "cancel_session"
+LOG_HELD = "log_held"
+CONFIRM_REQUEST = "confirm_request"
+CONFIRM_BILLABLE = "confirm_request_billable"
+PROPOSE_TIME = "propose_time"
+DECLINE_REQUEST = "decline_request"
+ACCEPT_PROPOSAL = "accept_proposal"
+TAKE_CASE = "take_case"
+RESOLVE_CASE = "resolve_case"
+HOME_MINE = "home_mine"
+HOME_ALL = "home_all"
+# The pager's buttons are `home_page:prev` and `home_page:next` (ids must differ in a block).
+HOME_PAGE = "home_page"
+HOME_USAGE = "home_usage"
+
+# -- forms and views (callback_id) -------------------------------------------------------------
+BOOKING_MODAL = "book_session"
+REQUEST_MODAL = "request_session_modal"
+PROPOSE_MODAL = "propose_time_modal"
+LOG_HELD_MODAL = "log_held_modal"
+ORDER_MODAL = "record_order_modal"
+SUPPORT_MODAL = "support_case_modal"
+HOME_VIEW = "oura_home"
+USAGE_MODAL = "home_usage_card"
+
+# -- blocks holding buttons (block_id) ----------------------------------------------------------
+CHANNEL_ACTIONS = "channel_actions"
+HOME_SCOPE = "home_scope"
+HOME_PAGES = "home_pages"
+
+
+def session_actions(session_id: int) -> str:
+    return f"session_actions_{session_id}"
+
+
+def request_actions(request_id: int | None) -> str:
+    return f"request_{request_id}"
+
+
+def request_billable_actions(request_id: int | None) -> str:
+    return f"request_billable_{request_id}"
+
+
+def proposal_actions(request_id: int | None) -> str:
+    return f"proposal_{request_id}"
+
+
+def case_actions(case_id: int | None) -> str:
+    return f"case_{case_id}"
+
+
+# -- form fields (input block_id; each input's own action_id is FIELD_VALUE) --------------------
+FIELD_VALUE = "value"
+FIELD_TYPE = "type"
+FIELD_STARTS_AT = "starts_at"
+FIELD_MINUTES = "minutes"
+FIELD_BILLABLE = "billable"
+FIELD_NOTE = "note"
+FIELD_TIME = "time"
+FIELD_CATEGORY = "category"
+FIELD_ORDER = "order"
+FIELD_DESCRIPTION = "description"
+FIELD_RECEIVED_ON = "received_on"
+FIELD_RINGS = "rings"
+FIELD_REFERENCE = "reference"
+
+
+def field_preferred_time(number: int) -> str:
+    """The request form's preferred times, 1 to 3."""
+    return f"time_{number}"

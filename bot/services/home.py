@@ -1,0 +1,62 @@
+"""The staff App Home: a page of accounts, and one account's usage card opened from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.errors import NotFound
+from bot.domain.overview import PAGE_SIZE, HomePage, Scope, page_count
+from bot.domain.support import CaseFacts
+from bot.services.booking import BookingService, Usage
+from bot.services.support import SupportDesk
+from storage.engine import read_session
+from storage.overview import account_channel, account_overview
+
+
+@dataclass(frozen=True)
+class AccountUsage:
+    usage: Usage
+    cases: list[CaseFacts]
+    now: datetime
+
+
+class HomeService:
+    def __init__(self, booking: BookingService, support: SupportDesk) -> None:
+        self.booking = booking
+        self.support = support
+
+    def page(self, user_id: str, scope: Scope, page: int, now: datetime | None = None) -> HomePage:
+        """The asked-for page; one past the end (accounts went away meanwhile) shows the last."""
+        now = now or self.booking.now()
+        contact = user_id if scope is Scope.MINE else None
+        page = max(page, 1)
+        with read_session(self.booking.engine) as db:
+            accounts, total = account_overview(
+                db,
+                vendor_contact_id=contact,
+                offset=(page - 1) * PAGE_SIZE,
+                limit=PAGE_SIZE,
+                now=now,
+            )
+            last = page_count(total)
+            if page > last:
+                page = last
+                accounts, total = account_overview(
+                    db,
+                    vendor_contact_id=contact,
+                    offset=(page - 1) * PAGE_SIZE,
+                    limit=PAGE_SIZE,
+                    now=now,
+                )
+        return HomePage(scope=scope, page=page, total=total, accounts=accounts)
+
+    def account_usage(self, account_id: int) -> AccountUsage:
+        """One account's usage and open cases (NotFound when the account is gone)."""
+        with read_session(self.booking.engine) as db:
+            channel_id = account_channel(db, account_id)
+        if channel_id is None:
+            raise NotFound("This account no longer exists.")
+        now = self.booking.now()
+        usage = self.booking.usage(channel_id, now)
+        return AccountUsage(usage, self.support.open_cases(account_id, now), now)

@@ -1,0 +1,124 @@
+"""A buyer's session request: the vendor contact confirms a time, proposes another or declines
+(buttons in their DM); the buyer accepts a proposed time in the shared channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_bolt import App
+
+from bot.blocks import ids
+from bot.blocks.requests import (
+    billable_prompt,
+    declined_post,
+    propose_modal,
+    request_settled_dm,
+)
+from bot.domain.errors import OuraError
+from bot.domain.identity import Action
+from bot.services.booking import NeedsBillableConfirmation
+from bot.services.requests import RequestView
+from handlers.announce import announce
+from handlers.guard import Asked, Where, button
+from handlers.payloads import id_value
+from handlers.replies import NOT_HERE, STAFF_ONLY, direct_message, post_in_channel
+
+
+def register(app: App) -> None:
+    app.action(ids.CONFIRM_REQUEST)(confirm_request)
+    app.action(ids.CONFIRM_BILLABLE)(confirm_request_billable)
+    app.action(ids.PROPOSE_TIME)(propose_time)
+    app.action(ids.DECLINE_REQUEST)(decline_request)
+    app.action(ids.ACCEPT_PROPOSAL)(accept_proposal)
+
+
+def request_choice(value: str) -> tuple[int, str] | None:
+    """`<request id>:<choice>`: a preferred time's index, or `p` for the proposed time."""
+    request_id, _, choice = value.partition(":")
+    number = id_value(request_id)
+    return (number, choice) if number is not None and choice else None
+
+
+def chosen_time(view: RequestView, choice: str) -> datetime:
+    if choice == "p":
+        if view.request.proposed_time is None:
+            raise OuraError(f"Request #{view.request.id} has no proposed time.")
+        return view.request.proposed_time
+    index = id_value(choice)
+    times = view.preferred_times
+    if index is None or index >= len(times):
+        raise OuraError(f"Request #{view.request.id} has no such time.")
+    return times[index]
+
+
+# -- the vendor contact's DM about a request ---------------------------------------------------
+
+
+@button(Action.CONFIRM_REQUEST, STAFF_ONLY, Where.DM, target=request_choice)
+def confirm_request(asked: Asked) -> None:
+    _settle(asked, billable=False)
+
+
+@button(Action.CONFIRM_REQUEST, STAFF_ONLY, Where.DM, target=request_choice)
+def confirm_request_billable(asked: Asked) -> None:
+    _settle(asked, billable=True)
+
+
+def _settle(asked: Asked, billable: bool) -> None:
+    request_id, choice = asked.target
+    requests = asked.services.requests
+    view = requests.get(request_id)
+    try:
+        view, change = requests.confirm(
+            asked.actor, request_id, chosen_time(view, choice), billable
+        )
+    except NeedsBillableConfirmation as refusal:
+        asked.replace_message(billable_prompt(view, choice, str(refusal)))
+        return
+    outcome = f"booked as #{change.session.id}."
+    problem = announce(asked.client, change)
+    if problem:
+        outcome += f" :warning: {problem}"
+    asked.replace_message(request_settled_dm(view, outcome))
+
+
+@button(Action.PROPOSE_TIME, STAFF_ONLY, Where.DM, target=id_value)
+def propose_time(asked: Asked) -> None:
+    view = asked.services.requests.get(asked.target)
+    metadata = asked.services.signer.dumps({"request_id": asked.target})
+    asked.client.views_open(
+        trigger_id=asked.body["trigger_id"], view=propose_modal(metadata, view.account.company)
+    )
+
+
+@button(Action.DECLINE_REQUEST, STAFF_ONLY, Where.DM, target=id_value)
+def decline_request(asked: Asked) -> None:
+    view = asked.services.requests.decline(asked.actor, asked.target)
+    post_in_channel(asked.client, view.account.channel_id, declined_post(view))
+    asked.replace_message(request_settled_dm(view, "declined."))
+
+
+# -- the buyer accepts a proposed time in the shared channel ----------------------------------
+
+
+@button(Action.ACCEPT_PROPOSAL, NOT_HERE, target=id_value)
+def accept_proposal(asked: Asked) -> None:
+    requests = asked.services.requests
+    view = requests.get(asked.target)
+    if view.account.id != asked.access.account_id:
+        # The button names a request of another account than this channel's.
+        asked.tell(NOT_HERE)
+        return
+    try:
+        view, change = requests.confirm(
+            asked.actor, asked.target, chosen_time(view, "p"), billable=False
+        )
+    except NeedsBillableConfirmation as refusal:
+        vendor = view.account.vendor_contact_id
+        asked.tell(
+            f"That time goes past what the package includes, so <@{vendor}> needs to confirm "
+            "it; they have been asked."
+        )
+        direct_message(asked.client, vendor, billable_prompt(view, "p", str(refusal)))
+        return
+    announce(asked.client, change)

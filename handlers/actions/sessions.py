@@ -1,0 +1,36 @@
+"""Staff-only buttons on a booked session's post: cancel it, or log it as held (a form)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.blocks import ids
+from bot.blocks.requests import log_held_modal
+from bot.domain.identity import Action
+from bot.domain.packages import SessionType
+from handlers.announce import announce
+from handlers.guard import Asked, button
+from handlers.payloads import id_value
+from handlers.replies import STAFF_ONLY
+
+
+def register(app: App) -> None:
+    app.action(ids.CANCEL_SESSION)(cancel_session)
+    app.action(ids.LOG_HELD)(log_held)
+
+
+@button(Action.CANCEL, STAFF_ONLY, target=id_value)
+def cancel_session(asked: Asked) -> None:
+    # The session must belong to this channel's account, or cancel() finds none.
+    change = asked.services.booking.cancel(asked.actor, asked.channel_id or "", asked.target)
+    announce(asked.client, change)
+
+
+@button(Action.LOG_HELD, STAFF_ONLY, target=id_value)
+def log_held(asked: Asked) -> None:
+    channel, session_id = asked.channel_id or "", asked.target
+    session = asked.services.booking.session_in_channel(channel, session_id)
+    label = f"*{SessionType(session.session_type).label}* #{session.id}"
+    metadata = asked.services.signer.dumps({"channel_id": channel, "session_id": session_id})
+    view = log_held_modal(metadata, label, session.minutes_held or session.minutes_booked)
+    asked.client.views_open(trigger_id=asked.body["trigger_id"], view=view)

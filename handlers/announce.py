@@ -1,0 +1,18 @@
+"""The one announcement point: every change to a session (booked, moved, cancelled, logged as
+held), whichever path made it, reaches the customer's channel through `announce`."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.blocks.sessions import session_post
+from bot.services.booking import SessionChange
+from handlers.replies import post_in_channel
+
+
+def announce(client: WebClient, change: SessionChange) -> str | None:
+    """Post the change where the customer sees it; a note for staff when that failed."""
+    post = session_post(change)
+    if post is None:
+        return None
+    return post_in_channel(client, change.account.channel_id, post)

@@ -1,0 +1,110 @@
+"""`/oura-book`: parse the text, check the typist may use it here, and hand the command to the
+feature it belongs to. The reply is private to the typist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.base import Message, text_message
+from bot.domain import commands
+from bot.domain.identity import Action, Installation, Requester
+from bot.services.booking import Actor
+from bot.services.container import Services
+from handlers.commands import report, sessions, support
+from handlers.context import installation_from, services_from
+from handlers.errors import attempt
+from handlers.guard import decide
+from handlers.replies import STAFF_ONLY
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    text: str
+    user_id: str
+    team_id: str
+    enterprise_id: str | None
+    channel_id: str
+    trigger_id: str | None
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> CommandRequest:
+        return cls(
+            text=payload.get("text") or "",
+            user_id=payload.get("user_id") or "",
+            team_id=payload.get("team_id") or "",
+            enterprise_id=payload.get("enterprise_id") or None,
+            channel_id=payload.get("channel_id") or "",
+            trigger_id=payload.get("trigger_id"),
+        )
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.user_id, team_id=self.team_id)
+
+
+def oura_book(
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    request = CommandRequest.from_payload(command)
+    reply = answer(request, services_from(context), client, installation_from(context))
+    if reply is not None:
+        respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
+
+
+def answer(
+    request: CommandRequest,
+    services: Services,
+    client: WebClient,
+    home: Installation,
+    now: datetime | None = None,
+) -> Message | None:
+    """Carry out one `/oura-book` text; the reply for the typist, or None if a modal opened."""
+    replies: list[Message] = []
+
+    def work() -> Message | None:
+        requester = Requester(request.user_id, request.team_id, request.enterprise_id)
+        if decide(services, home, requester, request.channel_id, Action.COMMAND) is None:
+            return text_message(STAFF_ONLY)
+        command = commands.parse(request.text)
+        return _run(command, request, services, client, now or services.booking.now())
+
+    reply = attempt(
+        "/oura-book",
+        work,
+        lambda text: replies.append(text_message(text)),
+        team=request.team_id,
+        user=request.user_id,
+        channel=request.channel_id,
+        text=request.text[:200],
+    )
+    return replies[0] if replies else reply
+
+
+def _run(
+    command: commands.Command,
+    request: CommandRequest,
+    services: Services,
+    client: WebClient,
+    now: datetime,
+) -> Message | None:
+    typed = sessions.Typed(services, client, request.actor, request.channel_id, now)
+    match command:
+        case commands.Help():
+            return text_message(commands.help_text())
+        case commands.Report(month):
+            return report.send_report(client, services, request.user_id, month, now)
+        case (
+            commands.OpenOrderModal()
+            | commands.RecordOrder()
+            | commands.CorrectOrder()
+            | commands.ListOrders()
+            | commands.OpenSupportModal()
+        ):
+            return support.run(command, typed, request.trigger_id)
+    return sessions.run(command, typed, request.trigger_id)

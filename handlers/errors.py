@@ -1,0 +1,32 @@
+"""The one error policy of every listener: a person's mistake (`OuraError`) is answered as it
+is; anything else is logged with its context and answered politely, never as a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from bot.domain.errors import OuraError
+from handlers.replies import SORRY, log
+
+T = TypeVar("T")
+Answer = Callable[[str], None]
+
+
+def attempt(
+    where: str,
+    work: Callable[[], T],
+    answer: Answer,
+    answer_sorry: Answer | None = None,
+    **context: Any,
+) -> T | None:
+    """Run `work`. On failure the person is answered (a form may show the apology at another
+    field than the mistake) and the result is None: nothing more should happen."""
+    try:
+        return work()
+    except OuraError as error:
+        answer(str(error))
+    except Exception:
+        log.exception("%s failed %s", where, context)
+        (answer_sorry or answer)(SORRY)
+    return None

@@ -1,0 +1,48 @@
+"""Opening the app's forms (modals) from a command or a button: each names, in signed metadata,
+the channel and the account it acts on, so that its submission cannot be turned elsewhere."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.models.views import View
+
+from bot.blocks.requests import request_modal
+from bot.blocks.sessions import booking_modal
+from bot.blocks.support import order_modal, support_modal
+from bot.domain.support import local_today
+from bot.domain.timeutil import suggested_start
+from bot.services.booking import not_linked
+from bot.services.container import Services
+
+
+class Form:
+    """The forms one channel's account can open, for one trigger (a click or a command)."""
+
+    def __init__(
+        self, services: Services, client: WebClient, trigger_id: str, channel_id: str
+    ) -> None:
+        account = services.booking.account_for_channel(channel_id)
+        if account is None or account.id is None:
+            raise not_linked()
+        self.services, self.client, self.trigger_id = services, client, trigger_id
+        self.account_id, self.company, self.timezone = account.id, account.company, account.timezone
+        self.metadata = services.signer.dumps({"channel_id": channel_id, "account_id": account.id})
+
+    def booking(self, now: datetime) -> None:
+        self._open(booking_modal(self.metadata, self.company, suggested_start(now)))
+
+    def request(self) -> None:
+        self._open(request_modal(self.metadata, self.company))
+
+    def support(self, now: datetime) -> None:
+        orders = self.services.support.orders_of_account(self.account_id)
+        today = local_today(now, self.timezone)
+        self._open(support_modal(self.metadata, self.company, orders, today))
+
+    def order(self, now: datetime) -> None:
+        self._open(order_modal(self.metadata, self.company, local_today(now, self.timezone)))
+
+    def _open(self, view: View) -> None:
+        self.client.views_open(trigger_id=self.trigger_id, view=view)

@@ -1,0 +1,79 @@
+"""Talking back to Slack safely: ephemeral notes, DMs, channel posts and form errors. A reply
+that Slack would not take is logged (and, where staff should know, returned as a note)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.base import Message
+
+log = logging.getLogger("oura.handlers")
+
+STAFF_ONLY = "Only the vendor's staff can do that here."
+NOT_HERE = "That isn't available to you in this channel."
+NOT_IN_THAT_CHANNEL = "This isn't available to you in that channel."
+EXPIRED = "This form can't be used any more; open it again from Slack."
+SORRY = (
+    "Sorry, something went wrong on our side and it has been logged. "
+    "Check `/oura-book list` to see whether the change was made before you try again."
+)
+
+
+def tell(client: WebClient, channel_id: str, user_id: str, text: str) -> None:
+    """An ephemeral note to one user; failing to deliver it is logged, never raised."""
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+    except Exception:
+        log.exception("could not tell %s in %s: %s", user_id, channel_id, text[:80])
+
+
+def answer_privately(respond: Respond, text: str) -> None:
+    """A note to whoever clicked a button in a DM, through the click's response_url."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def refuse_form(ack: Ack, block_id: str, text: str) -> None:
+    """Keep the form open with `text` under one of its fields."""
+    ack(response_action="errors", errors={block_id: text[:300]})
+
+
+def direct_message(client: WebClient, user_id: str, message: Message) -> bool:
+    """A DM from the bot; False (logged) when Slack would not take it."""
+    try:
+        dm = client.conversations_open(users=user_id)
+        client.chat_postMessage(channel=dm["channel"]["id"], **message.as_kwargs())
+        return True
+    except Exception:
+        log.exception("could not DM %s", user_id)
+        return False
+
+
+def post_in_channel(client: WebClient, channel_id: str, message: Message) -> str | None:
+    """Post where the customer sees it; returns a note for staff when that was not possible."""
+    kwargs = message.as_kwargs()
+    try:
+        client.chat_postMessage(channel=channel_id, **kwargs)
+        return None
+    except SlackApiError as error:
+        code = error.response.get("error")
+        if code != "not_in_channel":
+            log.warning("chat.postMessage to %s failed: %s", channel_id, code)
+            return f"I could not post this in the channel (Slack said `{code}`)."
+    try:
+        client.conversations_join(channel=channel_id)
+        client.chat_postMessage(channel=channel_id, **kwargs)
+        return None
+    except SlackApiError as error:
+        log.info("cannot join %s: %s", channel_id, error.response.get("error"))
+        return (
+            "I am not in this channel, so the customer did not see this: invite me with `/invite`."
+        )
+
+
+def with_warning(text: str, problem: str | None) -> str:
+    """A staff reply, with the note of a channel post that did not go out."""
+    return f"{text}\n:warning: {problem}" if problem else text

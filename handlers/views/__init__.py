@@ -1,0 +1,13 @@
+"""Form submissions (view_submission), one file per feature. What a form acts on comes from its
+signed metadata, and the submitter is authorized again for it (`handlers.guard.form`)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.views import requests, sessions, support
+
+
+def register(app: App) -> None:
+    for feature in (sessions, requests, support):
+        feature.register(app)

@@ -1,0 +1,31 @@
+"""Reading the fields our forms share, each mistake noted under its own field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks import ids
+from bot.domain.entitlement import check_session_minutes
+from bot.domain.errors import OuraError
+from bot.domain.packages import SessionType
+from handlers.payloads import selected
+
+Errors = dict[str, str]
+
+
+def session_type(view: dict[str, Any], errors: Errors) -> SessionType | None:
+    chosen = selected(view, ids.FIELD_TYPE)
+    if chosen in set(SessionType):
+        return SessionType(chosen)
+    errors[ids.FIELD_TYPE] = "Choose a session type."
+    return None
+
+
+def minutes(raw: object, errors: Errors) -> int:
+    try:
+        return check_session_minutes(int(str(raw or "")))
+    except ValueError:
+        errors[ids.FIELD_MINUTES] = "Give the length in whole minutes, 1 to 60."
+    except OuraError as error:
+        errors[ids.FIELD_MINUTES] = str(error)
+    return 0

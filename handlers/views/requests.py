@@ -1,0 +1,87 @@
+"""A buyer's session request form, and the time staff propose instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.blocks import ids
+from bot.blocks.requests import proposal_post, request_acknowledgement, request_dm
+from bot.domain.identity import Action
+from bot.domain.requests import MAX_PREFERRED_TIMES
+from handlers.errors import attempt
+from handlers.guard import Asked, form, in_form
+from handlers.payloads import field, picked_time, selected
+from handlers.replies import (
+    NOT_IN_THAT_CHANNEL,
+    STAFF_ONLY,
+    direct_message,
+    post_in_channel,
+    refuse_form,
+)
+from handlers.views import fields
+
+
+def register(app: App) -> None:
+    app.view(ids.REQUEST_MODAL)(submit_request)
+    app.view(ids.PROPOSE_MODAL)(submit_proposal)
+
+
+@form(Action.REQUEST_SESSION, NOT_IN_THAT_CHANNEL, at=ids.FIELD_TYPE)
+def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+    errors: fields.Errors = {}
+    session_type = fields.session_type(view, errors)
+    minutes = fields.minutes(selected(view, ids.FIELD_MINUTES), errors)
+    times = [
+        t
+        for i in range(1, MAX_PREFERRED_TIMES + 1)
+        if (t := picked_time(view, ids.field_preferred_time(i)))
+    ]
+    if not times:
+        errors[ids.field_preferred_time(1)] = "Choose at least one time that suits you."
+    note = str(field(view, ids.FIELD_NOTE).get("value") or "")
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    account_id = asked.access.account_id
+    assert session_type is not None and account_id is not None
+    mistake, sorry = in_form(ack, ids.field_preferred_time(1), sorry_at=ids.FIELD_TYPE)
+    request = attempt(
+        "session request form",
+        lambda: asked.services.requests.create(
+            asked.actor, account_id, session_type, minutes, times, note
+        ),
+        mistake,
+        sorry,
+        user=asked.user_id,
+    )
+    if request is None:
+        return
+    ack()
+    post_in_channel(asked.client, asked.channel_id or "", request_acknowledgement(request))
+    if not direct_message(asked.client, request.account.vendor_contact_id, request_dm(request)):
+        asked.tell(
+            "Your request is saved, but I couldn't reach your vendor contact directly; "
+            "please mention them here."
+        )
+
+
+@form(Action.PROPOSE_TIME, STAFF_ONLY, at=ids.FIELD_TIME, metadata=("request_id",))
+def submit_proposal(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+    request_id = asked.metadata["request_id"]
+    starts_at = picked_time(view, ids.FIELD_TIME)
+    if starts_at is None:
+        refuse_form(ack, ids.FIELD_TIME, "Choose the time to propose.")
+        return
+    mistake, _ = in_form(ack, ids.FIELD_TIME)
+    request = attempt(
+        "proposal form",
+        lambda: asked.services.requests.propose(asked.actor, request_id, starts_at),
+        mistake,
+        request=request_id,
+    )
+    if request is None:
+        return
+    ack()
+    post_in_channel(asked.client, request.account.channel_id, proposal_post(request))

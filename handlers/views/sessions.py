@@ -1,0 +1,85 @@
+"""Staff forms about sessions: the booking form, and logging a session as held."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.blocks import ids
+from bot.blocks.sessions import booking_reply
+from bot.domain.identity import Action
+from bot.services.booking import NeedsBillableConfirmation, SessionChange
+from handlers.announce import announce
+from handlers.errors import attempt
+from handlers.guard import Asked, form, in_form
+from handlers.payloads import field, picked_time
+from handlers.replies import STAFF_ONLY, refuse_form, with_warning
+from handlers.views import fields
+
+
+def register(app: App) -> None:
+    app.view(ids.BOOKING_MODAL)(submit_booking)
+    app.view(ids.LOG_HELD_MODAL)(submit_log_held)
+
+
+@form(Action.BOOK, STAFF_ONLY, at=ids.FIELD_TYPE)
+def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+    errors: fields.Errors = {}
+    session_type = fields.session_type(view, errors)
+    starts_at = picked_time(view, ids.FIELD_STARTS_AT)
+    if starts_at is None:
+        errors[ids.FIELD_STARTS_AT] = "Choose the date and time the session starts."
+    minutes = fields.minutes(field(view, ids.FIELD_MINUTES).get("value"), errors)
+    options = field(view, ids.FIELD_BILLABLE).get("selected_options") or []
+    billable = any(option.get("value") == "billable" for option in options)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    assert session_type is not None and starts_at is not None
+    channel = asked.channel_id or ""
+
+    def book() -> SessionChange | None:
+        try:
+            return asked.services.booking.book(
+                asked.actor, channel, session_type, starts_at, minutes, billable
+            )
+        except NeedsBillableConfirmation as refusal:
+            refuse_form(ack, ids.FIELD_BILLABLE, str(refusal))
+            return None
+
+    # Booked before the ack, so a refusal can be shown on the form itself.
+    mistake, sorry = in_form(ack, ids.FIELD_STARTS_AT, sorry_at=ids.FIELD_TYPE)
+    change = attempt("booking form", book, mistake, sorry, user=asked.user_id, channel=channel)
+    if change is None:
+        return
+    ack()
+    asked.tell(with_warning(booking_reply(change).text, announce(asked.client, change)))
+
+
+@form(Action.LOG_HELD, STAFF_ONLY, at=ids.FIELD_MINUTES, metadata=("channel_id", "session_id"))
+def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+    errors: fields.Errors = {}
+    minutes = fields.minutes(field(view, ids.FIELD_MINUTES).get("value"), errors)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    channel, session_id = asked.channel_id or "", asked.metadata["session_id"]
+
+    def log_held() -> SessionChange | None:
+        try:
+            return asked.services.booking.log_held(asked.actor, channel, session_id, minutes, False)
+        except NeedsBillableConfirmation as refusal:
+            refuse_form(
+                ack,
+                ids.FIELD_MINUTES,
+                f"{refusal} Or type `/oura-book done {session_id} {minutes}m billable`.",
+            )
+            return None
+
+    mistake, _ = in_form(ack, ids.FIELD_MINUTES)
+    change = attempt("log as held form", log_held, mistake, session=session_id)
+    if change is None:
+        return
+    ack()
+    asked.tell(with_warning(booking_reply(change).text, announce(asked.client, change)))

@@ -1,0 +1,102 @@
+"""The support form (staff and the linked customer) and the staff order form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.blocks import ids
+from bot.blocks.support import case_acknowledgement, case_dm, case_opener_note, order_reply
+from bot.domain.identity import Action
+from bot.domain.support import MAX_RINGS, CaseCategory
+from handlers.errors import attempt
+from handlers.guard import Asked, form, in_form
+from handlers.payloads import field, id_value, picked_date, selected
+from handlers.replies import NOT_IN_THAT_CHANNEL, STAFF_ONLY, direct_message, post_in_channel
+from handlers.views import fields
+
+
+def register(app: App) -> None:
+    app.view(ids.SUPPORT_MODAL)(submit_case)
+    app.view(ids.ORDER_MODAL)(submit_order)
+
+
+@form(Action.OPEN_SUPPORT, NOT_IN_THAT_CHANNEL, at=ids.FIELD_CATEGORY)
+def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+    errors: fields.Errors = {}
+    chosen = selected(view, ids.FIELD_CATEGORY)
+    category = CaseCategory(chosen) if chosen in set(CaseCategory) else None
+    if category is None:
+        errors[ids.FIELD_CATEGORY] = "Choose what you need help with."
+    order_value = selected(view, ids.FIELD_ORDER)
+    order_id = id_value(str(order_value)) if order_value is not None else None
+    if order_value is not None and order_id is None:
+        errors[ids.FIELD_ORDER] = "Choose one of the orders listed."
+    if category is not None and category.needs_order and order_id is None:
+        if ids.FIELD_ORDER in view.get("state", {}).get("values", {}):
+            errors[ids.FIELD_ORDER] = f"Choose the order the {category.label.lower()} is about."
+        else:
+            errors[ids.FIELD_CATEGORY] = (
+                f"A {category.label.lower()} needs an order on record, and none is yet: "
+                "choose another category and describe the order, or ask your vendor contact."
+            )
+    description = str(field(view, ids.FIELD_DESCRIPTION).get("value") or "").strip()
+    if not description:
+        errors[ids.FIELD_DESCRIPTION] = "Describe what you need help with."
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    account_id = asked.access.account_id
+    assert category is not None and account_id is not None
+    at = ids.FIELD_ORDER if order_id is not None else ids.FIELD_CATEGORY
+    mistake, sorry = in_form(ack, at, sorry_at=ids.FIELD_CATEGORY)
+    opened = attempt(
+        "support form",
+        lambda: asked.services.support.open_case(
+            asked.actor, account_id, category, order_id, description
+        ),
+        mistake,
+        sorry,
+        user=asked.user_id,
+    )
+    if opened is None:
+        return
+    case, window = opened
+    ack()
+    post_in_channel(asked.client, asked.channel_id or "", case_acknowledgement(case))
+    note = case_opener_note(case, window)
+    if not direct_message(asked.client, case.account.vendor_contact_id, case_dm(case)):
+        note += " I couldn't reach your vendor contact directly; please mention them here."
+    asked.tell(note)
+
+
+@form(Action.RECORD_ORDER, STAFF_ONLY, at=ids.FIELD_RECEIVED_ON)
+def submit_order(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+    errors: fields.Errors = {}
+    received_on = picked_date(view, ids.FIELD_RECEIVED_ON)
+    if received_on is None:
+        errors[ids.FIELD_RECEIVED_ON] = "Choose the date the customer received the order."
+    rings_text = str(field(view, ids.FIELD_RINGS).get("value") or "")
+    rings = int(rings_text) if rings_text.isdigit() and len(rings_text) <= 6 else 0
+    if not 1 <= rings <= MAX_RINGS:
+        errors[ids.FIELD_RINGS] = f"Give the ring count as a whole number from 1 to {MAX_RINGS}."
+    reference = str(field(view, ids.FIELD_REFERENCE).get("value") or "")
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    assert received_on is not None
+    channel = asked.channel_id or ""
+    mistake, _ = in_form(ack, ids.FIELD_RECEIVED_ON)
+    change = attempt(
+        "order form",
+        lambda: asked.services.support.record_order(
+            asked.actor, channel, received_on, rings, reference
+        ),
+        mistake,
+        user=asked.user_id,
+    )
+    if change is None:
+        return
+    ack()
+    asked.tell(order_reply(change).text)
