@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from conftest import STAFF
-from fakeslack import FakeSlack
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.clock import METADATA_EVENT, Sweeper, clock_web_client
 from bot.domain.packages import SessionType
+from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import Actor, BookingService
 from storage.ledger import CLAIM_LEASE, claim
 from storage.models import Contract, PostLedger
