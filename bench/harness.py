@@ -1,8 +1,9 @@
 """What the HTTP benchmarks share: a seeded database, the fake Slack in its own process, the
 app started as `oura-bot web`, and closed-loop clients sending Slack-signed requests.
 
-The fake Slack (tests/fakeslack.py) and the signer (tests/slackreq.py) are the tests' own; the
-fake runs in a child process so its threads do not share the clients' interpreter lock.
+The fake Slack (bot/sandbox/fakeslack.py) and the signer (tests/slackreq.py) are the ones the
+tests use; the fake runs in a child process so its threads do not share the clients' interpreter
+lock.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 
-from fakeslack import FakeSlack  # noqa: E402
 from slackreq import Reply, SlackSender  # noqa: E402
 from sqlalchemy import Engine, insert, text  # noqa: E402
 from sweep import drop, fresh_database  # noqa: E402
 
 from bot.domain.packages import PACKAGES, SessionState, SessionType  # noqa: E402
+from bot.sandbox.fakeslack import FakeSlack  # noqa: E402
 from storage.models import Account, Contract, OnboardingSession  # noqa: E402
 
 SIGNING_SECRET = "bench-signing-secret"

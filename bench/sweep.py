@@ -21,9 +21,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT)]
 
-from fakeslack import FakeSlack  # noqa: E402
 from sqlalchemy import Engine, create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -31,6 +30,7 @@ from bot.clock import Sweeper, clock_web_client  # noqa: E402
 from bot.domain.entitlement import Balance, ContractTerms  # noqa: E402
 from bot.domain.packages import PACKAGES  # noqa: E402
 from bot.domain.schedule import ContractFacts, next_check  # noqa: E402
+from bot.sandbox.fakeslack import FakeSlack  # noqa: E402
 from storage.engine import make_engine, normalise_url  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Account, Contract  # noqa: E402

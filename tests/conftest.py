@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeslack import FakeSlack
 from slackreq import SlackSender
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.app import create_app
+from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import BookingService
 from bot.settings import Settings
 from bot.web import make_server, wsgi_app

@@ -14,9 +14,9 @@ from urllib.request import urlopen
 
 import pytest
 from conftest import CHANNEL, SIGNING_SECRET, STAFF, text_of
-from fakeslack import FakeSlack
 from slackreq import SlackSender
 
+from bot.sandbox.fakeslack import FakeSlack
 from storage.engine import make_engine
 from storage.migrate import is_up_to_date
 

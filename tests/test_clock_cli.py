@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from conftest import STAFF, RunningBot, text_of
-from fakeslack import FakeSlack
 from test_cli import OURA_BOT, env_with
 from test_clock_sweep import posted_keys
 
 from bot.domain.packages import SessionType
+from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import Actor, BookingService
 
 ACTOR = Actor(user_id=STAFF, team_id="T_VENDOR")

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from conftest import STAFF
-from fakeslack import FakeSlack
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.clock import METADATA_EVENT, Sweeper, clock_web_client
 from bot.domain.packages import SessionType
+from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import Actor, BookingService
 from storage.ledger import CLAIM_LEASE, claim
 from storage.models import Contract, PostLedger
@@ -241,7 +241,7 @@ def test_a_post_whose_sender_died_after_posting_is_not_posted_again(
     launch_kit(service, "C1")
     launch_kit(service, "C2")
     moment = datetime(2027, 3, 4, 8, 0, tzinfo=UTC)
-    fake_slack.time = lambda: moment.timestamp() + 1
+    fake_slack.now = lambda: moment.timestamp() + 1
     # Clock A claimed both, posted the first, and was killed before recording anything.
     for contract in (1, 2):
         key = f"contract:{contract}:window-warning:30"

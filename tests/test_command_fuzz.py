@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import CHANNEL, STAFF, VENDOR_TEAM, settings_for
-from fakeslack import FakeSlack
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk import WebClient
@@ -14,6 +13,7 @@ from sqlalchemy import Engine
 
 from bot.domain.commands import OpenBookingModal, OpenOrderModal, OpenSupportModal, parse
 from bot.domain.identity import Installation
+from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import BookingService
 from bot.services.container import Services
 from handlers.commands.oura_book import CommandRequest, answer

@@ -10,13 +10,14 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from fakeslack import FakeSlack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 from slackreq import SlackSender, block_action, view_submission
+
+from bot.sandbox.fakeslack import FakeSlack
 
 SECRET = "test-signing-secret"
 
@@ -128,6 +129,48 @@ def test_views_and_dm(fake: FakeSlack, client: WebClient) -> None:
     assert client.conversations_open(users="U_ANNA")["channel"]["id"] == "D_U_ANNA"
     fake.reset()
     assert fake.calls == []
+
+
+def test_take_outputs_gives_what_was_shown_in_order_once(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel="U_ANNA", text="hi")  # lands in the DM
+    fake.fail("chat.postMessage", 500)
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C1", text="lost")
+    client.chat_postEphemeral(channel="C1", user="U_ANNA", text="psst")
+    WebhookClient(fake.response_url("r1")).send(text="done")
+    client.chat_update(channel="D_U_ANNA", ts=posted["ts"], text="hi again")
+    client.views_open(trigger_id="1.2.3", view={"type": "modal", "callback_id": "book"})
+    client.views_publish(user_id="U_ANNA", view={"type": "home", "blocks": []})
+    client.files_upload_v2(channel="C1", content="a,b", filename="r.csv", initial_comment="csv")
+    client.auth_test()  # answered, but shows nothing
+
+    outputs = fake.take_outputs()
+    kinds = ["message", "ephemeral", "reply", "updated", "modal", "home", "file"]
+    assert [o.kind for o in outputs] == kinds  # the failed post is not among them
+    message, ephemeral, reply, updated, modal, home, file = outputs
+    assert (message.channel, message.ts) == ("D_U_ANNA", posted["ts"])
+    assert message.payload == {"text": "hi"}
+    assert (ephemeral.channel, ephemeral.payload["text"]) == ("C1", "psst")
+    assert (reply.reply_to, reply.payload) == ("r1", {"text": "done"})
+    assert (updated.ts, updated.payload["text"]) == (posted["ts"], "hi again")
+    assert modal.payload["callback_id"] == "book" and modal.payload["team_id"] == "T_VENDOR"
+    assert home.payload["type"] == "home" and home.payload["id"]
+    assert file.channel == "C1"
+    assert file.payload == {
+        "filename": "r.csv",
+        "title": "r.csv",
+        "content": b"a,b",
+        "initial_comment": "csv",
+    }
+    assert fake.take_outputs() == []  # each thing is handed out once
+
+    client.chat_postMessage(channel="C1", text="later")
+    fake.reset()
+    assert fake.take_outputs() == []
+    client.chat_postMessage(channel="C1", text="after reset")
+    assert [o.payload["text"] for o in fake.take_outputs()] == ["after reset"]
 
 
 # -- slackreq -----------------------------------------------------------------------------

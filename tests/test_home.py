@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from conftest import STAFF, STAFF_NY, VENDOR_TEAM, RunningBot, text_of
-from fakeslack import Call
 from slack_sdk.models.views import View
 from slackreq import block_action
 from sqlalchemy import Engine, event
@@ -22,6 +21,7 @@ from bot.blocks.home import MAX_BLOCKS, home_view, parse_page_value, usage_modal
 from bot.blocks.ids import HOME_ALL, HOME_MINE, HOME_USAGE
 from bot.domain.overview import PAGE_SIZE, AccountSummary, HomePage, NextSession, Scope, page_count
 from bot.domain.packages import PACKAGES, SessionType
+from bot.sandbox.fakeslack import Call
 from storage.engine import read_session
 from storage.models import Account, Contract, OnboardingSession
 from storage.overview import account_overview

@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from fakeslack import FakeSlack
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from test_clock_sweep import ACTOR, Now, posted_keys, sweeper
@@ -21,6 +20,7 @@ from test_schedule import HELSINKI, NEW_YORK, contract, utc
 
 from bot.domain.packages import PREMIUM
 from bot.domain.schedule import OrderFacts, PostKind, next_check, plan, timeline
+from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import BookingService
 from bot.services.support import SupportDesk
 from storage.models import Contract

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import CHANNEL, SIGNING_SECRET, STAFF, text_of
-from fakeslack import FakeSlack
 from slackreq import SlackSender
 from test_cli import OURA_BOT, env_with, run
 
 from bot.modes import HTTP, SANDBOX, SOCKET, choose_mode
+from bot.sandbox.fakeslack import FakeSlack
 from bot.settings import SettingsError, load_settings
 
 BOT_TOKEN = "xoxb-1234-very-secret-bot-token"

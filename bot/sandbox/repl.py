@@ -2,7 +2,7 @@
 
 Each line typed becomes a Slack-signed request dispatched into the app created by
 `bot.app.create_app`; whatever the app says back through the Web API lands in a local
-stand-in (bot/sandbox/fakeapi.py) and is printed as text. Its time can be moved forward
+stand-in (bot/sandbox/fakeslack.py) and is printed as text. Its time can be moved forward
 (`:clock +30d`), which runs a real sweep of the clock at the new time.
 """
 
@@ -22,7 +22,7 @@ from bot.app import create_app
 from bot.clock import Sweeper, clock_web_client
 from bot.domain.commands import COMMAND
 from bot.domain.timeutil import zone
-from bot.sandbox.fakeapi import FakeWebApi, Output, User
+from bot.sandbox.fakeslack import FakeSlack, Output
 from bot.sandbox.forms import Cancelled, fill
 from bot.sandbox.render import Renderer, indent
 from bot.sandbox.requests import Dispatcher
@@ -38,6 +38,15 @@ BUYER_TEAM = "T0SANDBOXBUYER"
 README_SECTION = "README.md, 'Connect a real Slack workspace'"
 _SHIFT = re.compile(r"^\+(\d{1,4})([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """Who is typing: the vendor's staff member or the customer's contact."""
+
+    id: str
+    name: str
+    team_id: str
 
 
 @dataclass(frozen=True)
@@ -79,17 +88,14 @@ class Sandbox:
         self.ask = ask
         self.offset = timedelta(0)
         self.timezone = settings.default_timezone
-        self.api = FakeWebApi(VENDOR_TEAM, "Oura (sandbox)", clock=lambda: self.now().timestamp())
-        self.staff = User("U0SANDBOXSTAFF", "sam.staff", VENDOR_TEAM, self.timezone)
-        self.buyer = User("U0SANDBOXBUYER", "bea.buyer", BUYER_TEAM, self.timezone)
+        self.api = FakeSlack(VENDOR_TEAM, "U0SANDBOXBOT", now=lambda: self.now().timestamp())
+        self.staff = DemoUser("U0SANDBOXSTAFF", "sam.staff", VENDOR_TEAM)
+        self.buyer = DemoUser("U0SANDBOXBUYER", "bea.buyer", BUYER_TEAM)
         for user in (self.staff, self.buyer):
-            self.api.users[user.id] = user
+            self.api.add_user(user.id, self.timezone, user.team_id, user.name)
         for channel in DEMO_CHANNELS:
             self.api.channels[channel.id] = {
-                "id": channel.id,
                 "name": channel.name,
-                "is_channel": True,
-                "is_member": True,
                 "is_ext_shared": True,
                 "shared_team_ids": [VENDOR_TEAM, BUYER_TEAM],
             }
@@ -226,7 +232,7 @@ class Sandbox:
         return True
 
     # -- acting ----------------------------------------------------------------------------
-    def _command(self, text: str, user: User, channel: DemoChannel) -> Any:
+    def _command(self, text: str, user: DemoUser, channel: DemoChannel) -> Any:
         return self.dispatcher.command(
             text,
             command=COMMAND,
@@ -350,7 +356,7 @@ class Sandbox:
 
     def _user_name(self, user_id: str) -> str:
         user = self.api.users.get(user_id)
-        return user.name if user else user_id
+        return str(user["name"]) if user else user_id
 
     def _channel_name(self, channel_id: str) -> str:
         for channel in DEMO_CHANNELS:
@@ -359,7 +365,7 @@ class Sandbox:
         return channel_id
 
 
-def _as_dict(user: User) -> dict[str, str]:
+def _as_dict(user: DemoUser) -> dict[str, str]:
     return {"id": user.id, "name": user.name, "team_id": user.team_id}
 
 

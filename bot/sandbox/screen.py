@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bot.sandbox.fakeapi import Output
+from bot.sandbox.fakeslack import Output
 from bot.sandbox.render import Renderer, indent
 
 
@@ -61,8 +61,8 @@ class Screen:
             self.print(f"{where}, a file from the bot", lines)
 
     def where(self, channel: str | None) -> str:
-        if channel and channel.startswith("D"):
-            return f"DM to @{self.renderer.user_name(channel[1:])}"
+        if channel and channel.startswith("D_"):  # the fake's DM ids: D_<user id>
+            return f"DM to @{self.renderer.user_name(channel.removeprefix('D_'))}"
         return f"#{self.renderer.channel_name(channel or '')}"
 
     def print(self, heading: str, lines: list[str]) -> None:

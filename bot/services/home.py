@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.errors import NotFound
-from bot.domain.overview import PAGE_SIZE, HomePage, Scope, page_count
+from bot.domain.overview import PAGE_SIZE, AccountSummary, HomePage, Scope, page_count
 from bot.domain.support import CaseFacts
 from bot.services.booking import BookingService, Usage
 from bot.services.support import SupportDesk
@@ -32,23 +32,17 @@ class HomeService:
         contact = user_id if scope is Scope.MINE else None
         page = max(page, 1)
         with read_session(self.booking.engine) as db:
-            accounts, total = account_overview(
-                db,
-                vendor_contact_id=contact,
-                offset=(page - 1) * PAGE_SIZE,
-                limit=PAGE_SIZE,
-                now=now,
-            )
-            last = page_count(total)
-            if page > last:
-                page = last
-                accounts, total = account_overview(
-                    db,
-                    vendor_contact_id=contact,
-                    offset=(page - 1) * PAGE_SIZE,
-                    limit=PAGE_SIZE,
-                    now=now,
+
+            def read(page: int) -> tuple[list[AccountSummary], int]:
+                offset = (page - 1) * PAGE_SIZE
+                return account_overview(
+                    db, vendor_contact_id=contact, offset=offset, limit=PAGE_SIZE, now=now
                 )
+
+            accounts, total = read(page)
+            if page > page_count(total):
+                page = page_count(total)
+                accounts, total = read(page)
         return HomePage(scope=scope, page=page, total=total, accounts=accounts)
 
     def account_usage(self, account_id: int) -> AccountUsage:

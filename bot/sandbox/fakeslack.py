@@ -1,4 +1,4 @@
-"""A fake Slack Web API server for tests.
+"""A fake Slack Web API server (127.0.0.1, a free port), for the tests and the sandbox.
 
 Point the real ``slack_sdk.WebClient`` at it::
 
@@ -6,6 +6,10 @@ Point the real ``slack_sdk.WebClient`` at it::
         client = WebClient(token="xoxb-test", base_url=fake.api_url)
         client.chat_postMessage(channel="C1", text="hi")
         assert fake.posts("C1")[0].args["text"] == "hi"
+
+Tests inspect the recorded calls (``calls``, ``posts``, ``responses``, ``uploaded_files``) and
+inject failures (``fail``). The sandbox (``oura-bot try``) prints what the app showed since it
+last looked (``take_outputs``), read from the same record. Nothing is kept on disk.
 
 How slack_sdk talks to the API (checked against slack_sdk 3.x source):
 - every call is an HTTP POST to ``<base_url><method>``, even those it declares as GET
@@ -61,6 +65,17 @@ class Response:
 
 
 @dataclass
+class Output:
+    """Something the app showed: kind is message, ephemeral, updated, reply, modal, home or file."""
+
+    kind: str
+    channel: str | None = None
+    ts: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    reply_to: str | None = None  # the response_url key a reply went to
+
+
+@dataclass
 class _Fault:
     status: int
     retry_after: int | None
@@ -68,7 +83,12 @@ class _Fault:
 
 
 class FakeSlack:
-    def __init__(self, team_id: str = "T_VENDOR", bot_user_id: str = "U_BOT") -> None:
+    def __init__(
+        self,
+        team_id: str = "T_VENDOR",
+        bot_user_id: str = "U_BOT",
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = "B_BOT"
@@ -80,8 +100,8 @@ class FakeSlack:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._seq = 0  # ts / file / view ids stay unique across reset()
-        # Where message ts come from; a test living at another date can set its own clock.
-        self.time: Callable[[], float] = time.time
+        # Where message ts come from: `now`, or whatever a test living at another date sets.
+        self.now: Callable[[], float] = now
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -151,13 +171,14 @@ class FakeSlack:
             queue.extend(_Fault(status, retry_after, error) for _ in range(times))
 
     def reset(self) -> None:
-        """Forget calls, faults (done and pending), responses and uploads.
+        """Forget calls, faults (done and pending), responses, uploads and outputs not taken.
 
         Keeps the model: users, channels, not_in_channel, channel_not_found."""
         with self._lock:
-            self._calls: list[Call] = []
+            # Calls and response_url posts in the order they came: take_outputs needs both.
+            self._log: list[Call | Response] = []
+            self._taken = 0  # how much of _log take_outputs has handed out
             self._faults: list[Call] = []
-            self._responses: list[Response] = []
             self._pending_faults: dict[str, deque[_Fault]] = {}
             self._uploads: dict[str, dict[str, Any]] = {}
             self._uploaded: list[dict[str, Any]] = []
@@ -166,7 +187,7 @@ class FakeSlack:
     @property
     def calls(self) -> list[Call]:
         with self._lock:
-            return list(self._calls)
+            return [c for c in self._log if isinstance(c, Call)]
 
     @property
     def faults(self) -> list[Call]:
@@ -186,11 +207,20 @@ class FakeSlack:
 
     def responses(self, key: str | None = None) -> list[Response]:
         with self._lock:
-            return [r for r in self._responses if key is None or r.key == key]
+            return [
+                r for r in self._log if isinstance(r, Response) and (key is None or r.key == key)
+            ]
 
     def uploaded_files(self) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(f) for f in self._uploaded]
+
+    def take_outputs(self) -> list[Output]:
+        """What the app showed since the last take, in order: successful calls and replies."""
+        with self._lock:
+            new, self._taken = self._log[self._taken :], len(self._log)
+            uploaded = {f["file_id"]: f for f in self._uploaded}
+        return [output for entry in new for output in _outputs(entry, uploaded)]
 
     def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0, message: str = "") -> T:
         deadline = time.monotonic() + timeout
@@ -237,12 +267,12 @@ class FakeSlack:
                 return fault.status, body, headers
             handler = getattr(self, "_api_" + method.replace(".", "_"), None)
             result = handler(args) if handler else {"ok": True}
-            self._calls.append(Call(method, args, token, result))
+            self._log.append(Call(method, args, token, result))
             return 200, result, {}
 
     def _record_response(self, key: str, body: dict[str, Any]) -> None:
         with self._lock:
-            self._responses.append(Response(key, body))
+            self._log.append(Response(key, body))
 
     def _receive_upload(self, file_id: str, content: bytes) -> bool:
         with self._lock:
@@ -253,7 +283,7 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         """Like Slack's: the posting time in microseconds, unique and increasing."""
-        self._seq = max(self._seq + 1, int(self.time() * 1_000_000))
+        self._seq = max(self._seq + 1, int(self.now() * 1_000_000))
         return f"{self._seq // 1_000_000}.{self._seq % 1_000_000:06d}"
 
     def _channel_error(
@@ -305,8 +335,8 @@ class FakeSlack:
         oldest = float(args.get("oldest") or 0)
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         messages = []
-        for call in reversed(self._calls):
-            if call.method != "chat.postMessage" or not call.ok:
+        for call in reversed(self._log):
+            if not isinstance(call, Call) or call.method != "chat.postMessage" or not call.ok:
                 continue
             if call.result.get("channel") != channel:
                 continue
@@ -419,9 +449,7 @@ class FakeSlack:
     # -- response shapes -------------------------------------------------------------------
     def _message(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
         message = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id, "ts": ts}
-        message.update(
-            {k: args[k] for k in ("text", "blocks", "thread_ts", "metadata") if k in args}
-        )
+        message.update(_said(args))
         return message
 
     def _channel(self, channel_id: str) -> dict[str, Any]:
@@ -455,6 +483,51 @@ class FakeSlack:
         }
 
 
+def _said(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: args[k] for k in ("text", "blocks", "thread_ts", "metadata") if k in args}
+
+
+_VIEW_KINDS = {
+    "views.open": "modal",
+    "views.push": "modal",
+    "views.update": "modal",
+    "views.publish": "home",
+}
+
+
+def _outputs(entry: Call | Response, uploaded: dict[str, dict[str, Any]]) -> list[Output]:
+    """What one recorded call or reply showed; a failed call showed nothing."""
+    if isinstance(entry, Response):
+        return [Output("reply", payload=entry.body, reply_to=entry.key)]
+    if not entry.ok:
+        return []
+    args, result = entry.args, entry.result
+    if entry.method == "chat.postMessage":
+        return [Output("message", result["channel"], result["ts"], _said(args))]
+    if entry.method == "chat.postEphemeral":
+        return [Output("ephemeral", args.get("channel"), None, _said(args))]
+    if entry.method == "chat.update":
+        return [Output("updated", result["channel"], result["ts"], _said(args))]
+    if entry.method in _VIEW_KINDS:
+        return [Output(_VIEW_KINDS[entry.method], payload=result["view"])]
+    if entry.method == "files.completeUploadExternal":
+        files = [uploaded[f["id"]] for f in result["files"]]
+        return [
+            Output(
+                "file",
+                f["channel_id"] or "",
+                payload={
+                    "filename": f["filename"],
+                    "title": f["title"],
+                    "content": f["content"],
+                    "initial_comment": f["initial_comment"] or "",
+                },
+            )
+            for f in files
+        ]
+    return []
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     fake: FakeSlack
@@ -463,7 +536,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # keep pytest output quiet
+    def log_message(self, format: str, *args: Any) -> None:  # quiet for pytest and the terminal
         pass
 
     def do_GET(self) -> None:

@@ -1,0 +1,127 @@
+"""Migrations that rename stored things move the data with them (a filled database, upgraded)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from conftest import DEFAULT_PG
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
+
+from storage.engine import make_engine, normalise_url
+from storage.migrate import alembic_config, is_up_to_date, upgrade
+from storage.models import AuditEvent, OnboardingSession, SessionRequest, SupportCase
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no tables at all, on each kind of server."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        yield engine
+        engine.dispose()
+        return
+    request.getfixturevalue("postgres_database")  # skips (or fails in CI) when unreachable
+    base = normalise_url(os.environ.get("OURA_TEST_POSTGRES_URL") or DEFAULT_PG)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"oura_migrate_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(base).set(database=name).render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def fill_at_0005(engine: Engine) -> None:
+    """Rows as revision 0005 stored them: `status` columns, and `done` in the audit trail."""
+    statements = _statements()
+    if engine.dialect.name == "sqlite":  # SQLite keeps UTC without an offset (storage.types)
+        statements = [s.replace(":00+00'", ":00.000000'") for s in statements]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def _statements() -> list[str]:
+    statements = [
+        "INSERT INTO account (id, company, channel_id, timezone, vendor_contact_id, created_at) "
+        "VALUES (1, 'Acme', 'C1', 'Europe/Helsinki', 'U1', '2027-01-01 10:00:00+00')",
+        "INSERT INTO contract (id, account_id, package_id, start, term_months, included_minutes, "
+        "status_updates, minutes_spent, status_updates_spent, created_at) "
+        "VALUES (1, 1, 'premium', '2027-01-04', 12, 120, 12, 105, 1, '2027-01-01 10:00:00+00')",
+    ]
+    for id_, state, held in ((1, "held", 45), (2, "booked", None), (3, "cancelled", None)):
+        statements.append(
+            "INSERT INTO onboarding_session (id, account_id, contract_id, session_type, "
+            "starts_at, minutes_booked, minutes_held, included_minutes, billable_minutes, "
+            "uses_status_update, billable_confirmed_minutes, status, booked_by, booked_by_team, "
+            f"created_at, updated_at) VALUES ({id_}, 1, 1, 'kickoff', "
+            f"'2027-01-1{id_} 10:00:00+00', 60, {held or 'NULL'}, 60, 0, false, 0, '{state}', "
+            "'U1', 'T1', '2027-01-01 10:00:00+00', '2027-01-01 10:00:00+00')"
+        )
+    statements += [
+        "INSERT INTO session_request (id, account_id, requested_by, requested_by_team, "
+        "session_type, minutes, preferred_times, note, status, created_at, updated_at) "
+        "VALUES (1, 1, 'U2', 'T2', 'training', 45, '[]', 'R&D <ops>', 'proposed', "
+        "'2027-01-02 10:00:00+00', '2027-01-02 10:00:00+00')",
+        "INSERT INTO support_case (id, account_id, category, description, opened_by, "
+        "opened_by_team, status, created_at) VALUES (1, 1, 'technical-issue', 'It blinks', "
+        "'U2', 'T2', 'taken', '2027-01-03 10:00:00+00')",
+        "INSERT INTO audit_event (id, at, actor_user_id, actor_team_id, action, account_id, "
+        "session_id, details) VALUES (1, '2027-01-11 11:00:00+00', 'U1', 'T1', 'done', 1, 1, "
+        "'{}'), (2, '2027-01-11 11:00:00+00', 'U1', 'T1', 'book', 1, 2, '{}')",
+    ]
+    return statements
+
+
+def test_0006_keeps_every_state_and_renames_the_logging_verb(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0005")
+    fill_at_0005(empty_engine)
+    upgrade(empty_engine)
+    assert is_up_to_date(empty_engine)
+    with Session(empty_engine) as db:
+        sessions = db.exec(select(OnboardingSession).order_by(OnboardingSession.id)).all()
+        assert [(s.id, s.state, s.minutes_held) for s in sessions] == [
+            (1, "held", 45),
+            (2, "booked", None),
+            (3, "cancelled", None),
+        ]
+        [request] = db.exec(select(SessionRequest)).all()
+        assert (request.state, request.note) == ("proposed", "R&D <ops>")
+        [case] = db.exec(select(SupportCase)).all()
+        assert (case.state, case.description) == ("taken", "It blinks")
+        audit = db.exec(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert list(audit) == ["log_held", "book"]
+        # The renamed indexes serve the queries that use them (the usage card's next session).
+        booked = db.exec(
+            select(OnboardingSession.id).where(
+                OnboardingSession.account_id == 1, OnboardingSession.state == "booked"
+            )
+        ).all()
+        assert list(booked) == [2]
+
+
+def test_0006_downgrades_with_the_data(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0005")
+    fill_at_0005(empty_engine)
+    upgrade(empty_engine)
+    config = alembic_config()
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    with empty_engine.connect() as connection:
+        states = connection.execute(
+            text("SELECT id, status FROM onboarding_session ORDER BY id")
+        ).all()
+        actions = connection.execute(text("SELECT action FROM audit_event ORDER BY id")).all()
+    assert [tuple(row) for row in states] == [(1, "held"), (2, "booked"), (3, "cancelled")]
+    assert [row[0] for row in actions] == ["done", "book"]
