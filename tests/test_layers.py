@@ -123,6 +123,14 @@ def test_imports_respect_the_layers(rule: Rule) -> None:
         ("handlers", "from storage.models import Account\n", "storage.models"),
         ("storage", "import handlers.guard\n", "handlers.guard"),
     ],
+    ids=[
+        "domain-service",
+        "domain-sql",
+        "blocks-engine",
+        "services-blocks",
+        "handlers-rows",
+        "storage-handlers",
+    ],
 )
 def test_the_checker_reports_an_import_the_wrong_way(
     tmp_path: Path, folder: str, source: str, reported: str

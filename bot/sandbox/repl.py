@@ -209,7 +209,7 @@ class Sandbox:
         elif line.startswith(":channel"):
             self.switch_channel(line[8:].strip())
         elif line.startswith(":clock"):
-            self.move_clock(line[6:].strip())
+            self.move_time(line[6:].strip())
         elif line == ":home":
             self.dispatcher.app_home_opened(user=self._user_dict(), team_id=VENDOR_TEAM)
             if not self.show():
@@ -297,7 +297,7 @@ class Sandbox:
         self.channel = chosen[0]
         self.say(f"You are in #{self.channel.name} ({self.channel.company}).")
 
-    def move_clock(self, shift: str) -> None:
+    def move_time(self, shift: str) -> None:
         if shift:
             match = _SHIFT.match(shift)
             if not match:

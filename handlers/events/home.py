@@ -11,6 +11,7 @@ from bot.domain.identity import Action, Requester
 from bot.domain.overview import Scope
 from handlers.actions.home import publish_home
 from handlers.context import installation_from, services_from
+from handlers.errors import attempt
 from handlers.guard import decide
 from handlers.replies import log
 from handlers.slack_users import user_team
@@ -28,12 +29,14 @@ def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) 
     if event.get("tab", "home") != "home" or not user_id:
         return  # the Messages tab, or an event we cannot attribute
     services = services_from(context)
-    try:
+
+    def publish() -> None:
         team_id, enterprise_id = user_team(client, user_id)
         requester = Requester(user_id, team_id, enterprise_id)
         if decide(services, installation_from(context), requester, None, Action.HOME) is None:
             log.info("home tab not published for non-staff user=%s team=%s", user_id, team_id)
             return
         publish_home(client, services, user_id, Scope.MINE, 1)
-    except Exception:
-        log.exception("app_home_opened failed for user=%s", user_id)
+
+    # Nobody to answer on an event: a failure is only logged.
+    attempt("app_home_opened", publish, lambda text: None, user=user_id)
