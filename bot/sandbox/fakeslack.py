@@ -96,6 +96,8 @@ class FakeSlack:
         self.channels: dict[str, dict[str, Any]] = {}  # extra fields for conversations.info
         self.not_in_channel: set[str] = set()
         self.channel_not_found: set[str] = set()
+        # The WebSocket URL `apps.connections.open` hands out (a test's Socket Mode server).
+        self.socket_mode_url: str | None = None
         self._lock = threading.RLock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -296,6 +298,11 @@ class FakeSlack:
         return None
 
     # -- Web API methods -------------------------------------------------------------------
+    def _api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_url is None:
+            return {"ok": True}  # no socket to give: the app's client keeps asking
+        return {"ok": True, "url": self.socket_mode_url}
+
     def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
             "ok": True,
