@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, BoltRequest
 
 from bot.domain.identity import Installation, Requester
 from bot.services.booking import Actor
@@ -37,3 +37,10 @@ def requester_from(body: dict[str, Any]) -> Requester:
 
 def actor_of(requester: Requester) -> Actor:
     return Actor(user_id=requester.user_id, team_id=requester.team_id or "")
+
+
+def signature_of(request: BoltRequest) -> str | None:
+    """The request's Slack signature (HTTP); None over Socket Mode, whose socket is
+    authenticated instead."""
+    values = request.headers.get("x-slack-signature") or []
+    return values[0] if values else None

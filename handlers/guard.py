@@ -15,14 +15,20 @@ from enum import Enum
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.base import Message
 from bot.domain.identity import Access, Action, Installation, Requester, access_for, allows
 from bot.services.booking import Actor
 from bot.services.container import Services
-from handlers.context import actor_of, installation_from, requester_from, services_from
+from handlers.context import (
+    actor_of,
+    installation_from,
+    requester_from,
+    services_from,
+    signature_of,
+)
 from handlers.errors import Answer, attempt
 from handlers.payloads import channel_of, value_of
 from handlers.replies import EXPIRED, answer_privately, refuse_form, tell
@@ -111,7 +117,7 @@ def button(
     def decorate(work: ButtonListener) -> Callable[..., None]:
         def listener(
             ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
-            respond: Respond,
+            respond: Respond, request: BoltRequest,
         ) -> None:  # fmt: skip
             ack()
             requester = requester_from(body)
@@ -119,20 +125,28 @@ def button(
             answer = _answer(where, client, channel, requester.user_id, respond)
             services = services_from(context)
             parsed = target(value_of(body)) if target else None
-            access = decide(services, installation_from(context), requester, channel, action)
-            if (
-                access is None
-                or (target is not None and parsed is None)
-                or (needs_account and access.account_id is None)
-            ):
-                answer(refusal)
-                return
-            asked = Asked(
-                requester, access, services, client, body, channel, answer, parsed, {}, respond
-            )
+
+            def guarded() -> None:
+                if not services.deliveries.first_request(signature_of(request)):
+                    log.warning("a replayed %s was acked and changed nothing", work.__name__)
+                    return
+                access = decide(services, installation_from(context), requester, channel, action)
+                if (
+                    access is None
+                    or (target is not None and parsed is None)
+                    or (needs_account and access.account_id is None)
+                ):
+                    answer(refusal)
+                    return
+                asked = Asked(
+                    requester, access, services, client, body, channel, answer, parsed,
+                    respond=respond,
+                )  # fmt: skip
+                work(asked)
+
             attempt(
                 work.__name__,
-                partial(work, asked),
+                guarded,
                 answer,
                 user=requester.user_id,
                 channel=channel,
@@ -170,7 +184,7 @@ def form(
     def decorate(work: FormListener) -> Callable[..., None]:
         def listener(
             ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
-            context: BoltContext,
+            context: BoltContext, request: BoltRequest,
         ) -> None:  # fmt: skip
             requester = requester_from(body)
             services = services_from(context)
@@ -179,15 +193,26 @@ def form(
                 refuse_form(ack, at, EXPIRED)
                 return
             channel = signed["channel_id"] if "channel_id" in metadata else None
-            access = decide(services, installation_from(context), requester, channel, action)
-            if access is None or (
-                "account_id" in metadata and access.account_id != signed.get("account_id")
-            ):
-                refuse_form(ack, at, refusal)
-                return
-            answer = partial(tell, client, channel or "", requester.user_id)
-            asked = Asked(requester, access, services, client, body, channel, answer, None, signed)
-            work(asked, ack, view)
+
+            def guarded() -> None:
+                if not services.deliveries.first_request(signature_of(request)):
+                    log.warning("a replayed %s was acked and changed nothing", work.__name__)
+                    ack()
+                    return
+                access = decide(services, installation_from(context), requester, channel, action)
+                if access is None or (
+                    "account_id" in metadata and access.account_id != signed.get("account_id")
+                ):
+                    refuse_form(ack, at, refusal)
+                    return
+                answer = partial(tell, client, channel or "", requester.user_id)
+                asked = Asked(
+                    requester, access, services, client, body, channel, answer, None, signed
+                )
+                work(asked, ack, view)
+
+            # Before the ack: a failure shows on the form (after it, Slack ignores a second ack).
+            attempt(work.__name__, guarded, partial(refuse_form, ack, at), user=requester.user_id)
 
         listener.__name__ = work.__name__
         listener.__doc__ = work.__doc__

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
+from bot.domain.errors import Unavailable
+
 _WRITE = "oura_write"
+CONNECT_TIMEOUT_SECONDS = 3
+# A database that cannot be reached (PostgreSQL down, SQLite locked past its busy timeout).
+UNREACHABLE = (OperationalError, InterfaceError)
 _SQLITE_WRITERS: dict[str, threading.RLock] = {}
 _SQLITE_WRITERS_GUARD = threading.Lock()
 
@@ -32,6 +38,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    # A server that is down must fail a request in seconds (the person is told to try again),
+    # not hang it until the operating system gives up on the connection.
+    kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     return create_engine(url, **kwargs)
 
 
@@ -66,8 +75,11 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    except UNREACHABLE as error:
+        _raise_unavailable(error)
 
 
 def _one_writer_at_a_time(engine: Engine) -> AbstractContextManager[object]:
@@ -84,11 +96,28 @@ def _one_writer_at_a_time(engine: Engine) -> AbstractContextManager[object]:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A transaction that will write; commits on success, rolls back on any error."""
-    with _one_writer_at_a_time(engine), Session(engine, expire_on_commit=False) as session:
-        session.connection(execution_options={_WRITE: True})
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    try:
+        with _one_writer_at_a_time(engine), Session(engine, expire_on_commit=False) as session:
+            session.connection(execution_options={_WRITE: True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                _roll_back(session)
+                raise
+    except UNREACHABLE as error:
+        _raise_unavailable(error)
+
+
+def _raise_unavailable(error: OperationalError | InterfaceError) -> None:
+    """Tell the person the database is out of reach; a deadlock or serialization failure
+    (SQLSTATE class 40) is no outage, so it goes on as the error it is."""
+    if str(getattr(error.orig, "sqlstate", "") or "").startswith("40"):
+        raise error
+    raise Unavailable() from error
+
+
+def _roll_back(session: Session) -> None:
+    # When the connection is gone, so is the transaction: nothing to roll back.
+    with suppress(*UNREACHABLE):
+        session.rollback()

@@ -208,7 +208,14 @@ def bot_settings() -> dict[str, Any]:
 def bot(
     fake_slack: FakeSlack, database_url: str, bot_settings: dict[str, Any]
 ) -> Iterator[RunningBot]:
-    settings = settings_for(fake_slack, database_url, **bot_settings)
+    with serve_bot(fake_slack, database_url, **bot_settings) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serve_bot(fake: FakeSlack, database_url: str, **overrides: Any) -> Iterator[RunningBot]:
+    """One web process's worth of app: its own Bolt app, engine and memory, on `database_url`."""
+    settings = settings_for(fake, database_url, **overrides)
     engine = make_engine(database_url)
     app = create_app(settings, engine)
     server = make_server(
@@ -224,7 +231,7 @@ def bot(
         yield RunningBot(
             base_url=base_url,
             sender=SlackSender(base_url, SIGNING_SECRET),
-            fake=fake_slack,
+            fake=fake,
             engine=engine,
             booking=BookingService(engine, "Europe/Helsinki"),
         )

@@ -17,3 +17,13 @@ class RuleViolation(OuraError):
 
 class NotFound(OuraError):
     """The account, contract or session named does not exist here."""
+
+
+class Unavailable(OuraError):
+    """The database could not be reached: nothing was changed, and trying again later helps."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "I can't reach the database right now, so nothing was changed. "
+            "Please try again in a minute."
+        )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.base import Message, text_message
@@ -16,10 +16,10 @@ from bot.domain.identity import Action, Installation, Requester
 from bot.services.booking import Actor
 from bot.services.container import Services
 from handlers.commands import report, sessions, support
-from handlers.context import installation_from, services_from
+from handlers.context import installation_from, services_from, signature_of
 from handlers.errors import attempt
 from handlers.guard import decide
-from handlers.replies import STAFF_ONLY
+from handlers.replies import STAFF_ONLY, log
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,17 @@ class CommandRequest:
 
 
 def oura_book(
-    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    request: BoltRequest,
 ) -> None:
     ack()
-    request = CommandRequest.from_payload(command)
-    reply = answer(request, services_from(context), client, installation_from(context))
+    typed = CommandRequest.from_payload(command)
+    services, home = services_from(context), installation_from(context)
+    reply = answer(typed, services, client, home, signature=signature_of(request))
     if reply is not None:
         respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
 
@@ -63,11 +69,16 @@ def answer(
     client: WebClient,
     home: Installation,
     now: datetime | None = None,
+    signature: str | None = None,
 ) -> Message | None:
-    """Carry out one `/oura-book` text; the reply for the typist, or None if a modal opened."""
+    """Carry out one `/oura-book` text; the reply for the typist, or None if a modal opened
+    (or the request was a replay, which changes nothing and is not answered)."""
     replies: list[Message] = []
 
     def work() -> Message | None:
+        if not services.deliveries.first_request(signature):
+            log.warning("a replayed /oura-book was acked and changed nothing")
+            return None
         requester = Requester(request.user_id, request.team_id, request.enterprise_id)
         if decide(services, home, requester, request.channel_id, Action.COMMAND) is None:
             return text_message(STAFF_ONLY)
