@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -17,9 +18,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy import Engine
 
+from bot.logs import bolt_logger
 from bot.services.booking import BookingService
 from bot.services.container import Services
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from handlers import register_listeners
 from handlers.context import SERVICES_KEY
 
@@ -65,16 +67,29 @@ def create_app(
         now or (lambda: datetime.now(UTC)),
     )
     services = Services.build(settings, booking)
-    app = App(
-        client=make_web_client(settings),
-        signing_secret=settings.slack_signing_secret,
-        request_verification_enabled=True,
-        process_before_response=process_before_response,
-        name="oura-bot",
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="oura-listener"
-        ),
-    )
+    try:
+        # Bolt asks Slack's auth.test here: the first place a wrong token or no way to Slack shows.
+        app = App(
+            client=make_web_client(settings),
+            signing_secret=settings.slack_signing_secret,
+            request_verification_enabled=True,
+            process_before_response=process_before_response,
+            name="oura-bot",
+            logger=bolt_logger(),
+            listener_executor=ThreadPoolExecutor(
+                max_workers=LISTENER_THREADS, thread_name_prefix="oura-listener"
+            ),
+        )
+    except BoltError as error:
+        raise SettingsError(
+            f"Slack did not accept SLACK_BOT_TOKEN ({_slack_reason(error)}): check the bot token "
+            "in the environment or .env (OAuth & Permissions > Bot User OAuth Token)"
+        ) from None
+    except OSError as error:  # URLError, refused or timed-out connections
+        raise SettingsError(
+            f"could not reach Slack at {settings.slack_api_url} ({getattr(error, 'reason', error)})"
+            ": check the network, or SLACK_API_URL if it is set"
+        ) from None
 
     @app.middleware
     def log_request(body: dict[str, Any], next: Callable[[], Any]) -> Any:
@@ -98,6 +113,21 @@ def create_app(
 
     register_listeners(app)
     return app
+
+
+def _slack_reason(error: BoltError) -> str:
+    """The error code Slack gave (`invalid_auth`, `token_revoked`…), from Bolt's message."""
+    text = str(error)
+    for code in (
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "account_inactive",
+        "token_expired",
+    ):
+        if code in text:
+            return code
+    return text.splitlines()[0][:80]
 
 
 def request_summary(body: dict[str, Any]) -> str:

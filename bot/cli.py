@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NoReturn
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
-from storage.engine import make_engine
-from storage.migrate import is_up_to_date, upgrade
+from storage.engine import make_engine, normalise_url
+from storage.migrate import downgrade, is_up_to_date, upgrade
 
 log = logging.getLogger("oura")
-
-
-def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
 
 
 def fail(message: str) -> NoReturn:
@@ -43,9 +39,15 @@ def open_database(settings: Settings, migrate_sqlite: bool = True) -> Engine:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
+    logging.getLogger("alembic").setLevel(logging.INFO)  # say each migration applied
     engine = make_engine(settings.database_url)
+    where = engine.url.render_as_string(hide_password=True)
+    if args.db_command == "downgrade":
+        downgrade(engine, args.revision)
+        print(f"oura-bot: database is at revision {args.revision} ({where})")
+        return
     upgrade(engine)
-    print(f"oura-bot: database is up to date ({engine.url.render_as_string(hide_password=True)})")
+    print(f"oura-bot: database is up to date ({where})")
 
 
 def cmd_web(args: argparse.Namespace, settings: Settings) -> None:
@@ -154,7 +156,14 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> None:
     from bot.clock import Sweeper
 
     if args.dry_run:
-        sweeper = Sweeper(open_database(settings), client=None)
+        # A dry run reads: it neither creates a database file nor migrates one.
+        path = make_url(normalise_url(settings.database_url)).database
+        if make_url(normalise_url(settings.database_url)).get_backend_name() == "sqlite" and (
+            not path or not os.path.exists(path)
+        ):
+            print(f"oura-bot: dry run, there is no database at {path!r} yet, so nothing is due")
+            return
+        sweeper = Sweeper(open_database(settings, migrate_sqlite=False), client=None)
         report = sweeper.sweep(dry_run=True)
         for post, facts, message in report.would_send:
             print(f"would post {post.kind} in {facts.channel_id} ({facts.company}): {message.text}")
@@ -228,7 +237,9 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
     if args.out == "-":
         sys.stdout.write(data)
     else:
-        with open(args.out, "w", encoding="utf-8", newline="") as out:
+        # The report names customers and their usage: readable by its owner only.
+        descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "w", encoding="utf-8", newline="") as out:
             out.write(data)
         print(f"oura-bot: wrote {len(rows)} rows for {month} to {args.out}", file=sys.stderr)
 
@@ -303,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
         web.add_argument("--host", default="0.0.0.0")
         web.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
         web.add_argument("--threads", type=int, default=8)
+        _database_option(web)
         if name == "run":
             web.add_argument("--no-clock", action="store_true", help="do not run the clock here")
             web.add_argument("--every", type=int, default=5, help="minutes between sweeps")
@@ -317,14 +329,17 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write a month's usage report as CSV")
     report.add_argument("--month", required=True, help="YYYY-MM")
     report.add_argument("--out", default="-", help="file to write (default: standard output)")
+    _database_option(report)
     report.set_defaults(handler=cmd_report)
 
     clock = sub.add_parser("clock", help="post nudges, warnings and reminders on a schedule")
     clock.add_argument("--every", type=int, default=5, help="minutes between sweeps (default 5)")
+    _database_option(clock)
     clock.set_defaults(handler=cmd_clock)
 
     remind = sub.add_parser("remind", help="run one sweep of the clock now, then exit")
     remind.add_argument("--dry-run", action="store_true", help="print what is due, post nothing")
+    _database_option(remind)
     remind.set_defaults(handler=cmd_remind)
 
     preview = sub.add_parser("preview", help="print a contract's timeline of automated posts")
@@ -336,8 +351,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="apply the migrations").set_defaults(handler=cmd_db)
+    db_upgrade = db_sub.add_parser("upgrade", help="apply the migrations")
+    _database_option(db_upgrade)
+    db_upgrade.set_defaults(handler=cmd_db)
+    db_downgrade = db_sub.add_parser(
+        "downgrade", help="go back to an earlier revision (keeping the data it can hold)"
+    )
+    db_downgrade.add_argument("revision", help="e.g. 0005 (storage/migrations/versions/)")
+    _database_option(db_downgrade)
+    db_downgrade.set_defaults(handler=cmd_db)
     return parser
+
+
+def _database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        default=None,
+        help="SQLAlchemy URL (default: $DATABASE_URL or sqlite:///oura.db)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -345,6 +376,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     configure_logging(args.log_level.upper())
     try:
         settings = load_settings()
+        if getattr(args, "database", None) and args.command != "try":
+            settings = replace(settings, database_url=args.database)
         args.handler(args, settings)
     except SettingsError as error:
         fail(str(error))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -36,26 +38,59 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> WSGIApp:
         if path == SLACK_PATH and environ.get("REQUEST_METHOD") == "POST":
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             environ["wsgi.input"] = io.BytesIO(body)
+            if not _signed(environ, body):
+                return _plain(start_response, "401 Unauthorized", b"invalid request\n")
+            if not well_formed(body, environ.get("CONTENT_TYPE") or ""):
+                return _plain(start_response, "400 Bad Request", b"malformed request\n")
             if _is_replay(environ, body):
                 return _plain(start_response, "401 Unauthorized", b"replayed request\n")
+            try:
+                return slack(environ, start_response)
+            except Exception:
+                # Bolt reads fields of a signed body it did not expect (a number where a
+                # channel should be) with no checks: a plain 400, the shape logged.
+                log.exception("could not read a signed request")
+                return _plain(start_response, "400 Bad Request", b"malformed request\n")
         return slack(environ, start_response)
+
+    def _signed(environ: dict[str, Any], body: bytes) -> bool:
+        """Slack's signature holds and is fresh. Checked before Bolt reads the body, which it
+        cannot do for every body a stranger may send (`null`, `[]`, bytes that are no text)."""
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
+        if not timestamp.isdigit() or not signature:
+            return False
+        try:
+            return verifier.is_valid(body, timestamp, signature)
+        except UnicodeDecodeError:  # slack_sdk reads the body as UTF-8: no text, no signature
+            return False
 
     def _is_replay(environ: dict[str, Any], body: bytes) -> bool:
         """A validly signed request whose signature this process has already served: someone
-        replays it. (Slack's own retries are signed afresh, so they pass.) Bad signatures are
-        left to Bolt, which answers 401. Only memory is asked here, so the ack never waits on
-        the database; a replay sent to another process is caught after its ack, before it
-        changes anything (`handlers.guard`, `Deliveries.first_request`)."""
-        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
-        signature = environ.get("HTTP_X_SLACK_SIGNATURE")
-        if not timestamp or not signature or not verifier.is_valid(body, timestamp, signature):
-            return False
+        replays it (Slack's own retries are signed afresh, so they pass). Only memory is asked,
+        so the ack never waits on the database; a replay sent to another process is caught
+        after its ack, before it changes anything (`handlers.guard`,
+        `Deliveries.first_request`)."""
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
         if recent.first_use(signature, time.monotonic()):
             return False
         log.warning("refused a replayed request (signature seen before)")
         return True
 
     return application
+
+
+def well_formed(body: bytes, content_type: str) -> bool:
+    """A body Slack could have sent: UTF-8 text that is a JSON object, or a form whose
+    `payload` (when there is one) is a JSON object."""
+    try:
+        text = body.decode("utf-8")
+        if content_type.startswith("application/json"):
+            return isinstance(json.loads(text), dict)
+        payload = parse_qs(text, keep_blank_values=True).get("payload")
+        return payload is None or isinstance(json.loads(payload[0]), dict)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return False
 
 
 class RecentSignatures:

@@ -17,7 +17,13 @@ STAFF_ONLY = "Only the vendor's staff can do that here."
 NOT_HERE = "That isn't available to you in this channel."
 NOT_IN_THAT_CHANNEL = "This isn't available to you in that channel."
 EXPIRED = "This form can't be used any more; open it again from Slack."
+# Buyers see this too: it names nothing they cannot do.
 SORRY = (
+    "Sorry, something went wrong on our side and it has been logged. Please try again in a "
+    "minute; if it keeps happening, tell your Oura contact."
+)
+# Only staff type commands: they can look before they try again.
+SORRY_STAFF = (
     "Sorry, something went wrong on our side and it has been logged. "
     "Check `/oura-book list` to see whether the change was made before you try again."
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
@@ -45,6 +46,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    _create_private(make_url(url).database)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("check_same_thread", False)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
@@ -71,6 +73,16 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
             connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _create_private(database: str | None) -> None:
+    """A new SQLite file holds customers' data: readable by its owner only (0600). SQLite gives
+    its -wal and -shm files the database file's permissions."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    # A missing folder is left for SQLite to report as it always does.
+    with suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 @contextmanager

@@ -22,7 +22,8 @@ class MetadataSigner:
     def loads(self, text: str | None) -> dict[str, Any] | None:
         """The data, or None when the text was not made by us (or was changed)."""
         mac, _, body = (text or "").partition(".")
-        if not body or not hmac.compare_digest(mac, self._mac(body)):
+        # As bytes: compare_digest refuses str with non-ASCII text, which anyone can send.
+        if not body or not hmac.compare_digest(mac.encode(), self._mac(body).encode()):
             return None
         try:
             data = json.loads(body)

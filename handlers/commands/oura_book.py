@@ -19,7 +19,7 @@ from handlers.commands import report, sessions, support
 from handlers.context import installation_from, services_from, signature_of
 from handlers.errors import attempt
 from handlers.guard import decide
-from handlers.replies import STAFF_ONLY, log
+from handlers.replies import SORRY_STAFF, STAFF_ONLY, log
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,7 @@ def answer(
         "/oura-book",
         work,
         lambda text: replies.append(text_message(text)),
+        lambda _sorry: replies.append(text_message(SORRY_STAFF)),
         team=request.team_id,
         user=request.user_id,
         channel=request.channel_id,
