@@ -15,6 +15,7 @@ from bot.domain.support import local_today
 from bot.domain.timeutil import suggested_start
 from bot.services.booking import not_linked
 from bot.services.container import Services
+from handlers.slack_users import user_timezone
 
 
 class Form:
@@ -30,8 +31,11 @@ class Form:
         self.account_id, self.company, self.timezone = account.id, account.company, account.timezone
         self.metadata = services.signer.dumps({"channel_id": channel_id, "account_id": account.id})
 
-    def booking(self, now: datetime) -> None:
-        self._open(booking_modal(self.metadata, self.company, suggested_start(now)))
+    def booking(self, now: datetime, user_id: str) -> None:
+        """The booking form, first suggesting the next working hour in the user's own zone
+        (else the account's)."""
+        tz = user_timezone(self.client, user_id, self.services) or self.timezone
+        self._open(booking_modal(self.metadata, self.company, suggested_start(now, tz)))
 
     def request(self) -> None:
         self._open(request_modal(self.metadata, self.company))

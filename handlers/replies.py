@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.base import Message
+from bot.domain.slacktext import as_typed
 
 log = logging.getLogger("oura.handlers")
 
@@ -43,8 +44,10 @@ def answer_privately(respond: Respond, text: str) -> None:
 
 
 def refuse_form(ack: Ack, block_id: str, text: str) -> None:
-    """Keep the form open with `text` under one of its fields."""
-    ack(response_action="errors", errors={block_id: text[:300]})
+    """Keep the form open with `text` under one of its fields. A form's errors are plain text,
+    not mrkdwn: the message (mrkdwn, like every other reply) is given as its reader would see
+    it, `&amp;` as `&` and `<@U…>` as `@U…`."""
+    ack(response_action="errors", errors={block_id: as_typed(text)[:300]})
 
 
 def direct_message(client: WebClient, user_id: str, message: Message) -> bool:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from conftest import CHANNEL, SIGNING_SECRET, STAFF, RunningBot, text_of
+import pytest
+from conftest import CHANNEL, SIGNING_SECRET, STAFF, STAFF_NY, RunningBot, text_of
 from slackreq import view_submission
 from sqlmodel import Session, select
 
+from bot.domain.timeutil import suggested_start
 from bot.services.signer import MetadataSigner
 from storage.models import Contract, OnboardingSession
 
@@ -139,3 +142,48 @@ def test_modal_metadata_that_was_tampered_with_is_refused(bot: RunningBot) -> No
     reply = bot.sender.interaction(payload)
     assert reply.json()["response_action"] == "errors"
     assert booked(bot) == []
+
+
+# -- the form's first suggestion: the next working hour in the user's zone --------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "suggested"),
+    [
+        # A Tuesday night in Helsinki: that morning at 09:00, not "tomorrow at 03:00".
+        (datetime(2027, 1, 12, 1, 0, tzinfo=UTC), datetime(2027, 1, 12, 9, 0)),
+        # During the day: the next full hour.
+        (datetime(2027, 1, 12, 8, 15, tzinfo=UTC), datetime(2027, 1, 12, 11, 0)),
+        (datetime(2027, 1, 12, 8, 0, tzinfo=UTC), datetime(2027, 1, 12, 11, 0)),  # 10:00 is now
+        # Friday after 16:00 and the weekend: Monday 09:00.
+        (datetime(2027, 1, 15, 14, 30, tzinfo=UTC), datetime(2027, 1, 18, 9, 0)),
+        (datetime(2027, 1, 16, 12, 0, tzinfo=UTC), datetime(2027, 1, 18, 9, 0)),
+        # 16:00 still starts a session that ends by 17:00.
+        (datetime(2027, 1, 12, 13, 59, tzinfo=UTC), datetime(2027, 1, 12, 16, 0)),
+    ],
+)
+def test_the_suggestion_is_the_next_working_hour(now: datetime, suggested: datetime) -> None:
+    helsinki = ZoneInfo("Europe/Helsinki")
+    assert suggested_start(now, "Europe/Helsinki") == suggested.replace(tzinfo=helsinki)
+
+
+def test_the_form_suggests_the_next_working_hour_in_the_typists_own_zone(
+    bot: RunningBot,
+) -> None:
+    bot.link("premium", "2027-01-04")  # the account is in Helsinki; STAFF_NY in New York
+    before = datetime.now(UTC)
+    reply = bot.sender.command(
+        "", user_id=STAFF_NY, channel_id=CHANNEL, response_url=bot.fake.response_url("m")
+    )
+    assert reply.status == 200
+    [call] = bot.fake.wait_for(lambda: bot.fake.calls_to("views.open"))
+    [starts] = [b for b in call.args["view"]["blocks"] if b.get("block_id") == "starts_at"]
+    suggested = datetime.fromtimestamp(starts["element"]["initial_date_time"], UTC)
+    new_york = ZoneInfo("America/New_York")
+    local = suggested.astimezone(new_york)
+    assert suggested > before and (local.minute, local.second) == (0, 0)
+    assert local.weekday() < 5 and 9 <= local.hour <= 16
+    # No working hour in New York comes between now and the suggestion.
+    hour = before.astimezone(new_york).replace(minute=0, second=0, microsecond=0)
+    while (hour := hour + timedelta(hours=1)) < local:
+        assert hour.weekday() >= 5 or not 9 <= hour.hour <= 16, hour

@@ -35,6 +35,7 @@ from bot.domain.commands import (
 )
 from bot.domain.errors import InvalidCommand, OuraError, RuleViolation
 from bot.domain.packages import SessionType
+from bot.domain.slacktext import escape
 
 COMMAND_TYPES = (
     OpenBookingModal,
@@ -66,7 +67,8 @@ def refused(text: str, error: type[OuraError] = InvalidCommand) -> str:
 
 
 def shows_form(message: str, form: str) -> bool:
-    return f"`{FORMS[form]}`" in message
+    # Messages are mrkdwn: the form's `<…>` placeholders are escaped, or Slack takes them for links.
+    return f"`{escape(FORMS[form])}`" in message
 
 
 # -- no text, help ---------------------------------------------------------------------------
@@ -85,7 +87,7 @@ def test_help(text):
 def test_help_text_lists_every_form_packages_and_session_types():
     text = help_text()
     for form in FORMS.values():
-        assert form in text
+        assert escape(form) in text  # mrkdwn: `<package>` escaped, or Slack takes it for a link
     for package_id in ("launch-kit", "pro-lite", "premium"):
         assert f"`{package_id}`" in text
     for session_type in SESSION_TYPES:
@@ -231,7 +233,7 @@ def test_book_with_unknown_or_repeated_options_is_refused(extra, named):
 
 def test_book_duration_without_m_is_refused_showing_the_duration_form():
     message = refused("kickoff 2027-03-15 14:00 45")
-    assert "<N>m" in message
+    assert "&lt;N&gt;m" in message  # mrkdwn: shown by Slack as <N>m
 
 
 @pytest.mark.parametrize("bad", ["24:00", "9:60", "14.00", "1400", "2pm", "14:0", "-1:00"])

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -162,11 +164,13 @@ def test_the_booking_modal_is_asked_as_prompts_and_submitted(sandbox: Terminal) 
     sandbox.type("")
     refused = sandbox.read_until("Please answer again (or :cancel).")
     assert "A session is at most 60 minutes; 90m is too long." in refused
-    sandbox.read_until("Session type [Kickoff] (number): ")
+    # As in Slack, the refused form keeps the answers given (it used to start over from the
+    # form's own defaults, [Kickoff] and [60]).
+    sandbox.read_until("Session type [Software training] (number): ")
     sandbox.type("3")
     sandbox.read_until("): ")
     sandbox.type(f"{day.isoformat()} 13:30")
-    sandbox.read_until("[60]: ")
+    sandbox.read_until("[90]: ")
     sandbox.type("45")
     sandbox.read_until("Extra time (optional)")
     sandbox.type("")
@@ -210,3 +214,175 @@ def test_the_sandbox_keeps_request_verification_on(tmp_path: Path) -> None:
         assert "0 used of 240" in "\n".join(said)
     finally:
         sandbox.close()
+
+
+# -- the sandbox behaves as Slack does ------------------------------------------------------
+
+
+def number_of(screen: str, label: str) -> str:
+    """The number the sandbox gave the first button called `label` on this screen."""
+    numbers = re.findall(rf"\[(\d+)\] {re.escape(label)}", screen)
+    assert numbers, f"no [{label}] button on:\n{screen}"
+    return numbers[0]
+
+
+def test_mentions_escaping_the_usage_card_and_a_customers_text_as_slack_shows_them(
+    sandbox: Terminal,
+) -> None:
+    sandbox.read_until(PROMPT)
+    helsinki = ZoneInfo("Europe/Helsinki")
+    day = (datetime.now(helsinki) + timedelta(days=3)).date()
+    sandbox.type(f"kickoff {day.isoformat()} 10:00")
+    booked = sandbox.read_until(PROMPT)
+
+    # `@bea.buyer` goes to the app as Slack's autocomplete sends it: `<@U…|bea.buyer>`.
+    sandbox.type("contact buyer @bea.buyer")
+    assert "@bea.buyer is now the customer contact for *Demo Launch Oy*." in sandbox.read_until(
+        PROMPT
+    )
+    sandbox.type("contact buyer @nobody")
+    refused = sandbox.read_until(PROMPT)
+    assert "`@nobody` is a name typed as text" in refused
+    assert "pick the person from Slack's list" in refused
+    assert "Use `/oura-book contact vendor|buyer <@user>`." in refused  # shown as Slack shows
+
+    # Typed `&`, `<`, `>` go out escaped, are stored as typed, and are shown as typed.
+    received = (datetime.now(helsinki) - timedelta(days=2)).date()
+    sandbox.type(f"order {received.isoformat()} 2 PO&7 <EU>")
+    recorded = sandbox.read_until(PROMPT)
+    assert "order #1 (PO&7 <EU>): 2 rings" in recorded and "&amp;" not in recorded
+
+    # The App Home's "Usage card" opens a modal to read, as in Slack: dates rendered, nothing
+    # submitted (it used to print a raw date token and answer 404).
+    sandbox.type(":home")
+    home = sandbox.read_until(PROMPT)
+    sandbox.type(number_of(home, "Usage card"))
+    card = sandbox.read_until(PROMPT)
+    assert "[modal: Usage card" in card and "== Demo Launch Oy: usage ==" in card
+    assert f"Next session: *Kickoff* #1: {day:%a %d %b %Y} 10:00" in card
+    assert "<!date" not in card and "HTTP 404" not in card and "submitted" not in card
+
+    # A customer's description reaches the vendor contact's DM as quoted text, every line,
+    # the disguised link and <!channel> as plain text.
+    sandbox.type(":as buyer")
+    sandbox.read_until("bea.buyer" + PROMPT)
+    sandbox.type(number_of(booked, "Get support"))
+    sandbox.read_until("What about (number): ")
+    sandbox.type("4")
+    sandbox.read_until("The order it concerns (returns, exchanges) (optional) (number): ")
+    sandbox.type("")  # left untouched: sent as null
+    sandbox.read_until("to go on to another): ")
+    sandbox.type("R&D <ops> cannot sign in.\\")
+    sandbox.read_until("│ … ")
+    sandbox.type("<https://evil.example/login|Oura support: verify your account>\\")
+    sandbox.read_until("│ … ")
+    sandbox.type("<!channel> please")
+    sent = sandbox.read_until("bea.buyer" + PROMPT)
+    dm = sent[sent.index("[DM to @sam.staff") :]
+    assert "  > R&D <ops> cannot sign in.\n" in dm
+    assert "  > <https://evil.example/login|Oura support: verify your account>\n" in dm
+    assert "  > <!channel> please\n" in dm
+    assert "(link to" not in dm and "@channel" not in dm
+    sandbox.type(":quit")
+    assert sandbox.close() == 0
+
+
+def test_each_demo_channel_is_another_customers(sandbox: Terminal) -> None:
+    sandbox.read_until(PROMPT)
+    sandbox.type(":channel 2")
+    sandbox.read_until("@#demo-pro-lite> ")
+    day = (datetime.now(ZoneInfo("Europe/Helsinki")) + timedelta(days=3)).date()
+    sandbox.type(f"training {day.isoformat()} 10:00 60m")
+    booked = sandbox.read_until("@#demo-pro-lite> ")
+    usage = number_of(booked, "Show usage")
+
+    # The launch kit's customer contact, in the pro-lite customer's channel: refused.
+    sandbox.type(":as bea.buyer")
+    sandbox.read_until("bea.buyer@#demo-pro-lite> ")
+    sandbox.type(usage)
+    refused = sandbox.read_until("bea.buyer@#demo-pro-lite> ")
+    assert "That isn't available to you in this channel." in refused
+    assert "used of 120" not in refused
+
+    # `:as buyer` is this channel's own customer contact, who sees their usage.
+    sandbox.type(":as buyer")
+    sandbox.read_until("pia.buyer@#demo-pro-lite> ")
+    sandbox.type(usage)
+    assert "60 used of 120" in sandbox.read_until("pia.buyer@#demo-pro-lite> ")
+    sandbox.type(":quit")
+    assert sandbox.close() == 0
+
+
+def next_weekday_at(weekday: int, hour: int, zone: ZoneInfo, after_days: int = 2) -> datetime:
+    day = (datetime.now(zone) + timedelta(days=after_days)).date()
+    while day.weekday() != weekday:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+
+
+def test_the_clock_names_business_hours_only_when_they_held_posts_back(tmp_path: Path) -> None:
+    from bot.sandbox.repl import Sandbox
+    from bot.settings import load_settings
+
+    said: list[str] = []
+    sandbox = Sandbox(load_settings({}), f"sqlite:///{tmp_path / 's.db'}", said.append, input)
+    helsinki = ZoneInfo("Europe/Helsinki")
+    try:
+        sandbox.start()
+
+        def clock_at(moment: datetime) -> str:
+            said.clear()
+            sandbox.offset = moment - timedelta(minutes=1) - datetime.now(UTC)
+            sandbox.handle(":clock +1m")
+            return "\n".join(said)
+
+        # A Saturday night: the status-update nudges are due, and wait for business hours.
+        night = clock_at(next_weekday_at(5, 3, helsinki))  # a Saturday, 03:00
+        assert "nothing was posted because of business hours" in night
+        assert "Clock sweep: sent 0" in night
+
+        # Monday morning they go out; a minute later nothing is due, and that is what is said.
+        saturday = next_weekday_at(5, 3, helsinki).date()
+        monday = datetime.combine(saturday + timedelta(days=2), time_of_day(10), tzinfo=helsinki)
+        assert "Time for a project status update" in clock_at(monday)
+        later = clock_at(monday + timedelta(minutes=1))
+        assert "nothing was due yet" in later and "business hours" not in later
+    finally:
+        sandbox.close()
+
+
+def test_command_text_goes_to_the_app_as_slack_sends_it() -> None:
+    from bot.sandbox.requests import slack_command_text
+
+    users = {"bea.buyer": "U0SANDBOXBUYER"}
+    channels = {"demo-premium": "C0DEMOPREMIUM"}
+    typed = "contact buyer @bea.buyer, AT&T <EMEA> #demo-premium https://x.example/?a=1&b=2 @nobody"
+    assert slack_command_text(typed, users, channels) == (
+        "contact buyer <@U0SANDBOXBUYER|bea.buyer>, AT&amp;T &lt;EMEA&gt; "
+        "<#C0DEMOPREMIUM|demo-premium> <https://x.example/?a=1&amp;b=2> @nobody"
+    )
+
+
+def test_a_form_is_submitted_with_every_input_and_keeps_answers_when_refused() -> None:
+    from datetime import date
+
+    from bot.blocks.support import order_modal
+    from bot.sandbox.forms import fill
+
+    view = order_modal("metadata", "AT&T <EMEA>", date(2027, 1, 5)).to_dict()
+    answers = iter(["", "3", ""])  # the date as suggested, 3 rings, no reference
+    shown: list[str] = []
+    values = fill(view, lambda _: next(answers), shown.append, "Europe/Helsinki", lambda b: [])
+    assert values == {
+        "received_on": {"value": {"type": "datepicker", "selected_date": "2027-01-05"}},
+        "rings": {"value": {"type": "number_input", "value": "3"}},
+        # Untouched and optional: there, and null, as Slack sends it.
+        "reference": {"value": {"type": "plain_text_input", "value": None}},
+    }
+    # Asked again after a refusal, Enter keeps each answer given.
+    answers = iter(["", "", "PO-9"])
+    again = fill(
+        view, lambda _: next(answers), shown.append, "Europe/Helsinki", lambda b: [], values
+    )
+    assert again["rings"] == values["rings"] and again["received_on"] == values["received_on"]
+    assert again["reference"]["value"]["value"] == "PO-9"

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.base import Message, date_token, day_text
+from bot.blocks.base import Message, date_token, day_text, escape
 from bot.blocks.buttons import channel_actions
 from bot.domain.schedule import ContractFacts, Post, PostKind
 from bot.domain.support import RETURN_WINDOW_DAYS, window_last_day
@@ -22,7 +22,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def post_message(post: Post, facts: ContractFacts) -> Message:
-    terms, balance, company = facts.terms, facts.balance, facts.company
+    terms, balance, company = facts.terms, facts.balance, escape(facts.company)
     blocks: list[Block] = []
     match post.kind:
         case PostKind.STATUS_NUDGE | PostKind.STATUS_LAST_CALL:
@@ -92,7 +92,7 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
             order = post.order
             assert order is not None
             last_day = window_last_day(order.received_on)
-            ref = f" ({order.reference})" if order.reference else ""
+            ref = f" ({escape(order.reference)})" if order.reference else ""
             text = (
                 f":package: {company}: order #{order.id}{ref} of "
                 f"{_plural(order.rings, 'ring')} was received on {day_text(order.received_on)}. "

@@ -11,6 +11,11 @@ from typing import Any
 from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
 
+# Every builder escapes stored and typed text with `escape` and shows customer text with
+# `quote`: one definition of each, in bot/domain/slacktext.py, where the services' messages and
+# the parser's echoes (which may not import this layer) take them too.
+from bot.domain.slacktext import escape as escape
+from bot.domain.slacktext import quote
 from bot.domain.timeutil import zone
 
 SECTION_TEXT_LIMIT = 3000
@@ -29,9 +34,16 @@ class Message:
         return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks]}
 
 
-def section(text: str) -> SectionBlock:
-    """A markdown section, cut to Slack's 3,000-character limit."""
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+def section(text: str, verbatim: bool = False) -> SectionBlock:
+    """A markdown section, cut to Slack's 3,000-character limit. `verbatim`: Slack shows bare
+    URLs and names as they are instead of turning them into links (customer text)."""
+    text = text[:SECTION_TEXT_LIMIT]
+    return SectionBlock(text=MarkdownTextObject(text=text, verbatim=True if verbatim else None))
+
+
+def quote_section(text: str) -> SectionBlock:
+    """Customer-typed text as a quote of its own, nothing in it live (`quote`)."""
+    return section(quote(text), verbatim=True)
 
 
 def text_message(text: str) -> Message:
@@ -85,8 +97,3 @@ def form_modal(
     )
     view.validate_json()
     return view
-
-
-def escape(text: str) -> str:
-    """Text typed by people (company names): keep `<`, `>` and `&` from acting as Slack markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

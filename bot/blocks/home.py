@@ -19,6 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks import ids
 from bot.blocks.base import Message, date_token, day_text, escape
+from bot.domain.commands import form_code
 from bot.domain.overview import AccountSummary, HomePage, Scope
 
 MAX_BLOCKS = 100
@@ -29,12 +30,11 @@ CASES_SHOWN = 5
 
 EMPTY_MINE = (
     "You are not the vendor contact for any account yet. Accounts you link with "
-    "`/oura-book link <package> <YYYY-MM-DD> <company name…>` show up here; "
-    "*All accounts* lists everyone's."
+    f"{form_code('link')} show up here; *All accounts* lists everyone's."
 )
 EMPTY_ALL = (
-    "No customer is linked yet. Link a customer's channel with "
-    "`/oura-book link <package> <YYYY-MM-DD> <company name…>` typed in that channel."
+    f"No customer is linked yet. Link a customer's channel with {form_code('link')} typed in that "
+    "channel."
 )
 
 

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import ids
-from bot.blocks.base import Message, date_token, form_modal, section
+from bot.blocks.base import Message, date_token, escape, form_modal, quote_section, section
 from bot.blocks.buttons import button, channel_actions
 from bot.domain.packages import MAX_SESSION_MINUTES, SessionType
 from bot.domain.requests import MAX_NOTE
@@ -45,7 +45,7 @@ def request_modal(metadata: str, company: str) -> View:
         "Request a session",
         "Send request",
         [
-            section(f"Ask *{company}*'s vendor contact for a session."),
+            section(f"Ask *{escape(company)}*'s vendor contact for a session."),
             InputBlock(
                 block_id=ids.FIELD_TYPE,
                 label=PlainTextObject(text="What about"),
@@ -85,20 +85,19 @@ def request_dm(view: RequestView) -> Message:
     request, account = view.request, view.account
     times = view.preferred_times
     lines = [
-        f"*{account.company}*: <@{request.requested_by}> asks for a "
+        f"*{escape(account.company)}*: <@{request.requested_by}> asks for a "
         f"*{view.session_type.label}* session of {request.minutes} min (request #{request.id}).",
         *[f"{i}. {date_token(t, account.timezone)}" for i, t in enumerate(times, 1)],
     ]
-    if request.note:
-        lines.append(f"> {request.note[:1500]}")
     confirm = [
         button(f"Confirm time {i}", ids.CONFIRM_REQUEST, f"{request.id}:{i - 1}", "primary")
         for i in range(1, len(times) + 1)
     ]
     return Message(
-        text=f"{account.company} asks for a {view.session_type.label} session",
+        text=f"{escape(account.company)} asks for a {view.session_type.label} session",
         blocks=[
             section("\n".join(lines)),
+            *([quote_section(request.note)] if request.note else []),
             ActionsBlock(
                 block_id=ids.request_actions(request.id),
                 elements=[
@@ -112,7 +111,7 @@ def request_dm(view: RequestView) -> Message:
 
 
 def billable_prompt(view: RequestView, choice: int, refusal: str) -> Message:
-    text = f"Request #{view.request.id} for *{view.account.company}*: {refusal}"
+    text = f"Request #{view.request.id} for *{escape(view.account.company)}*: {refusal}"
     return Message(
         text=text,
         blocks=[
@@ -135,7 +134,7 @@ def billable_prompt(view: RequestView, choice: int, refusal: str) -> Message:
 
 
 def request_settled_dm(view: RequestView, outcome: str) -> Message:
-    text = f"Request #{view.request.id} for *{view.account.company}*: {outcome}"
+    text = f"Request #{view.request.id} for *{escape(view.account.company)}*: {outcome}"
     return Message(text=text, blocks=[section(text)])
 
 
@@ -146,7 +145,7 @@ def propose_modal(metadata: str, company: str) -> View:
         "Propose a time",
         "Propose",
         [
-            section(f"Propose a time to *{company}*; they accept it in their channel."),
+            section(f"Propose a time to *{escape(company)}*; they accept it in their channel."),
             InputBlock(
                 block_id=ids.FIELD_TIME,
                 label=PlainTextObject(text="Time"),

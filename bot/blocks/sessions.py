@@ -30,12 +30,14 @@ from bot.blocks.base import (
     Message,
     date_token,
     day_text,
+    escape,
     form_modal,
     section,
     sections,
     text_message,
 )
 from bot.blocks.buttons import channel_actions, session_actions
+from bot.domain.commands import form_code
 from bot.domain.entitlement import Balance
 from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionState, SessionType
 from bot.domain.schedule import Post
@@ -74,7 +76,7 @@ def booked_post(change: SessionChange) -> Message:
     session, account = change.session, change.account
     assert session.id is not None
     line = _session_line(session, account.timezone)
-    text = f":calendar: Booked for {account.company}: {line}{_billable_note(session)}"
+    text = f":calendar: Booked for {escape(account.company)}: {line}{_billable_note(session)}"
     return Message(
         text=text,
         blocks=[
@@ -88,7 +90,7 @@ def booked_post(change: SessionChange) -> Message:
 def welcome_post(account: Account, package_id: str) -> Message:
     package = PACKAGES[package_id]
     text = (
-        f":wave: This channel is now where {account.company} and Oura plan the "
+        f":wave: This channel is now where {escape(account.company)} and Oura plan the "
         f"{package.name} onboarding. <@{account.vendor_contact_id}> is your "
         f"{package.contact_role}. Use the buttons to ask for a session or to see what your "
         "package has left."
@@ -153,17 +155,21 @@ def booking_reply(change: SessionChange) -> Message:
         paid.append(f"{session.billable_minutes} billable min")
     if paid and session.state != SessionState.CANCELLED:
         parts.append("Paid from: " + ", ".join(paid) + ".")
-    parts.append(f"{account.company}: {balance_line(balance_of(change.contract))}.")
+    parts.append(f"{escape(account.company)}: {balance_line(balance_of(change.contract))}.")
     return text_message(" ".join(parts))
 
 
 def link_reply(account: Account, package_id: str, start: Any) -> Message:
     package = PACKAGES[package_id]
     return text_message(
-        f"Linked this channel to *{account.company}*: {package.name} from {day_text(start)}. "
-        f"Vendor contact: <@{account.vendor_contact_id}>. Account time zone: {account.timezone} "
-        "(change it with `/oura-book timezone <Area/City>`)."
+        f"Linked this channel to *{escape(account.company)}*: {package.name} from "
+        f"{day_text(start)}. Vendor contact: <@{account.vendor_contact_id}>. Account time zone: "
+        f"{account.timezone} (change it with {form_code('timezone')})."
     )
+
+
+def timezone_reply(account: Account) -> Message:
+    return text_message(f"*{escape(account.company)}* now uses the time zone {account.timezone}.")
 
 
 def case_lines(
@@ -224,7 +230,7 @@ def usage_card(
         else "nothing booked"
     )
     text = (
-        f"{account.company}: {package.name}, {balance_line(balance)}; "
+        f"{escape(account.company)}: {package.name}, {balance_line(balance)}; "
         f"{usage.billable_minutes} billable min."
     )
     return Message(
@@ -270,7 +276,7 @@ def session_list(account: Account, sessions: list[OnboardingSession], now: datet
     def describe(session: OnboardingSession) -> str:
         line = _session_line(session, account.timezone)
         if session.state == SessionState.BOOKED and session.starts_at < now:
-            line += ", not logged yet (`done <id>`)"
+            line += ", not logged yet (`done &lt;id&gt;`)"
         elif session.state != SessionState.BOOKED:
             line += f", {session.state}"
         if session.billable_minutes and session.state != SessionState.CANCELLED:
@@ -283,7 +289,10 @@ def session_list(account: Account, sessions: list[OnboardingSession], now: datet
             lines.append(f"…and {len(group) - LIST_LIMIT} more")
         blocks.extend(sections(f"*{title}*", lines))
         blocks.append(DividerBlock())
-    text = f"{account.company}: {len(upcoming)} upcoming, {len(past)} past or cancelled sessions"
+    text = (
+        f"{escape(account.company)}: {len(upcoming)} upcoming, "
+        f"{len(past)} past or cancelled sessions"
+    )
     return Message(text=text, blocks=blocks[:-1])
 
 
@@ -299,7 +308,7 @@ def booking_modal(metadata: str, company: str, initial: datetime) -> View:
         "Book a session",
         "Book",
         [
-            section(f"For *{company}*"),
+            section(f"For *{escape(company)}*"),
             InputBlock(
                 block_id=ids.FIELD_TYPE,
                 label=PlainTextObject(text="Session type"),
@@ -358,6 +367,7 @@ def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message
         lines.append(f"{when}: {what}")
     if len(posts) > LIST_LIMIT:
         lines.append(f"…and {len(posts) - LIST_LIMIT} more")
-    title = f"*Automated posts still to come for {account.company}*"
+    title = f"*Automated posts still to come for {escape(account.company)}*"
     blocks = sections(title, lines or ["none: nothing is due any more"])
-    return Message(text=f"{account.company}: {len(posts)} automated posts to come", blocks=blocks)
+    count = f"{escape(account.company)}: {len(posts)} automated posts to come"
+    return Message(text=count, blocks=blocks)

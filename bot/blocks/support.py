@@ -25,7 +25,16 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import ids
-from bot.blocks.base import LIST_LIMIT, Message, day_text, form_modal, section, text_message
+from bot.blocks.base import (
+    LIST_LIMIT,
+    Message,
+    day_text,
+    escape,
+    form_modal,
+    quote_section,
+    section,
+    text_message,
+)
 from bot.blocks.buttons import button, channel_actions
 from bot.domain.support import (
     MAX_DESCRIPTION,
@@ -48,7 +57,7 @@ def _rings(n: int) -> str:
 
 
 def order_line(order: CustomerOrder) -> str:
-    ref = f" ({order.reference})" if order.reference else ""
+    ref = f" ({escape(order.reference)})" if order.reference else ""
     return f"order #{order.id}{ref}: {_rings(order.rings)}, received {day_text(order.received_on)}"
 
 
@@ -70,7 +79,7 @@ def order_modal(metadata: str, company: str, today: date) -> View:
         "Record",
         [
             section(
-                f"An order of *{company}*'s, with the date the customer received it: "
+                f"An order of *{escape(company)}*'s, with the date the customer received it: "
                 f"returns and exchanges are possible for {RETURN_WINDOW_DAYS} days after."
             ),
             InputBlock(
@@ -105,13 +114,14 @@ def order_reply(change: OrderChange) -> Message:
     if change.before is None:
         last_day = window_last_day(order.received_on)
         return text_message(
-            f"Recorded for *{change.account.company}*: {order_line(order)}. Returns and "
+            f"Recorded for *{escape(change.account.company)}*: {order_line(order)}. Returns and "
             f"exchanges are possible until the end of {day_text(last_day)}."
         )
+    before = change.before
+    was_reference = f", {escape(str(before['reference']))}" if before["reference"] else ""
     return text_message(
-        f"Corrected for *{change.account.company}*: {order_line(order)} "
-        f"(was {change.before['rings']} rings received {change.before['received_on']}"
-        f"{', ' + str(change.before['reference']) if change.before['reference'] else ''})."
+        f"Corrected for *{escape(change.account.company)}*: {order_line(order)} "
+        f"(was {before['rings']} rings received {before['received_on']}{was_reference})."
     )
 
 
@@ -119,10 +129,10 @@ def order_list(account: Account, orders: Sequence[CustomerOrder], today: date) -
     lines = [f"• {order_line(o)}, {order_window_text(o, today)}" for o in orders[:LIST_LIMIT]]
     if len(orders) > LIST_LIMIT:
         lines.append(f"…and {len(orders) - LIST_LIMIT} more")
-    title = f"*Orders of {account.company}*"
+    title = f"*Orders of {escape(account.company)}*"
     body = "\n".join([title, *(lines or ["none on record yet: `/oura-book order …`"])])
     return Message(
-        text=f"{account.company}: {len(orders)} orders on record",
+        text=f"{escape(account.company)}: {len(orders)} orders on record",
         blocks=[section(body)],
     )
 
@@ -135,7 +145,7 @@ def support_modal(
 ) -> View:
     categories = [Option(value=c.value, label=c.label) for c in CaseCategory]
     blocks: list[Block] = [
-        section(f"Ask *{company}*'s vendor contact for help."),
+        section(f"Ask *{escape(company)}*'s vendor contact for help."),
         InputBlock(
             block_id=ids.FIELD_CATEGORY,
             label=PlainTextObject(text="What about"),
@@ -204,7 +214,7 @@ def case_opener_note(view: CaseView, window: ReturnWindow | None) -> str:
 def case_dm(view: CaseView) -> Message:
     case, account = view.case, view.account
     lines = [
-        f"*{account.company}*: <@{case.opened_by}> opened support case *{view.ref}* "
+        f"*{escape(account.company)}*: <@{case.opened_by}> opened support case *{view.ref}* "
         f"({view.category.label}) in <#{account.channel_id}>.",
     ]
     if view.order is not None:
@@ -216,11 +226,11 @@ def case_dm(view: CaseView) -> Message:
             f":warning: *Outside the return window*: it closed at the end of "
             f"{day_text(case.window_last_day)}. Your decision."
         )
-    lines.append(f"> {case.description[:1500]}".replace("\n", "\n> "))
     return Message(
-        text=f"Support case {view.ref} from {account.company} ({view.category.label})",
+        text=f"Support case {view.ref} from {escape(account.company)} ({view.category.label})",
         blocks=[
             section("\n".join(lines)),
+            quote_section(case.description),
             ActionsBlock(
                 block_id=ids.case_actions(case.id),
                 elements=[
@@ -235,8 +245,8 @@ def case_dm(view: CaseView) -> Message:
 def case_taken_dm(view: CaseView) -> Message:
     case = view.case
     text = (
-        f"Support case *{view.ref}* for *{view.account.company}* ({view.category.label}): "
-        f"taken by <@{case.taken_by}>."
+        f"Support case *{view.ref}* for *{escape(view.account.company)}* "
+        f"({view.category.label}): taken by <@{case.taken_by}>."
     )
     return Message(
         text=text,
@@ -252,8 +262,9 @@ def case_taken_dm(view: CaseView) -> Message:
 
 def case_resolved_dm(view: CaseView, problem: str | None = None) -> Message:
     text = (
-        f"Support case *{view.ref}* for *{view.account.company}* ({view.category.label}): "
-        f"resolved by <@{view.case.resolved_by}>; the channel has been told."
+        f"Support case *{view.ref}* for *{escape(view.account.company)}* "
+        f"({view.category.label}): resolved by <@{view.case.resolved_by}>; "
+        "the channel has been told."
     )
     if problem:
         text += f"\n:warning: {problem}"

@@ -10,6 +10,7 @@ from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import InvalidCommand
 from bot.domain.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, package_by_id
 from bot.domain.report import Month, parse_month
+from bot.domain.slacktext import as_typed, escape, unescape
 from bot.domain.support import MAX_REFERENCE, MAX_RINGS
 
 COMMAND = "/oura-book"
@@ -43,7 +44,11 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})$", re.ASCII)
 _MINUTES = re.compile(r"^(\d{1,4})(?:m|min|mins|minutes)$", re.ASCII | re.IGNORECASE)
 _SESSION_ID = re.compile(r"^#?(\d{1,9})$", re.ASCII)
 _QUOTED_MAX = 40
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$", re.ASCII)
+# A person as Slack sends them: `<@U…>` or `<@U…|name>` (`W…` on Enterprise Grid).
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,20})(?:\|[^<>]*)?>$", re.ASCII)
+# Slack's text splits into words at spaces, but a `<…>` of Slack's markup is one word even when
+# its label has spaces (a `<` the person typed arrives as `&lt;`, so every `<` is Slack's).
+_WORD = re.compile(r"(?:<[^<>]*>|[^\s<]|<)+")
 
 
 @dataclass(frozen=True)
@@ -178,15 +183,22 @@ Command = (
 
 
 def quoted(token: str) -> str:
-    """A user's token echoed back as inline code: short, and unable to break the quoting."""
+    """A user's token echoed back as inline code: short, and unable to break the quoting or to
+    act as Slack markup (cut first, then escaped, so no entity is cut in half)."""
     token = token.replace("`", "'")
     if len(token) > _QUOTED_MAX:
         token = token[: _QUOTED_MAX - 1] + "…"
-    return f"`{token}`"
+    return f"`{escape(token)}`"
+
+
+def form_code(form: str) -> str:
+    """A form's usage as inline code for mrkdwn: its `<…>` placeholders escaped, or Slack
+    would take them for links and show `link package YYYY-MM-DD`."""
+    return f"`{escape(FORMS[form])}`"
 
 
 def _wrong(form: str, problem: str) -> InvalidCommand:
-    return InvalidCommand(f"{problem} Use `{FORMS[form]}`.")
+    return InvalidCommand(f"{problem} Use {form_code(form)}.")
 
 
 def parse_date(token: str, form: str) -> date:
@@ -208,7 +220,8 @@ def parse_time(token: str, form: str) -> time:
 def parse_minutes(token: str, form: str) -> int:
     match = _MINUTES.match(token)
     if not match:
-        raise _wrong(form, f"{quoted(token)} is not a duration in the form <N>m (e.g. 45m).")
+        problem = f"{quoted(token)} is not a duration in the form {escape('<N>m')} (e.g. 45m)."
+        raise _wrong(form, problem)
     return check_session_minutes(int(match[1]))
 
 
@@ -243,7 +256,13 @@ def _no_arguments(tokens: list[str], form: str) -> None:
 
 
 def parse(text: str) -> Command:
-    tokens = text.split()
+    """The command in `text` as Slack sends it: with `should_escape: true` (manifest.yml) a
+    mention picked from Slack's list is `<@U…|name>`, a link `<http…>`, and a typed `&`, `<`
+    or `>` is `&amp;`, `&lt;`, `&gt;`. This is the one place that text is read back into what
+    the person typed (`as_typed`): the parser alone knows which word is a mention (kept as
+    Slack's markup) and which is free text (a company name, an order reference)."""
+    raw = _WORD.findall(text)
+    tokens = [as_typed(word) for word in raw]
     if not tokens:
         return OpenBookingModal()
     verb, rest = tokens[0].lower(), tokens[1:]
@@ -280,7 +299,7 @@ def parse(text: str) -> Command:
             raise _wrong("timezone", "Give one IANA time zone name.")
         return SetTimezone(rest[0])
     if verb == "contact":
-        return _parse_contact(rest)
+        return _parse_contact(rest, raw[1:])
     if verb == "order":
         return _parse_order(rest)
     if verb == "orders":
@@ -295,7 +314,7 @@ def parse(text: str) -> Command:
         return _parse_book(SessionType(verb), rest)
     raise InvalidCommand(
         f"I don't know {quoted(tokens[0])}. Session types are {SESSION_TYPE_IDS}; "
-        f"see `{FORMS['help']}` for everything else."
+        f"see {form_code('help')} for everything else."
     )
 
 
@@ -312,13 +331,26 @@ def _parse_link(rest: list[str]) -> Link:
     return Link(package.id, start, company)
 
 
-def _parse_contact(rest: list[str]) -> SetContact:
-    if len(rest) != 2 or rest[0].lower() not in ("vendor", "buyer"):
+def _parse_contact(rest: list[str], raw: list[str]) -> SetContact:
+    """`contact vendor|buyer <@person>`. `raw` is the same words as Slack sent them: a mention
+    is Slack's `<@U…|name>`, or `&lt;@U…&gt;` when someone typed `<@U…>` by hand."""
+    if len(rest) < 2 or rest[0].lower() not in ("vendor", "buyer"):
         raise _wrong("contact", "Say which contact (`vendor` or `buyer`) and mention the person.")
-    match = _MENTION.match(rest[1])
-    if not match:
-        raise _wrong("contact", f"{quoted(rest[1])} is not a mention of a Slack user.")
-    return SetContact(rest[0].lower(), match[1])
+    match = _MENTION.match(unescape(raw[1]))
+    if match and len(rest) == 2:
+        return SetContact(rest[0].lower(), match[1])
+    if match:
+        raise _wrong("contact", "Mention one person, and nothing after them.")
+    said = unescape(raw[1])
+    if said.startswith("<!") or said.startswith("<#"):
+        raise _wrong("contact", f"{quoted(rest[1])} is not a person: mention one person.")
+    if rest[1].startswith("@"):
+        raise _wrong(
+            "contact",
+            f"{quoted(' '.join(rest[1:]))} is a name typed as text, so Slack did not say who "
+            "that is: type @ and pick the person from Slack's list.",
+        )
+    raise _wrong("contact", f"{quoted(rest[1])} is not a mention of a Slack user.")
 
 
 _RINGS = re.compile(r"^\d{1,6}$", re.ASCII)
@@ -379,7 +411,7 @@ def help_text() -> str:
         "*`/oura-book`* books and logs onboarding sessions for the account linked to this channel.",
         "```",
         f"{COMMAND}                      open the booking form",
-        *FORMS.values(),
+        *(escape(form) for form in FORMS.values()),
         "```",
         f"Packages: {PACKAGE_IDS}. Session types: {SESSION_TYPE_IDS}. "
         "Sessions are at most 60 minutes (default 60m). Times are read in your Slack time zone.",

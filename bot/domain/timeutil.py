@@ -61,6 +61,22 @@ def require_aware(moment: datetime, what: str = "time") -> datetime:
     return moment
 
 
-def suggested_start(now: datetime) -> datetime:
-    """The booking form's first suggestion: tomorrow at the top of the hour."""
-    return (now + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+WORKING_HOURS = range(9, 17)  # a session (at most 60 minutes) starting 09:00 to 16:00 ends by 17:00
+
+
+def suggested_start(now: datetime, tz_name: str) -> datetime:
+    """The booking form's first suggestion: the next working hour in the zone `tz_name` (the
+    user's), strictly after `now`: a weekday, on the hour, from 09:00 to 16:00 so that a
+    session ends by 17:00. Not "tomorrow at this hour", which is 03:00 for someone at night."""
+    require_aware(now, "now")
+    tz = zone(tz_name)
+    today = now.astimezone(tz).date()
+    for days in range(8):  # a week always holds a working hour
+        day = today + timedelta(days=days)
+        if day.weekday() >= 5:
+            continue
+        for hour in WORKING_HOURS:
+            start = datetime.combine(day, time(hour), tzinfo=tz)
+            if start > now:
+                return start.astimezone(UTC)
+    raise AssertionError("unreachable: every week has a working hour")

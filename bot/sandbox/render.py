@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.slacktext import unescape
+
 
 @dataclass(frozen=True)
 class Button:
@@ -24,10 +26,8 @@ class Button:
     confirm: str | None  # the confirmation question, if Slack would ask one
 
 
-_DATE = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
-_USER = re.compile(r"<@([A-Z0-9_]+)(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#([A-Z0-9_]+)(?:\|([^>]*))?>")
-_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+# Slack's markup in mrkdwn: `<…>`, whose inside never holds `<` or `>` (those are escaped).
+_MARKUP = re.compile(r"<([^<>]*)>")
 
 
 class Renderer:
@@ -44,16 +44,39 @@ class Renderer:
         self._next = 1
 
     def mrkdwn(self, text: str) -> str:
-        def date(match: re.Match[str]) -> str:
-            # Slack shows each reader their own local time: so does the sandbox.
-            local = datetime.fromtimestamp(int(match[1]), UTC).astimezone(ZoneInfo(self.timezone()))
-            return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+        """What Slack shows of mrkdwn: its `<…>` markup rendered (a link by its label, as Slack
+        does: `<EMEA>` is a link reading `EMEA`, `<!channel>` is `@channel`), then `&amp;`,
+        `&lt;`, `&gt;` shown once as `&`, `<`, `>`. Text escaped twice shows `&amp;` here, as in
+        Slack."""
+        return unescape(_MARKUP.sub(self._markup, text))
 
-        text = _DATE.sub(date, text)
-        text = _USER.sub(lambda m: "@" + self.user_name(m[1]), text)
-        text = _CHANNEL.sub(lambda m: "#" + (m[2] or self.channel_name(m[1])), text)
-        text = _LINK.sub(lambda m: f"{m[2]} ({m[1]})", text)
-        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    def text(self, obj: Any) -> str:
+        """A text object as Slack shows it: mrkdwn rendered, plain_text exactly as sent."""
+        if isinstance(obj, dict) and obj.get("type") == "plain_text":
+            return str(obj.get("text") or "")
+        return self.mrkdwn(_plain(obj))
+
+    def _markup(self, match: re.Match[str]) -> str:
+        target, _, label = match[1].partition("|")
+        if target.startswith("!date^"):
+            # Slack shows each reader their own local time: so does the sandbox.
+            epoch = target.split("^")[1]
+            if epoch.isdigit():
+                zone = ZoneInfo(self.timezone())
+                local = datetime.fromtimestamp(int(epoch), UTC).astimezone(zone)
+                return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+            return label
+        if target.startswith("@"):
+            return "@" + self.user_name(target[1:])
+        if target.startswith("#"):
+            return "#" + (label or self.channel_name(target[1:]))
+        if target.startswith("!subteam^"):
+            return label or "@group"
+        if target.startswith("!"):
+            return "@" + target[1:]  # @here, @channel, @everyone: they notify
+        # A link: Slack shows its label, or the address; the sandbox adds where it leads.
+        shown = label or target.removeprefix("mailto:")
+        return f"{shown} (link to {target})" if label else f"{shown} (link)"
 
     def blocks(
         self,
@@ -68,17 +91,17 @@ class Renderer:
             block_id = str(block.get("block_id") or "")
             place = (channel_id, message_ts, view)
             if kind == "header":
-                lines.append(f"== {_plain(block.get('text'))} ==")
+                lines.append(f"== {self.text(block.get('text'))} ==")
             elif kind == "section":
                 if block.get("text"):
-                    lines.append(self.mrkdwn(_plain(block["text"])))
+                    lines.append(self.text(block["text"]))
                 for f in block.get("fields") or []:
-                    lines.append("  " + self.mrkdwn(_plain(f)).replace("\n", ": ", 1))
+                    lines.append("  " + self.text(f).replace("\n", ": ", 1))
                 accessory = block.get("accessory")
                 if isinstance(accessory, dict) and accessory.get("type") == "button":
                     lines.append("  " + self.button(accessory, block_id, *place))
             elif kind == "context":
-                parts = [self.mrkdwn(_plain(e)) for e in block.get("elements") or []]
+                parts = [self.text(e) for e in block.get("elements") or []]
                 lines.append("  (" + " · ".join(p for p in parts if p) + ")")
             elif kind == "divider":
                 lines.append("  ----")
@@ -91,9 +114,9 @@ class Renderer:
                 if shown:
                     lines.append("  " + "   ".join(shown))
             elif kind == "input":
-                lines.append(f"  {_plain(block.get('label'))}: (a form field)")
+                lines.append(f"  {self.text(block.get('label'))}: (a form field)")
             elif kind == "rich_text":
-                lines.append(self.mrkdwn(_rich_text(block)))
+                lines.append(_rich_text(block))  # rich text is never escaped
         return lines
 
     def button(
@@ -109,7 +132,7 @@ class Renderer:
         confirm = element.get("confirm")
         question = None
         if isinstance(confirm, dict):
-            question = f"{_plain(confirm.get('title'))}: {_plain(confirm.get('text'))}"
+            question = f"{self.text(confirm.get('title'))}: {self.text(confirm.get('text'))}"
         self.buttons[number] = Button(
             label=_plain(element.get("text")),
             action_id=str(element.get("action_id")),

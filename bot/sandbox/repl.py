@@ -21,11 +21,12 @@ from typing import Any
 from bot.app import create_app
 from bot.clock import Sweeper, clock_web_client
 from bot.domain.commands import COMMAND
+from bot.domain.schedule import is_sendable_now
 from bot.domain.timeutil import zone
 from bot.sandbox.fakeslack import FakeSlack, Output
-from bot.sandbox.forms import Cancelled, fill
+from bot.sandbox.forms import Cancelled, fill, has_inputs
 from bot.sandbox.render import Renderer, indent
-from bot.sandbox.requests import Dispatcher
+from bot.sandbox.requests import Dispatcher, slack_command_text
 from bot.sandbox.screen import Screen
 from bot.services.booking import BookingService
 from bot.settings import Settings
@@ -34,7 +35,6 @@ from storage.migrate import upgrade
 
 SANDBOX_DATABASE_URL = "sqlite:///oura-sandbox.db"
 VENDOR_TEAM = "T0SANDBOXVENDOR"
-BUYER_TEAM = "T0SANDBOXBUYER"
 README_SECTION = "README.md, 'Connect a real Slack workspace'"
 _SHIFT = re.compile(r"^\+(\d{1,4})([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -51,23 +51,48 @@ class DemoUser:
 
 @dataclass(frozen=True)
 class DemoChannel:
+    """A Slack Connect channel shared with one customer, whose contact is `buyer`."""
+
     id: str
     name: str
     package_id: str
     company: str
+    buyer: DemoUser
 
 
+# Each customer is a Slack team of its own, so one customer's contact can try another's channel.
 DEMO_CHANNELS = (
-    DemoChannel("C0DEMOLAUNCH", "demo-launch-kit", "launch-kit", "Demo Launch Oy"),
-    DemoChannel("C0DEMOPROLITE", "demo-pro-lite", "pro-lite", "Demo Pro Lite Ltd"),
-    DemoChannel("C0DEMOPREMIUM", "demo-premium", "premium", "Demo Premium AB"),
+    DemoChannel(
+        "C0DEMOLAUNCH",
+        "demo-launch-kit",
+        "launch-kit",
+        "Demo Launch Oy",
+        DemoUser("U0SANDBOXBUYER", "bea.buyer", "T0SANDBOXBUYER"),
+    ),
+    DemoChannel(
+        "C0DEMOPROLITE",
+        "demo-pro-lite",
+        "pro-lite",
+        "Demo Pro Lite Ltd",
+        DemoUser("U0SANDBOXPIA", "pia.buyer", "T0SANDBOXPROLITE"),
+    ),
+    DemoChannel(
+        "C0DEMOPREMIUM",
+        "demo-premium",
+        "premium",
+        "Demo Premium AB",
+        DemoUser("U0SANDBOXPETRA", "petra.buyer", "T0SANDBOXPREMIUM"),
+    ),
 )
 
 HELP = f"""Sandbox commands:
   {COMMAND} <text>      what staff type in Slack (try `{COMMAND} help`); the `{COMMAND}`
                        prefix may be left out: `usage` is `{COMMAND} usage`
   <number>             click the button shown with that number, e.g. [3]
-  :as staff | :as buyer          act as the vendor's staff member or the customer's contact
+  @name                mentions someone, as if picked from Slack's list (@bea.buyer, @sam.staff)
+  :as staff | :as buyer          act as the vendor's staff member or this channel's customer
+                                 contact (each demo channel is another customer's)
+  :as <name>                     act as anyone of the demo (:as pia.buyer)
   :channel [<number>]            list the demo channels, or switch to one
   :clock +30d                    move the sandbox's time forward (m, h, d or w) and show the
                                  automated posts that would have gone out; :clock shows the time
@@ -90,14 +115,14 @@ class Sandbox:
         self.timezone = settings.default_timezone
         self.api = FakeSlack(VENDOR_TEAM, "U0SANDBOXBOT", now=lambda: self.now().timestamp())
         self.staff = DemoUser("U0SANDBOXSTAFF", "sam.staff", VENDOR_TEAM)
-        self.buyer = DemoUser("U0SANDBOXBUYER", "bea.buyer", BUYER_TEAM)
-        for user in (self.staff, self.buyer):
+        self.people = [self.staff, *(channel.buyer for channel in DEMO_CHANNELS)]
+        for user in self.people:
             self.api.add_user(user.id, self.timezone, user.team_id, user.name)
         for channel in DEMO_CHANNELS:
             self.api.channels[channel.id] = {
                 "name": channel.name,
                 "is_ext_shared": True,
-                "shared_team_ids": [VENDOR_TEAM, BUYER_TEAM],
+                "shared_team_ids": [VENDOR_TEAM, channel.buyer.team_id],
             }
         self.api.start()
         # A random secret per sandbox: the app verifies every request as it would Slack's.
@@ -147,7 +172,10 @@ class Sandbox:
         self.say("Demo channels (one account per package):")
         for number, channel in enumerate(DEMO_CHANNELS, 1):
             new = " (created now)" if channel in created else ""
-            self.say(f"  {number}. #{channel.name}: {channel.company}, {channel.package_id}{new}")
+            self.say(
+                f"  {number}. #{channel.name}: {channel.company}, {channel.package_id}, "
+                f"customer contact @{channel.buyer.name}{new}"
+            )
         self.say(
             f"You are @{self.user.name} (staff) in #{self.channel.name}. Try `{COMMAND} usage`, "
             f"`{COMMAND} kickoff <YYYY-MM-DD> 10:00`, or :help."
@@ -233,8 +261,11 @@ class Sandbox:
 
     # -- acting ----------------------------------------------------------------------------
     def _command(self, text: str, user: DemoUser, channel: DemoChannel) -> Any:
+        """`text` as typed; sent as Slack sends it (escaped, mentions as markup)."""
+        users = {person.name: person.id for person in self.people}
+        channels = {c.name: c.id for c in DEMO_CHANNELS}
         return self.dispatcher.command(
-            text,
+            slack_command_text(text, users, channels),
             command=COMMAND,
             user=_as_dict(user),
             channel_id=channel.id,
@@ -263,6 +294,7 @@ class Sandbox:
             user=self._user_dict(),
             action_id=button.action_id,
             value=button.value,
+            label=button.label,
             block_id=button.block_id,
             channel_id=button.channel_id,
             message_ts=button.message_ts,
@@ -273,12 +305,26 @@ class Sandbox:
         self.show()
 
     def switch_user(self, who: str) -> None:
-        if who not in ("staff", "buyer"):
-            self.say("Say :as staff or :as buyer.")
+        """`staff`, `buyer` (this channel's customer contact) or anyone's name."""
+        who = who.removeprefix("@")
+        if who == "staff":
+            chosen: DemoUser | None = self.staff
+        elif who == "buyer":
+            chosen = self.channel.buyer
+        else:
+            chosen = next((p for p in self.people if p.name == who), None)
+        if chosen is None:
+            names = ", ".join(p.name for p in self.people)
+            self.say(f"Say :as staff, :as buyer (this channel's customer) or :as one of {names}.")
             return
-        self.user = self.staff if who == "staff" else self.buyer
-        role = "the vendor's staff" if who == "staff" else "the customer's contact (Slack Connect)"
-        self.say(f"You are now @{self.user.name}, {role}.")
+        self.user = chosen
+        self.say(f"You are now @{chosen.name}, {self._role(chosen)}.")
+
+    def _role(self, user: DemoUser) -> str:
+        if user == self.staff:
+            return "the vendor's staff"
+        company = next(c.company for c in DEMO_CHANNELS if c.buyer == user)
+        return f"the customer contact of {company} (Slack Connect, a team of its own)"
 
     def switch_channel(self, which: str) -> None:
         if not which:
@@ -296,6 +342,11 @@ class Sandbox:
             return
         self.channel = chosen[0]
         self.say(f"You are in #{self.channel.name} ({self.channel.company}).")
+        if self.user != self.staff and self.user != self.channel.buyer:
+            self.say(
+                f"(@{self.user.name} is another customer's contact here; "
+                ":as buyer acts as this channel's.)"
+            )
 
     def move_time(self, shift: str) -> None:
         if shift:
@@ -309,15 +360,43 @@ class Sandbox:
         if shift:
             report = self.sweeper.sweep()
             if not self.show():
-                self.say(
-                    "(the clock had nothing to post: channel posts wait for weekday business "
-                    "hours, 09:00 to 17:00 in the account's time zone)"
-                )
+                if report.failed:
+                    self.say("(the clock's posts failed: the reason is logged above)")
+                else:
+                    self.say(self._why_nothing_was_posted())
             self.say(f"Clock sweep: {report.summary()}")
+
+    def _why_nothing_was_posted(self) -> str:
+        """Business hours only when a post is due and waiting for them; else what comes next."""
+        now = self.now()
+        waiting, soonest = 0, None
+        booking = BookingService(self.engine, self.timezone)
+        for channel in DEMO_CHANNELS:
+            if booking.account_for_channel(channel.id) is None:
+                continue
+            account, posts = booking.schedule(channel.id, now)
+            waiting += sum(
+                1
+                for post in posts
+                if post.send_at <= now and not is_sendable_now(post, account.timezone, now)
+            )
+            later = [post.send_at for post in posts if post.send_at > now]
+            if later and (soonest is None or min(later) < soonest):
+                soonest = min(later)
+        if waiting:
+            return (
+                f"(nothing was posted because of business hours: {waiting} automated "
+                f"post{'s wait' if waiting > 1 else ' waits'} for weekday business hours, 09:00 "
+                "to 17:00 in the account's time zone)"
+            )
+        if soonest is None:
+            return "(nothing was due: no automated post is left to come)"
+        when = soonest.astimezone(zone(self.timezone))
+        return f"(nothing was due yet: the next automated post is due {when:%a %d %b %Y %H:%M})"
 
     # -- showing ---------------------------------------------------------------------------
     def show(self) -> bool:
-        """Print what the app said since the last look; open any form it opened."""
+        """Print what the app said since the last look; open any modal it opened."""
         outputs = self.api.take_outputs()
         modals: list[Output] = []
         for output in outputs:
@@ -326,12 +405,18 @@ class Sandbox:
             else:
                 self.screen.output(output, self.channel.id)
         for modal in modals:
-            self.fill_modal(modal.payload)
+            if has_inputs(modal.payload):
+                self.fill_modal(modal.payload)
+            else:
+                self.screen.modal(modal.payload)
         return bool(outputs)
 
     def fill_modal(self, view: dict[str, Any]) -> None:
+        """Ask the form's fields and submit it; refused answers are asked again with what was
+        given kept, as Slack keeps them in the open modal."""
+        previous = None
         while True:
-            values = fill(view, self.ask, self.say, self.timezone)
+            values = fill(view, self.ask, self.say, self.timezone, self._show_blocks, previous)
             response = self.dispatcher.view_submission(
                 user=self._user_dict(), view=view, values=values
             )
@@ -342,6 +427,7 @@ class Sandbox:
                     errors = data.get("errors") or {}
                 elif data.get("response_action") in ("update", "push") and data.get("view"):
                     view = {**data["view"], "id": view.get("id")}
+                    previous = None
                     self.show()
                     continue
             elif response.status != 200:
@@ -352,7 +438,11 @@ class Sandbox:
                 return
             for field, message in errors.items():
                 self.say(f"│ {field}: {message}")
-            self.say("│ Please answer again (or :cancel).")
+            self.say("│ Please answer again (or :cancel). Enter keeps an answer as it was.")
+            previous = values
+
+    def _show_blocks(self, blocks: list[dict[str, Any]]) -> list[str]:
+        return self.renderer.blocks(blocks, None, None)
 
     def _user_name(self, user_id: str) -> str:
         user = self.api.users.get(user_id)

@@ -6,15 +6,46 @@ the very path it takes for Slack."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot.domain.slacktext import escape
+
 APP_ID = "A0SANDBOX"
+# What Slack's autocomplete and link detection turn into markup in typed text.
+_TYPED_MARKUP = re.compile(
+    r"(?P<url>https?://[^\s]+)"
+    r"|(?<![\w.@/&])@(?P<user>[\w][\w.-]*)"
+    r"|(?<![\w&/])#(?P<channel>[\w][\w-]*)"
+)
+
+
+def slack_command_text(typed: str, users: Mapping[str, str], channels: Mapping[str, str]) -> str:
+    """Command text as Slack sends it with `should_escape: true` (manifest.yml): `&`, `<`, `>`
+    as `&amp;`, `&lt;`, `&gt;`; a `@name` picked from the autocomplete as `<@U…|name>` and a
+    `#channel` as `<#C…|channel>` (`users` and `channels` map names to ids: a name nobody has
+    stays plain text, as when a person types it without picking from the list); a URL as
+    `<https://…>`. Format: https://api.slack.com/docs/formatting ("URLs and Escaping")."""
+
+    def markup(match: re.Match[str]) -> str:
+        if match["url"]:
+            return f"<{match['url']}>"
+        name = (match["user"] or match["channel"]).rstrip(".-")
+        rest = (match["user"] or match["channel"])[len(name) :]
+        if match["user"] and name in users:
+            return f"<@{users[name]}|{name}>{rest}"
+        if match["channel"] and name in channels:
+            return f"<#{channels[name]}|{name}>{rest}"
+        return match[0]
+
+    return _TYPED_MARKUP.sub(markup, escape(typed))
 
 
 def trigger_id() -> str:
@@ -72,6 +103,7 @@ class Dispatcher:
         user: dict[str, str],
         action_id: str,
         value: str,
+        label: str,
         block_id: str,
         channel_id: str | None,
         message_ts: str | None,
@@ -83,7 +115,7 @@ class Dispatcher:
             "action_id": action_id,
             "block_id": block_id,
             "value": value,
-            "text": {"type": "plain_text", "text": value},
+            "text": {"type": "plain_text", "text": label},
             "action_ts": f"{time.time():.6f}",
         }
         payload: dict[str, Any] = {

@@ -60,6 +60,13 @@ class Screen:
                 lines.append(f"  … {len(rows) - 25} more lines")
             self.print(f"{where}, a file from the bot", lines)
 
+    def modal(self, view: dict[str, Any]) -> None:
+        """A modal with nothing to fill in (the usage card): read, then closed. Slack sends
+        nothing when it closes (no `notify_on_close`), and never submits it."""
+        title = self.renderer.text(view.get("title")) or "Modal"
+        lines = self.renderer.blocks(view.get("blocks") or [], None, None, view=view)
+        self.print(f"modal: {title} (only you see it; closed again)", lines)
+
     def where(self, channel: str | None) -> str:
         if channel and channel.startswith("D_"):  # the fake's DM ids: D_<user id>
             return f"DM to @{self.renderer.user_name(channel.removeprefix('D_'))}"

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.domain.commands import form_code
 from bot.domain.entitlement import (
     Allocation,
     Balance,
@@ -33,6 +34,7 @@ from bot.domain.errors import NotFound, RuleViolation
 from bot.domain.identity import LinkedAccount
 from bot.domain.packages import DEFAULT_TERM_MONTHS, SessionState, SessionType, package_by_id
 from bot.domain.schedule import Post, first_reminder_at, upcoming
+from bot.domain.slacktext import escape
 from bot.domain.timeutil import zone
 from storage.engine import read_session, write_session
 from storage.facts import (
@@ -116,8 +118,7 @@ def allocation_of(session: OnboardingSession) -> Allocation:
 
 def not_linked() -> NotFound:
     return NotFound(
-        "This channel is not linked to a customer yet. Link it first with "
-        "`/oura-book link <package> <YYYY-MM-DD> <company name…>`."
+        f"This channel is not linked to a customer yet. Link it first with {form_code('link')}."
     )
 
 
@@ -492,7 +493,7 @@ def _account(db: Session, channel_id: str) -> Account | None:
 
 def _already_linked(account: Account) -> RuleViolation:
     return RuleViolation(
-        f"This channel is already linked to *{account.company}*. "
+        f"This channel is already linked to *{escape(account.company)}*. "
         "See `/oura-book usage`; a channel holds one customer."
     )
 
@@ -509,7 +510,7 @@ def _contract_for(db: Session, account: Account, moment: datetime, lock: bool = 
     contracts = _contracts(db, account)
     index = contract_covering([terms_of(c, account.timezone) for c in contracts], moment)
     if index is None:
-        raise NotFound(f"*{account.company}* has no contract on record.")
+        raise NotFound(f"*{escape(account.company)}* has no contract on record.")
     contract = contracts[index]
     return _lock_contract(db, contract.id) if lock else contract
 
@@ -539,7 +540,7 @@ def _session(db: Session, channel_id: str, session_id: int) -> tuple[Account, On
     ).first()
     if session is None:
         raise NotFound(
-            f"There is no session #{session_id} for *{account.company}*. "
+            f"There is no session #{session_id} for *{escape(account.company)}*. "
             "See the ids with `/oura-book list`."
         )
     return account, session

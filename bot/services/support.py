@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.entitlement import contract_covering
 from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
+from bot.domain.slacktext import escape
 from bot.domain.support import (
     MAX_DESCRIPTION,
     MAX_REFERENCE,
@@ -286,7 +287,7 @@ def _current_contract(db: Session, account: Account, now: datetime) -> Contract:
     )
     index = contract_covering([terms_of(c, account.timezone) for c in contracts], now)
     if index is None:
-        raise NotFound(f"*{account.company}* has no contract on record.")
+        raise NotFound(f"*{escape(account.company)}* has no contract on record.")
     return contracts[index]
 
 
@@ -305,7 +306,7 @@ def _order_of(db: Session, account: Account, order_id: int) -> CustomerOrder:
     order = db.get(CustomerOrder, order_id)
     if order is None or order.account_id != account.id:
         raise NotFound(
-            f"There is no order #{order_id} for *{account.company}*. "
+            f"There is no order #{order_id} for *{escape(account.company)}*. "
             "See the ids with `/oura-book orders`."
         )
     return order

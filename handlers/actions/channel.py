@@ -24,7 +24,7 @@ def request_session(asked: Asked) -> None:
     """Buyers get the request form; staff get the booking form."""
     form = Form(asked.services, asked.client, asked.body["trigger_id"], asked.channel_id or "")
     if asked.access.is_staff:
-        form.booking(asked.services.booking.now())
+        form.booking(asked.services.booking.now(), asked.user_id)
     else:
         form.request()
 

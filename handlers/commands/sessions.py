@@ -15,6 +15,7 @@ from bot.blocks.sessions import (
     link_reply,
     schedule_list,
     session_list,
+    timezone_reply,
     usage_card,
     welcome_post,
 )
@@ -69,8 +70,7 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             account, posts = booking.schedule(channel, typed.now)
             return schedule_list(account, posts, typed.now)
         case commands.SetTimezone(timezone):
-            account = booking.set_timezone(actor, channel, timezone)
-            return text_message(f"*{account.company}* now uses the time zone {account.timezone}.")
+            return timezone_reply(booking.set_timezone(actor, channel, timezone))
         case commands.Book(session_type, day, time_of_day, minutes, billable):
             starts_at = _typed_time(typed, day, time_of_day)
             return _changed(
@@ -109,11 +109,12 @@ def _open_booking_form(typed: Typed, trigger_id: str | None) -> Message | None:
     if typed.services.booking.account_for_channel(typed.channel_id) is None:
         return text_message(
             "This channel is not linked to a customer yet, so there is nothing to book. Use "
-            f"`{commands.FORMS['link']}` first."
+            f"{commands.form_code('link')} first."
         )
     if not trigger_id:
-        return text_message(f"Type the booking instead: `{commands.FORMS['book']}`.")
-    Form(typed.services, typed.client, trigger_id, typed.channel_id).booking(typed.now)
+        return text_message(f"Type the booking instead: {commands.form_code('book')}.")
+    form = Form(typed.services, typed.client, trigger_id, typed.channel_id)
+    form.booking(typed.now, typed.actor.user_id)
     return None
 
 

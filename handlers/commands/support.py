@@ -10,7 +10,9 @@ from bot.domain.support import local_today
 from handlers.commands.sessions import Typed
 from handlers.forms import Form
 
-NOT_LINKED = f"This channel is not linked to a customer yet. Use `{commands.FORMS['link']}` first."
+NOT_LINKED = (
+    f"This channel is not linked to a customer yet. Use {commands.form_code('link')} first."
+)
 
 
 def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Message | None:
@@ -29,8 +31,8 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
         return text_message(NOT_LINKED)
     is_order = isinstance(command, commands.OpenOrderModal)
     if not trigger_id:
-        form = commands.FORMS["order" if is_order else "support"]
-        return text_message(f"The form could not be opened here; type `{form}` again.")
+        form = commands.form_code("order" if is_order else "support")
+        return text_message(f"The form could not be opened here; type {form} again.")
     opening = Form(typed.services, typed.client, trigger_id, channel_id)
     if is_order:
         opening.order(typed.now)
