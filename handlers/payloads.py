@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.blocks import ids
+from bot.domain.timeutil import FIRST_YEAR, LAST_YEAR
 
 
 def channel_of(body: dict[str, Any]) -> str:
@@ -34,13 +35,21 @@ def selected(view: dict[str, Any], block_id: str) -> Any:
 
 
 def picked_time(view: dict[str, Any], block_id: str) -> datetime | None:
+    """A date-time picker's choice; None for anything Slack's picker could not have sent."""
     epoch = field(view, block_id).get("selected_date_time")
-    return datetime.fromtimestamp(epoch, UTC) if isinstance(epoch, int) else None
+    if not isinstance(epoch, int) or isinstance(epoch, bool):
+        return None
+    try:
+        moment = datetime.fromtimestamp(epoch, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment if FIRST_YEAR <= moment.year <= LAST_YEAR else None
 
 
 def picked_date(view: dict[str, Any], block_id: str) -> date | None:
     value = field(view, block_id).get("selected_date")
     try:
-        return date.fromisoformat(str(value)) if value else None
+        day = date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
+    return day if day is None or FIRST_YEAR <= day.year <= LAST_YEAR else None

@@ -10,8 +10,9 @@ from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import InvalidCommand
 from bot.domain.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, package_by_id
 from bot.domain.report import Month, parse_month
-from bot.domain.slacktext import as_typed, escape, unescape
+from bot.domain.slacktext import as_typed, escape, has_control, unescape
 from bot.domain.support import MAX_REFERENCE, MAX_RINGS
+from bot.domain.timeutil import check_year
 
 COMMAND = "/oura-book"
 
@@ -204,9 +205,11 @@ def _wrong(form: str, problem: str) -> InvalidCommand:
 def parse_date(token: str, form: str) -> date:
     if _DATE.match(token):
         try:
-            return date.fromisoformat(token)
+            day = date.fromisoformat(token)
         except ValueError:
             pass
+        else:
+            return check_year(day)
     raise _wrong(form, f"{quoted(token)} is not a date in the form YYYY-MM-DD (e.g. 2027-01-04).")
 
 
@@ -326,6 +329,8 @@ def _parse_link(rest: list[str]) -> Link:
         raise _wrong("link", f"{quoted(rest[0])} is not a package; choose one of {PACKAGE_IDS}.")
     start = parse_date(rest[1], "link")
     company = " ".join(rest[2:])
+    if has_control(company):
+        raise _wrong("link", "The company name has a control character in it; type it again.")
     if len(company) > MAX_COMPANY_NAME:
         raise _wrong("link", f"The company name is longer than {MAX_COMPANY_NAME} characters.")
     return Link(package.id, start, company)

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from bot.domain.entitlement import ContractTerms
 from bot.domain.packages import SessionState, package_by_id
-from bot.domain.timeutil import add_months, local_midnight_utc, zone
+from bot.domain.timeutil import FIRST_YEAR, LAST_YEAR, add_months, local_midnight_utc, zone
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 
@@ -67,7 +67,7 @@ class Month:
 
 def parse_month(text: str) -> Month:
     match = _MONTH.match(text.strip())
-    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+    if not match or not 1 <= int(match[2]) <= 12 or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
         raise ValueError(f"must be a month in the form YYYY-MM, e.g. 2027-01 (got {text!r})")
     return Month(int(match[1]), int(match[2]))
 

@@ -9,6 +9,7 @@ the person typed (`as_typed`, `unescape`); text going out into mrkdwn is escaped
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _CHARACTER = {"amp": "&", "lt": "<", "gt": ">"}
@@ -75,3 +76,14 @@ def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
             out.append(f"> {kept}…")
         break
     return "\n".join(out)
+
+
+def printable(text: str, lines: bool = True) -> str:
+    """Typed text without control characters (a NUL cannot even be stored in PostgreSQL); with
+    `lines`, line breaks and tabs stay."""
+    keep = "\n\t" if lines else ""
+    return "".join(c for c in text if c in keep or unicodedata.category(c) != "Cc")
+
+
+def has_control(text: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" for c in text)

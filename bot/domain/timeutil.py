@@ -4,18 +4,41 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from difflib import get_close_matches
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.domain.errors import InvalidCommand
+from bot.domain.slacktext import escape
+
+# Dates people type or pick are kept to these years: arithmetic near year 1 or 9999 overflows,
+# and no contract of ours is that old or that far ahead.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_ZONE_NAME = 64  # what the account's time zone column holds
+
+
+@cache
+def known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def zone(name: str) -> ZoneInfo:
-    try:
+    if name in known_zones():
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    near = get_close_matches(name, known_zones(), n=1) if len(name) <= MAX_ZONE_NAME else []
+    hint = f" Did you mean `{near[0]}`?" if near else ""
+    shown = escape(name if len(name) <= MAX_ZONE_NAME else name[:MAX_ZONE_NAME] + "…")
+    raise InvalidCommand(
+        f"`{shown}` is not a time zone I know.{hint} Use an IANA name such as `Europe/Helsinki`."
+    )
+
+
+def check_year(day: date, what: str = "The date") -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise InvalidCommand(
-            f"`{name}` is not a time zone I know. Use an IANA name such as `Europe/Helsinki`."
-        ) from exc
+            f"{what} must be between {FIRST_YEAR} and {LAST_YEAR}; {day.isoformat()} is not."
+        )
+    return day
 
 
 def is_valid_zone(name: str) -> bool:

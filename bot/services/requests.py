@@ -14,6 +14,7 @@ from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
 from bot.domain.packages import SessionType
 from bot.domain.requests import MAX_NOTE, MAX_PREFERRED_TIMES, OPEN_STATES, RequestState
+from bot.domain.slacktext import printable
 from bot.services.booking import Actor, BookingService, SessionChange, record_audit
 from storage.engine import read_session, write_session
 from storage.models import Account, OnboardingSession, SessionRequest
@@ -64,7 +65,7 @@ class RequestService:
                 session_type=session_type.value,
                 minutes=minutes,
                 preferred_times=json.dumps([t.isoformat() for t in times]),
-                note=note.strip()[:MAX_NOTE],
+                note=printable(note).strip()[:MAX_NOTE],
                 created_at=now,
                 updated_at=now,
             )

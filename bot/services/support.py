@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.entitlement import contract_covering
 from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
-from bot.domain.slacktext import escape
+from bot.domain.slacktext import escape, printable
 from bot.domain.support import (
     MAX_DESCRIPTION,
     MAX_REFERENCE,
@@ -88,7 +88,7 @@ class SupportDesk:
                 contract_id=contract.id,  # type: ignore[arg-type]
                 received_on=received_on,
                 rings=rings,
-                reference=reference.strip(),
+                reference=printable(reference, lines=False).strip(),
                 recorded_by=actor.user_id,
                 created_at=now,
                 updated_at=now,
@@ -117,7 +117,7 @@ class SupportDesk:
             before = _order_details(order)
             order.received_on = received_on
             order.rings = rings
-            order.reference = reference.strip()
+            order.reference = printable(reference, lines=False).strip()
             order.updated_at = now
             db.add(order)
             db.flush()
@@ -149,7 +149,7 @@ class SupportDesk:
 
         A case outside the window is still recorded (flagged) so staff can decide."""
         now = self.booking.now()
-        description = description.strip()
+        description = printable(description).strip()
         if not description:
             raise InvalidCommand("Describe what you need help with.")
         if category.needs_order and order_id is None:
@@ -319,5 +319,5 @@ def _check_order(
         check_order_details(received_on, rings, now, tz_name)
     except ValueError as error:
         raise InvalidCommand(str(error)) from error
-    if len(reference.strip()) > MAX_REFERENCE:
+    if len(printable(reference, lines=False).strip()) > MAX_REFERENCE:
         raise InvalidCommand(f"The order reference is longer than {MAX_REFERENCE} characters.")
