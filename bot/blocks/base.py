@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.domain.errors import AlreadyChanged, OuraError
 from bot.domain.timeutil import zone
 
 SECTION_TEXT_LIMIT = 3000
@@ -49,6 +50,14 @@ def date_token(moment: datetime, timezone: str, minutes: int | None = None) -> s
     if minutes:
         token += f" ({minutes} min)"
     return token
+
+
+def error_text(error: OuraError) -> str:
+    """What a person is told of their mistake: the error's message, with the times of a change
+    that came first shown in their own time zone."""
+    if isinstance(error, AlreadyChanged):
+        return error.text(lambda moment: date_token(moment, error.timezone))
+    return str(error)
 
 
 def day_text(day: Any) -> str:
