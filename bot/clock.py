@@ -3,6 +3,9 @@
 Several clocks may sweep at once; a post is claimed with one insert that only one of them can
 win. A post whose try failed (Slack 5xx, a dropped connection) or whose claimer died is tried
 again later, after first looking in the channel's history for it, so it is never posted twice.
+A claim is stamped when it is made, and its lease (`storage.ledger.CLAIM_LEASE`) outlasts the
+longest send this clock's client can make, so no other clock takes a post over while its first
+send can still succeed, however long the sweep that claimed it has been running.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import Engine
 
 from bot.blocks.automated_posts import post_message
@@ -26,13 +32,55 @@ from bot.blocks.base import Message
 from bot.domain.schedule import ContractFacts, Post, plan
 from storage.engine import read_session, write_session
 from storage.facts import due_contract_ids, load_facts, refresh_next_post_at
-from storage.ledger import claim, mark_failed, mark_sent, record_skipped, settled_keys
+from storage.ledger import (
+    CLAIM_LEASE,
+    claim,
+    mark_failed,
+    mark_sent,
+    record_skipped,
+    renew,
+    settled_keys,
+)
 
 log = logging.getLogger("oura.clock")
 
 METADATA_EVENT = "oura_post"
 BATCH = 200
 MAX_BACKOFF = timedelta(hours=1)
+
+
+# The clock's Web API client. These bound how long one send can take (`longest_send`), which
+# the ledger's lease must exceed.
+CLIENT_TIMEOUT_SECONDS = 10
+RATE_LIMIT_RETRIES = 5
+# A longer Retry-After is not slept through inside a send: the post goes back to the ledger
+# and is tried again once it has passed.
+MAX_RETRY_AFTER_SECONDS = 30
+# A claim older than this is renewed just before its message is sent (a retry that first
+# read the channel's history, a pacing wait, a join): the lease left then is what a send gets.
+RENEW_AFTER = timedelta(minutes=1)
+
+
+class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retries a 429 inside the SDK, honouring Retry-After, but only up to `max_wait_seconds`."""
+
+    def __init__(self, max_retry_count: int, max_wait_seconds: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait_seconds = max_wait_seconds
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None
+        wait = retry_after({k: v[0] for k, v in response.headers.items() if v})
+        return wait is not None and wait <= self.max_wait_seconds
 
 
 def clock_web_client(token: str | None, base_url: str) -> WebClient:
@@ -42,9 +90,42 @@ def clock_web_client(token: str | None, base_url: str) -> WebClient:
     return WebClient(
         token=token,
         base_url=base_url,
-        timeout=10,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)],
+        timeout=CLIENT_TIMEOUT_SECONDS,
+        retry_handlers=[BoundedRateLimitRetryHandler(RATE_LIMIT_RETRIES, MAX_RETRY_AFTER_SECONDS)],
     )
+
+
+def longest_send(client: WebClient) -> timedelta:
+    """The longest one Web API call of this client can last before it has succeeded or given
+    up. Each try may wait `timeout` to connect and `timeout` for the answer (urllib applies the
+    timeout to each blocking socket operation, and Slack's answer is one small read; a timed
+    out try is not retried), and between tries a 429 handler sleeps Retry-After plus up to 1 s
+    of jitter. With clock_web_client: 6 tries x 2 x 10 s + 5 x (30 + 1) s = 275 s."""
+    retries, waits = 0, 0.0
+    for handler in client.retry_handlers:
+        if not isinstance(handler, BoundedRateLimitRetryHandler):
+            raise ValueError(
+                f"{type(handler).__name__} has no bound on its waits; the clock needs a client "
+                "from clock_web_client"
+            )
+        retries += handler.max_retry_count
+        waits += handler.max_retry_count * (handler.max_wait_seconds + 1)
+    return timedelta(seconds=(1 + retries) * 2 * client.timeout + waits)
+
+
+def retry_after(headers: dict[str, Any]) -> int | None:
+    """Slack's Retry-After header, in seconds (None: absent or not a number)."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+class LeaseLost(Exception):
+    """Another clock claimed the post after this one's lease ran out: this one must not send."""
 
 
 def worker_name() -> str:
@@ -79,6 +160,11 @@ class Sweeper:
         pace_seconds: float = 1.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        if client is not None and longest_send(client) + RENEW_AFTER >= CLAIM_LEASE:
+            raise ValueError(
+                f"a send can last {longest_send(client)}, too long for the ledger's lease of "
+                f"{CLAIM_LEASE}: another clock could post it again meanwhile"
+            )
         self.engine = engine
         self.client = client
         self.worker = worker or worker_name()
@@ -87,13 +173,19 @@ class Sweeper:
         self._last_post: dict[str, float] = {}
 
     def sweep(self, now: datetime | None = None, dry_run: bool = False) -> SweepReport:
-        now = now or self.now()
+        """Send what is due at `now` (default: the time `self.now` gives). Claims and outcomes
+        are stamped with the time they happen, on the sweep's timeline (`now` plus the time
+        gone by since the sweep began): a long sweep's late claims are fresh, not as old as the
+        sweep, so no other clock takes them for abandoned."""
+        started = self.now()
+        now = now or started
+        shift = now - started
         report = SweepReport()
         if dry_run:
             with read_session(self.engine) as db:
                 ids = due_contract_ids(db, now, limit=1_000_000)
             for chunk in _chunks(ids, BATCH):
-                self._plan_chunk(chunk, now, report, dry_run=True)
+                self._plan_chunk(chunk, now, shift, report, dry_run=True)
             return report
         seen: set[int] = set()
         while True:
@@ -102,10 +194,14 @@ class Sweeper:
             if not ids:
                 return report
             seen.update(ids)
-            self._plan_chunk(ids, now, report, dry_run=False)
+            self._plan_chunk(ids, now, shift, report, dry_run=False)
+
+    def _at(self, shift: timedelta) -> datetime:
+        """This moment, on the timeline of the sweep in progress."""
+        return self.now() + shift
 
     def _plan_chunk(
-        self, ids: list[int], now: datetime, report: SweepReport, dry_run: bool
+        self, ids: list[int], now: datetime, shift: timedelta, report: SweepReport, dry_run: bool
     ) -> None:
         with read_session(self.engine) as db:
             facts_list = load_facts(db, ids)
@@ -121,47 +217,78 @@ class Sweeper:
                 )
                 report.superseded.append(post.key)
             for post in due.send:
-                self._deliver(post, facts, now, report)
+                self._deliver(post, facts, shift, report)
             with write_session(self.engine) as db:
                 refresh_next_post_at(db, [facts.contract_id], now)
 
     def _deliver(
-        self, post: Post, facts: ContractFacts, now: datetime, report: SweepReport
+        self, post: Post, facts: ContractFacts, shift: timedelta, report: SweepReport
     ) -> None:
+        claimed_at = self._at(shift)
         won, attempt = claim(
-            self.engine, post.key, post.kind, post.account_id, post.contract_id, self.worker, now
+            self.engine,
+            post.key,
+            post.kind,
+            post.account_id,
+            post.contract_id,
+            self.worker,
+            claimed_at,
         )
         if not won:
             return
         if self.client is None:
             raise RuntimeError("a sweep that posts needs a Slack client")
+
+        def keep_lease() -> None:
+            """Called just before each send: the lease left must outlast it."""
+            nonlocal claimed_at
+            moment = self._at(shift)
+            if moment - claimed_at < RENEW_AFTER:
+                return
+            if not renew(self.engine, post.key, self.worker, attempt, moment):
+                raise LeaseLost(post.key)
+            claimed_at = moment
+
         try:
             if attempt > 1:
                 ts = self._already_posted(post)
                 if ts is not None:
-                    mark_sent(self.engine, post.key, post.channel_id, ts, now)
+                    mark_sent(self.engine, post.key, post.channel_id, ts, self._at(shift))
                     report.recovered.append(post.key)
                     log.info("post %s was already in %s (ts %s)", post.key, post.channel_id, ts)
                     return
             self._pace(post.channel_id)
-            response = self._post(post, post_message(post, facts))
+            response = self._post(post, post_message(post, facts), keep_lease)
+        except LeaseLost:
+            log.warning("post %s: another clock took it over before it was sent", post.key)
+            return
         except Exception as error:  # Slack errors, dropped connections, anything: retry later
             reason = _reason(error)
-            mark_failed(self.engine, post.key, reason, now + backoff(attempt))
+            mark_failed(self.engine, post.key, reason, self._retry_at(error, attempt, shift))
             report.failed.append(post.key)
             log.warning(
                 "post %s to %s failed (try %d): %s", post.key, post.channel_id, attempt, reason
             )
             return
-        mark_sent(self.engine, post.key, post.channel_id, response.get("ts"), now)
+        mark_sent(self.engine, post.key, post.channel_id, response.get("ts"), self._at(shift))
         report.sent.append(post.key)
         log.info("posted %s in %s", post.key, post.channel_id)
 
-    def _post(self, post: Post, message: Message) -> Any:
+    def _retry_at(self, error: Exception, attempt: int, shift: timedelta) -> datetime:
+        """The back-off, or longer when Slack asked us to wait longer (a 429's Retry-After)."""
+        wait = backoff(attempt)
+        if isinstance(error, SlackApiError) and getattr(error.response, "status_code", 0) == 429:
+            asked = retry_after(dict(error.response.headers or {}))
+            if asked is not None:
+                wait = max(wait, timedelta(seconds=asked))
+        return self._at(shift) + wait
+
+    def _post(self, post: Post, message: Message, keep_lease: Callable[[], None]) -> Any:
         assert self.client is not None
         kwargs = message.as_kwargs()
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": post.key}}
         try:
+            keep_lease()
             return self.client.chat_postMessage(
                 channel=post.channel_id, metadata=metadata, **kwargs
             )
@@ -169,6 +296,7 @@ class Sweeper:
             if error.response.get("error") != "not_in_channel":
                 raise
         self.client.conversations_join(channel=post.channel_id)
+        keep_lease()
         return self.client.chat_postMessage(channel=post.channel_id, metadata=metadata, **kwargs)
 
     def _already_posted(self, post: Post) -> str | None:

@@ -1,11 +1,13 @@
 """The one error policy of every listener: a person's mistake (`OuraError`) is answered as it
-is; anything else is logged with its context and answered politely, never as a traceback."""
+is (`bot.blocks.base.error_text`); anything else is logged with its context and answered
+politely, never as a traceback."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from bot.blocks.base import error_text
 from bot.domain.errors import OuraError
 from handlers.replies import SORRY, log
 
@@ -25,7 +27,7 @@ def attempt(
     try:
         return work()
     except OuraError as error:
-        answer(str(error))
+        answer(error_text(error))
     except Exception:
         log.exception("%s failed %s", where, context)
         (answer_sorry or answer)(SORRY)

@@ -117,7 +117,9 @@ def refresh_next_post_at(db: Session, contract_ids: Iterable[int], now: datetime
     db.flush()
     settled = settled_keys(db, ids, now)
     retries = retry_times(db, ids, now)
-    for facts in load_facts(db, ids):
+    # Contracts are updated (so row-locked) in ascending id, the order every transaction
+    # takes contract locks in (`bot.services.booking`), so two never wait on each other.
+    for facts in sorted(load_facts(db, ids), key=lambda f: f.contract_id):
         moment = next_check(facts, settled.get(facts.contract_id, set()), now)
         retry = retries.get(facts.contract_id)
         if retry is not None and (moment is None or retry < moment):

@@ -14,8 +14,11 @@ from storage.engine import write_session
 from storage.models import PostLedger
 
 CLAIMED, SENT, FAILED, SKIPPED = "claimed", "sent", "failed", "skipped"
-# A claim older than this belongs to a process that died mid-send.
-CLAIM_LEASE = timedelta(minutes=5)
+# A claim older than this belongs to a process that died mid-send. Claims are stamped when they
+# are made (and renewed before a late send), and the lease outlasts the longest send the
+# clock's Web API client can make (`bot.clock.longest_send`, checked when a Sweeper is made), so
+# a post is never claimed again while its first send can still succeed.
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 def _insert(engine: Engine):  # type: ignore[no-untyped-def]
@@ -75,7 +78,8 @@ def claim(
     now: datetime,
 ) -> tuple[bool, int]:
     """Claim a post before sending it. Returns (won, attempt): only one caller ever wins a
-    key, unless the last try failed or its claimer died, when one caller wins it again."""
+    key, unless the last try failed or its claimer died, when one caller wins it again.
+    `now` is the moment of the claim itself (not of the sweep that asks): it starts the lease."""
     with write_session(engine) as db:
         inserted = db.execute(
             _insert(engine)
@@ -115,6 +119,24 @@ def claim(
         if retried is None:
             return False, 0
         return True, int(retried[0])
+
+
+def renew(engine: Engine, key: str, worker: str, attempt: int, now: datetime) -> bool:
+    """Restart the lease of a claim this worker still holds (this attempt of it). False: the
+    lease ran out and another worker claimed the post, so this one must not send it."""
+    with write_session(engine) as db:
+        renewed = db.execute(
+            update(PostLedger)
+            .where(
+                col(PostLedger.key) == key,
+                col(PostLedger.state) == CLAIMED,
+                col(PostLedger.claimed_by) == worker,
+                col(PostLedger.attempts) == attempt,
+            )
+            .values(claimed_at=now)
+            .returning(PostLedger.id)
+        ).first()
+        return renewed is not None
 
 
 def mark_sent(engine: Engine, key: str, channel_id: str, ts: str | None, now: datetime) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.domain.errors import AlreadyChanged, OuraError
+
 # Every builder escapes stored and typed text with `escape` and shows customer text with
 # `quote`: one definition of each, in bot/domain/slacktext.py, where the services' messages and
 # the parser's echoes (which may not import this layer) take them too.
@@ -61,6 +63,14 @@ def date_token(moment: datetime, timezone: str, minutes: int | None = None) -> s
     if minutes:
         token += f" ({minutes} min)"
     return token
+
+
+def error_text(error: OuraError) -> str:
+    """What a person is told of their mistake: the error's message, with the times of a change
+    that came first shown in their own time zone."""
+    if isinstance(error, AlreadyChanged):
+        return error.text(lambda moment: date_token(moment, error.timezone))
+    return str(error)
 
 
 def day_text(day: Any) -> str:

@@ -7,9 +7,11 @@ Point the real ``slack_sdk.WebClient`` at it::
         client.chat_postMessage(channel="C1", text="hi")
         assert fake.posts("C1")[0].args["text"] == "hi"
 
-Tests inspect the recorded calls (``calls``, ``posts``, ``responses``, ``uploaded_files``) and
-inject failures (``fail``). The sandbox (``oura-bot try``) prints what the app showed since it
-last looked (``take_outputs``), read from the same record. Nothing is kept on disk.
+Tests inspect the recorded calls (``calls``, ``posts``, ``responses``, ``uploaded_files``),
+inject failures (``fail``) and make methods answer slowly (``slow``; ``arrivals`` counts the
+calls that came in, answered or not yet). The sandbox (``oura-bot try``) prints what the app
+showed since it last looked (``take_outputs``), read from the same record. Nothing is kept on
+disk.
 
 How slack_sdk talks to the API (checked against slack_sdk 3.x source):
 - every call is an HTTP POST to ``<base_url><method>``, even those it declares as GET
@@ -25,6 +27,7 @@ How slack_sdk talks to the API (checked against slack_sdk 3.x source):
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 import traceback
@@ -172,8 +175,15 @@ class FakeSlack:
             queue = self._pending_faults.setdefault(method, deque())
             queue.extend(_Fault(status, retry_after, error) for _ in range(times))
 
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every later call to ``method`` only after ``seconds``; what the call does
+        (a post landing in the channel) happens then, even if the caller has hung up."""
+        with self._lock:
+            self._delays[method] = seconds
+
     def reset(self) -> None:
-        """Forget calls, faults (done and pending), responses, uploads and outputs not taken.
+        """Forget calls, faults (done and pending), delays, arrivals, responses, uploads and
+        outputs not taken.
 
         Keeps the model: users, channels, not_in_channel, channel_not_found."""
         with self._lock:
@@ -182,6 +192,8 @@ class FakeSlack:
             self._taken = 0  # how much of _log take_outputs has handed out
             self._faults: list[Call] = []
             self._pending_faults: dict[str, deque[_Fault]] = {}
+            self._delays: dict[str, float] = {}
+            self._arrivals: dict[str, int] = {}
             self._uploads: dict[str, dict[str, Any]] = {}
             self._uploaded: list[dict[str, Any]] = []
 
@@ -195,6 +207,11 @@ class FakeSlack:
     def faults(self) -> list[Call]:
         with self._lock:
             return list(self._faults)
+
+    def arrivals(self, method: str) -> int:
+        """How many calls to ``method`` came in, including those still being answered."""
+        with self._lock:
+            return self._arrivals.get(method, 0)
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -256,6 +273,11 @@ class FakeSlack:
     def _handle_api(
         self, method: str, args: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            self._arrivals[method] = self._arrivals.get(method, 0) + 1
+            delay = self._delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
         with self._lock:
             queue = self._pending_faults.get(method)
             if queue:
@@ -539,6 +561,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     fake: FakeSlack
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the caller hung up before its answer (a killed process): nothing to say
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
@@ -555,6 +582,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _safe_route(self, raw: bytes) -> None:
         try:
             self._route(raw)
+        except ConnectionError:
+            raise  # the caller is gone: there is no one to answer
         except Exception:  # a bug in the fake must show up in the test, not as a hang
             self._reply(500, traceback.format_exc().encode(), "text/plain")
 

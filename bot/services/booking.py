@@ -1,7 +1,11 @@
 """Booking use cases: link, book, move, cancel, log as held, usage.
 
-Each change is one transaction that locks the contract row before deciding anything, so
-concurrent bookings can never spend more than is left. The rules themselves live in
+Each change is one transaction that locks the rows it decides on before reading them for the
+decision, so concurrent requests can never spend more than is left nor act on a stale copy of
+a session. Lock order, everywhere: the session row first (`_session(lock=True)`), then contract
+rows in ascending id (`_lock_contracts`); a booking locks only its contract. Two requests thus
+never wait on each other in a circle. (SQLite has no row locks: a writing transaction holds the
+database's write lock from its first statement, `storage.engine`.) The rules themselves live in
 `bot.domain.entitlement`; this module only loads, locks, applies and records.
 """
 
@@ -30,7 +34,7 @@ from bot.domain.entitlement import (
     contract_covering,
     needs_confirmation,
 )
-from bot.domain.errors import NotFound, RuleViolation
+from bot.domain.errors import AlreadyChanged, NotFound, RuleViolation
 from bot.domain.identity import LinkedAccount
 from bot.domain.packages import DEFAULT_TERM_MONTHS, SessionState, SessionType, package_by_id
 from bot.domain.schedule import Post, first_reminder_at, upcoming
@@ -379,11 +383,10 @@ class BookingService:
             )
             db.add(session)
             db.flush()
-            record_audit(db, actor, "book", account, session, _allocation_details(session))
+            details = _allocation_details(session)
+            record_audit(db, actor, "book", account, session, details, at=now)
             if allocation.is_billable:
-                record_audit(
-                    db, actor, "billable_confirmed", account, session, _allocation_details(session)
-                )
+                record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
             if also is not None:
                 also(db, session)
             db.refresh(contract)
@@ -400,49 +403,52 @@ class BookingService:
         starts_at: datetime,
         billable: bool,
     ) -> SessionChange:
+        now = self.now()
         with write_session(self.engine) as db:
-            account, session = _session(db, channel_id, session_id)
+            account, session = _session(db, channel_id, session_id, lock=True)
             if session.state != SessionState.BOOKED:
-                raise RuleViolation(
-                    f"Session #{session.id} is {session.state}; only booked sessions can be moved."
+                raise _already(
+                    db, account, session, "Nothing was changed: only booked sessions can be moved."
                 )
             previous, previous_contract = session.starts_at, session.contract_id
+            before = _paid_as(session)
             contract, confirmed = _reallocate(
                 db, account, session, starts_at, session.minutes_booked, billable
             )
+            if starts_at == previous and not confirmed and _paid_as(session) == before:
+                raise _already(db, account, session, "Nothing was changed.")
             session.starts_at = starts_at
-            session.updated_at = self.now()
+            session.updated_at = now
             db.add(session)
             details = {"from": previous.isoformat(), **_allocation_details(session)}
-            record_audit(db, actor, "move", account, session, details)
+            record_audit(db, actor, "move", account, session, details, at=now)
             if confirmed:
-                record_audit(db, actor, "billable_confirmed", account, session, details)
+                record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
             db.flush()
             db.refresh(contract)
-            refresh_next_post_at(db, {previous_contract, contract.id}, self.now())
+            refresh_next_post_at(db, {previous_contract, contract.id}, now)
             return SessionChange(
                 ChangeKind.MOVED, account, contract, session, previous_start=previous
             )
 
     def cancel(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
+        now = self.now()
         with write_session(self.engine) as db:
-            account, session = _session(db, channel_id, session_id)
+            account, session = _session(db, channel_id, session_id, lock=True)
             if session.state == SessionState.HELD:
-                raise RuleViolation(
-                    f"Session #{session.id} is already logged as held, so it cannot be cancelled."
-                )
+                raise _already(db, account, session, "A held session cannot be cancelled.")
             if session.state == SessionState.CANCELLED:
-                raise RuleViolation(f"Session #{session.id} is already cancelled.")
+                raise _already(db, account, session, "Nothing was changed.")
             contract = _lock_contract(db, session.contract_id)
             _spend(db, contract, allocation_of(session), release=True)
             released = _allocation_details(session)
             session.state = SessionState.CANCELLED
-            session.updated_at = self.now()
+            session.updated_at = now
             db.add(session)
-            record_audit(db, actor, "cancel", account, session, {"released": released})
+            record_audit(db, actor, "cancel", account, session, {"released": released}, at=now)
             db.flush()
             db.refresh(contract)
-            refresh_next_post_at(db, [contract.id], self.now())
+            refresh_next_post_at(db, [contract.id], now)
             return SessionChange(ChangeKind.CANCELLED, account, contract, session)
 
     def log_held(
@@ -455,27 +461,30 @@ class BookingService:
     ) -> SessionChange:
         now = self.now()
         with write_session(self.engine) as db:
-            account, session = _session(db, channel_id, session_id)
+            account, session = _session(db, channel_id, session_id, lock=True)
             if session.state == SessionState.CANCELLED:
-                raise RuleViolation(
-                    f"Session #{session.id} was cancelled; book a new one to log time."
+                raise _already(
+                    db, account, session, "It was cancelled: book a new one to log time."
                 )
             if session.starts_at > now:
                 raise RuleViolation(
                     f"Session #{session.id} has not started yet; log it as held afterwards."
                 )
             held = check_session_minutes(minutes or session.minutes_held or session.minutes_booked)
+            before = (session.state, session.minutes_held, _paid_as(session))
             contract, confirmed = _reallocate(
                 db, account, session, session.starts_at, held, billable
             )
+            if not confirmed and before == (SessionState.HELD, held, _paid_as(session)):
+                raise _already(db, account, session, "Nothing was changed.")
             session.minutes_held = held
             session.state = SessionState.HELD
             session.updated_at = now
             db.add(session)
             details = _allocation_details(session)
-            record_audit(db, actor, "log_held", account, session, details)
+            record_audit(db, actor, "log_held", account, session, details, at=now)
             if confirmed:
-                record_audit(db, actor, "billable_confirmed", account, session, details)
+                record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
             db.flush()
             db.refresh(contract)
             first_reminder = first_reminder_at(session_facts(session), now)
@@ -512,6 +521,8 @@ def _contract_for(db: Session, account: Account, moment: datetime, lock: bool = 
     if index is None:
         raise NotFound(f"*{escape(account.company)}* has no contract on record.")
     contract = contracts[index]
+    # A contract's term never changes once sold, so which one covers `moment` may be read
+    # unlocked; its counters are read again under the lock.
     return _lock_contract(db, contract.id) if lock else contract
 
 
@@ -529,15 +540,26 @@ def _lock_contract(db: Session, contract_id: int | None) -> Contract:
     ).one()
 
 
-def _session(db: Session, channel_id: str, session_id: int) -> tuple[Account, OnboardingSession]:
+def _lock_contracts(db: Session, contract_ids: set[int]) -> dict[int, Contract]:
+    """Lock several contracts in ascending id, the one order every transaction uses."""
+    return {contract_id: _lock_contract(db, contract_id) for contract_id in sorted(contract_ids)}
+
+
+def _session(
+    db: Session, channel_id: str, session_id: int, lock: bool = False
+) -> tuple[Account, OnboardingSession]:
+    """A session of the channel's account. With `lock`, its row is locked (before any contract)
+    and read afresh, so a change decides from its state as it is now, not from a copy read
+    before a concurrent change committed."""
     account = _account(db, channel_id)
     if account is None:
         raise not_linked()
-    session = db.exec(
-        select(OnboardingSession).where(
-            OnboardingSession.id == session_id, OnboardingSession.account_id == account.id
-        )
-    ).first()
+    query = select(OnboardingSession).where(
+        OnboardingSession.id == session_id, OnboardingSession.account_id == account.id
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    session = db.exec(query).first()
     if session is None:
         raise NotFound(
             f"There is no session #{session_id} for *{escape(account.company)}*. "
@@ -603,8 +625,11 @@ def _reallocate(
 
     Also says whether staff just confirmed more billable time than before.
     """
-    _spend(db, _lock_contract(db, session.contract_id), allocation_of(session), release=True)
-    contract = _contract_for(db, account, starts_at, lock=True)
+    target = _contract_for(db, account, starts_at)
+    assert target.id is not None
+    locked = _lock_contracts(db, {session.contract_id, target.id})
+    _spend(db, locked[session.contract_id], allocation_of(session), release=True)
+    contract = locked[target.id]
     session_type = SessionType(session.session_type)
     allocation, refusal = _plan(account, contract, session_type, starts_at, minutes)
     confirmed = billable or not needs_confirmation(allocation, session.billable_confirmed_minutes)
@@ -615,6 +640,48 @@ def _reallocate(
     _apply(session, allocation, billable)
     session.contract_id = contract.id
     return contract, newly_confirmed
+
+
+def _paid_as(session: OnboardingSession) -> tuple[int, int, int, bool]:
+    """How a session is paid for and from which contract: a change that leaves this, its time
+    and its length as they were changes nothing."""
+    return (
+        session.contract_id,
+        session.included_minutes,
+        session.billable_minutes,
+        session.uses_status_update,
+    )
+
+
+# The audit actions that change a session's state or time: the last one says who and when.
+SESSION_CHANGES = ("book", "move", "cancel", "log_held")
+
+
+def _already(
+    db: Session, account: Account, session: OnboardingSession, hint: str
+) -> AlreadyChanged:
+    """The answer to a change that comes too late: what the session's last change was, by
+    whom and when, read under the session's lock (so it is the change that won)."""
+    assert session.id is not None
+    event = db.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.session_id == session.id,
+            col(AuditEvent.action).in_(SESSION_CHANGES),
+        )
+        .order_by(col(AuditEvent.id).desc())
+        .limit(1)
+    ).first()
+    by, at = (event.actor_user_id, event.at) if event else (session.booked_by, session.updated_at)
+    starts_at: datetime | None = None
+    if session.state == SessionState.CANCELLED:
+        what = "cancelled"
+    elif session.state == SessionState.HELD:
+        what = "logged as held"
+    else:
+        what = "moved to" if event is not None and event.action == "move" else "booked for"
+        starts_at = session.starts_at
+    return AlreadyChanged(session.id, what, by, at, account.timezone, starts_at, hint)
 
 
 def _apply(session: OnboardingSession, allocation: Allocation, billable: bool) -> None:
@@ -679,9 +746,11 @@ def record_audit(
     account: Account,
     session: OnboardingSession | None = None,
     details: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
     db.add(
         AuditEvent(
+            at=at or datetime.now(UTC),
             actor_user_id=actor.user_id,
             actor_team_id=actor.team_id,
             action=action,
