@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import partial
 from typing import Any
@@ -19,7 +19,19 @@ from slack_bolt import Ack, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.base import Message
-from bot.domain.identity import Access, Action, Installation, Requester, access_for, allows
+from bot.domain.identity import (
+    Access,
+    Action,
+    IdKind,
+    Installation,
+    Requester,
+    Role,
+    access_for,
+    allows,
+    kind_of,
+    organization_would_decide,
+    workspace_to_learn,
+)
 from bot.services.booking import Actor
 from bot.services.container import Services
 from handlers.context import (
@@ -31,7 +43,8 @@ from handlers.context import (
 )
 from handlers.errors import Answer, attempt
 from handlers.payloads import channel_of, value_of
-from handlers.replies import EXPIRED, answer_privately, refuse_form, tell
+from handlers.replies import EXPIRED, UNIDENTIFIED, answer_privately, refuse_form, tell
+from handlers.slack_users import user_team
 
 log = logging.getLogger("oura.handlers")
 
@@ -81,24 +94,60 @@ class Asked:
 
 
 def decide(
-    services: Services, home: Installation, requester: Requester, channel_id: str | None,
-    action: Action,
+    services: Services, home: Installation, person: Requester, channel_id: str | None,
+    action: Action, client: WebClient | None = None,
 ) -> Access | None:  # fmt: skip
     """The access this request has in that channel, or None when it may not do `action`.
-    Every listener asks this (through `button` and `form`) before it acts."""
+    Every listener asks this (through `button` and `form`) before it acts.
+
+    Only who acts counts (`bot.domain.identity`). Someone Slack says nothing about is refused
+    (and logged). When the person's organization is not in the request but could decide,
+    Slack is asked for it (`users.info`, the person's own data); a buyer recognized by their
+    organization alone has their workspace remembered as the customer's."""
     linked = services.booking.linked_account(channel_id) if channel_id else None
-    access = access_for(requester, home, linked)
+    if not person.identified:
+        log.warning(
+            "refused %s: Slack did not say which workspace or organization user=%s belongs to "
+            "(channel=%s)",
+            action,
+            person.user_id,
+            channel_id,
+        )
+        return None
+    access = access_for(person, home, linked)
+    if (
+        not allows(access, action)
+        and client is not None
+        and organization_would_decide(person, home, linked)
+    ):
+        _, enterprise_id = user_team(client, person.user_id)
+        if enterprise_id and kind_of(enterprise_id) is IdKind.ORGANIZATION:
+            person = replace(person, enterprise_id=enterprise_id)
+            access = access_for(person, home, linked)
     if not allows(access, action):
         log.info(
-            "refused %s for user=%s team=%s channel=%s role=%s",
+            "refused %s for user=%s team=%s enterprise=%s channel=%s role=%s",
             action,
-            requester.user_id,
-            requester.team_id,
+            person.user_id,
+            person.team_id,
+            person.enterprise_id,
             channel_id,
             access.role,
         )
         return None
+    if access.role is Role.BUYER and linked is not None:
+        learned = workspace_to_learn(person, linked)
+        if learned is not None:
+            services.booking.learn_customer_workspace(linked.id, learned)
+            log.info("account %s: customer workspace %s learned from user=%s", linked.id,
+                     learned, person.user_id)  # fmt: skip
     return access
+
+
+def refusal_for(person: Requester, refusal: str) -> str:
+    """What a refused person is told: the action's own refusal, or, when Slack did not say
+    who they belong to, that."""
+    return refusal if person.identified else UNIDENTIFIED
 
 
 ButtonListener = Callable[[Asked], None]
@@ -130,13 +179,14 @@ def button(
                 if not services.deliveries.first_request(signature_of(request)):
                     log.warning("a replayed %s was acked and changed nothing", work.__name__)
                     return
-                access = decide(services, installation_from(context), requester, channel, action)
+                home = installation_from(context)
+                access = decide(services, home, requester, channel, action, client)
                 if (
                     access is None
                     or (target is not None and parsed is None)
                     or (needs_account and access.account_id is None)
                 ):
-                    answer(refusal)
+                    answer(refusal_for(requester, refusal))
                     return
                 asked = Asked(
                     requester, access, services, client, body, channel, answer, parsed,
@@ -199,11 +249,12 @@ def form(
                     log.warning("a replayed %s was acked and changed nothing", work.__name__)
                     ack()
                     return
-                access = decide(services, installation_from(context), requester, channel, action)
+                home = installation_from(context)
+                access = decide(services, home, requester, channel, action, client)
                 if access is None or (
                     "account_id" in metadata and access.account_id != signed.get("account_id")
                 ):
-                    refuse_form(ack, at, refusal)
+                    refuse_form(ack, at, refusal_for(requester, refusal))
                     return
                 answer = partial(tell, client, channel or "", requester.user_id)
                 asked = Asked(

@@ -17,6 +17,12 @@ log = logging.getLogger("oura.handlers")
 STAFF_ONLY = "Only the vendor's staff can do that here."
 NOT_HERE = "That isn't available to you in this channel."
 NOT_IN_THAT_CHANNEL = "This isn't available to you in that channel."
+# Slack did not say which workspace or organization the person belongs to.
+UNIDENTIFIED = (
+    "I can't tell which Slack workspace or organization you belong to (Slack didn't say), "
+    "so I can't let you do this. Nothing was changed. Please try again; if this keeps "
+    "happening, tell the vendor's team."
+)
 EXPIRED = "This form can't be used any more; open it again from Slack."
 # Buyers see this too: it names nothing they cannot do.
 SORRY = (

@@ -36,9 +36,9 @@ def user_timezone(client: WebClient, user_id: str, services: Services) -> str | 
 
 
 def user_team(client: WebClient, user_id: str) -> tuple[str | None, str | None]:
-    """The user's own team (and enterprise), from `users.info`; (None, None) when Slack
-    cannot tell us."""
+    """The user's own workspace and Grid organization, from `users.info` (the organization is
+    `enterprise_user.enterprise_id` for Grid users); (None, None) when Slack cannot tell us."""
     user = user_info(client, user_id) or {}
     enterprise = user.get("enterprise_user")
     enterprise_id = enterprise.get("enterprise_id") if isinstance(enterprise, dict) else None
-    return user.get("team_id"), enterprise_id
+    return user.get("team_id") or None, enterprise_id or user.get("enterprise_id") or None

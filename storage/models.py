@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import CheckConstraint, Index, Text
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -24,9 +24,30 @@ class Account(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     vendor_contact_id: str = Field(max_length=32)
     buyer_contact_id: str | None = Field(default=None, max_length=32)
-    # The customer's own Slack team (Slack Connect): only its users may act as buyers here.
-    customer_team_id: str | None = Field(default=None, max_length=32)
+    # The customer's own Slack workspaces and organizations are `CustomerTeam` rows.
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class CustomerTeam(SQLModel, table=True):
+    """A Slack workspace (`T…`) or Enterprise Grid organization (`E…`) that an account's
+    customer is known by (Slack Connect): people of any of them are the buyers in the account's
+    channel. Slack tells of them as a channel is shared and linked, and as buyers act; staff
+    correct them with `/oura-book contact buyer`."""
+
+    __tablename__ = "customer_team"
+    __table_args__ = (
+        UniqueConstraint("account_id", "team_id", name="uq_customer_team_account_team"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    team_id: str = Field(max_length=32)
+    # IdKind: "workspace" or "organization"
+    kind: str = Field(max_length=16)
+    # Who said so last: channel_shared, conversations.info, buyer (learned as a buyer acted),
+    # contact (staff named the buyer contact), migrated (the single id kept before 0007).
+    source: str = Field(max_length=24)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class Contract(SQLModel, table=True):

@@ -50,6 +50,7 @@ TABLES = (
     "audit_event",
     "onboarding_session",
     "contract",
+    "customer_team",
     "account",
 )
 

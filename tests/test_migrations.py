@@ -10,13 +10,21 @@ from pathlib import Path
 import pytest
 from alembic import command
 from conftest import DEFAULT_PG
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
+from bot.services.booking import BookingService
 from storage.engine import make_engine, normalise_url
 from storage.migrate import alembic_config, is_up_to_date, upgrade
-from storage.models import AuditEvent, OnboardingSession, SessionRequest, SupportCase
+from storage.models import (
+    Account,
+    AuditEvent,
+    CustomerTeam,
+    OnboardingSession,
+    SessionRequest,
+    SupportCase,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -125,3 +133,68 @@ def test_0006_downgrades_with_the_data(empty_engine: Engine) -> None:
         actions = connection.execute(text("SELECT action FROM audit_event ORDER BY id")).all()
     assert [tuple(row) for row in states] == [(1, "held"), (2, "booked"), (3, "cancelled")]
     assert [row[0] for row in actions] == ["done", "book"]
+
+
+def fill_at_0006(engine: Engine) -> None:
+    """Accounts as revision 0006 kept them: one customer team each, or none."""
+    created = "'2027-01-01 10:00:00+00'"
+    if engine.dialect.name == "sqlite":
+        created = "'2027-01-01 10:00:00.000000'"
+    accounts = ((1, "C1", "'T_ACME'"), (2, "C2", "'E_BETA'"), (3, "C3", "NULL"))
+    with engine.begin() as connection:
+        for id_, channel, team in accounts:
+            connection.execute(
+                text(
+                    "INSERT INTO account (id, company, channel_id, timezone, vendor_contact_id, "
+                    f"customer_team_id, created_at) VALUES ({id_}, 'Co {id_}', '{channel}', "
+                    f"'Europe/Helsinki', 'U1', {team}, {created})"
+                )
+            )
+        connection.execute(
+            text(
+                "INSERT INTO contract (id, account_id, package_id, start, term_months, "
+                "included_minutes, status_updates, minutes_spent, status_updates_spent, "
+                f"created_at) VALUES (1, 2, 'premium', '2027-01-04', 12, 120, 12, 0, 0, {created})"
+            )
+        )
+
+
+def test_0007_keeps_every_customer_team_as_a_customer_id(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0006")
+    fill_at_0006(empty_engine)
+    upgrade(empty_engine)
+    assert is_up_to_date(empty_engine)
+    with Session(empty_engine) as db:
+        kept = db.exec(select(CustomerTeam).order_by(CustomerTeam.account_id)).all()
+        assert [(c.account_id, c.team_id, c.kind, c.source) for c in kept] == [
+            (1, "T_ACME", "workspace", "migrated"),
+            (2, "E_BETA", "organization", "migrated"),
+        ]
+        assert all(c.updated_at.tzinfo is not None for c in kept)
+        assert [a.id for a in db.exec(select(Account).order_by(Account.id)).all()] == [1, 2, 3]
+    with empty_engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("account")}
+    assert "customer_team_id" not in columns
+    # The app reads them: Beta's people (its organization) are its buyers.
+    linked = BookingService(empty_engine, "Europe/Helsinki").linked_account("C2")
+    assert linked is not None and linked.customer_ids == frozenset({"E_BETA"})
+
+
+def test_0007_downgrades_with_the_data(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0006")
+    fill_at_0006(empty_engine)
+    upgrade(empty_engine)
+    booking = BookingService(empty_engine, "Europe/Helsinki")
+    booking.record_customer_ids("C2", ["T_BETA"], "channel_shared")
+    config = alembic_config()
+    with empty_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    with empty_engine.connect() as connection:
+        teams = connection.execute(
+            text("SELECT id, customer_team_id FROM account ORDER BY id")
+        ).all()
+        tables = inspect(connection).get_table_names()
+    # One id per account again: a workspace where there is one.
+    assert [tuple(row) for row in teams] == [(1, "T_ACME"), (2, "T_BETA"), (3, None)]
+    assert "customer_team" not in tables

@@ -1,25 +1,34 @@
-"""Slack Connect: who may do what in a shared channel, proven over signed HTTP requests.
+"""Slack Connect: who may do what in a shared channel, proven over signed HTTP requests built
+from payloads Slack published (`tests/slackfixtures.py`).
 
-Four people try every action: staff; a buyer contact in their own (linked) channel; a buyer of
-another customer in that channel; and a user from a third team. Each gets exactly the expected
-allow or deny, and a denial changes nothing in the database and posts nothing.
+The vendor is on Enterprise Grid (organization E_VENDOR, the app installed in T_VENDOR); Acme,
+the customer linked to this channel, too (E_ACME). Six people try every action: staff; a
+vendor colleague from another workspace of the vendor's organization; Acme's buyer; a buyer
+from another workspace of Acme's organization; a buyer of another customer (Beta); and a user
+from a third team. Each gets exactly the expected allow or deny, and a denial changes nothing
+in the database and posts nothing.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import CHANNEL, SIGNING_SECRET, STAFF, VENDOR_TEAM, RunningBot, text_of
-from slackreq import block_action, view_submission
+from conftest import CHANNEL, SIGNING_SECRET, STAFF, STAFF_NY, VENDOR_TEAM, RunningBot, text_of
+from slackfixtures import Person, conversation, slack_user
+from slackfixtures import block_action as fixture_click
+from slackfixtures import slash_command as fixture_command
+from slackfixtures import view_submission as fixture_submission
 from sqlalchemy import inspect, text
 
 from bot.domain.packages import SessionType
 from bot.domain.support import CaseCategory
+from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import Actor
 from bot.services.requests import RequestService
 from bot.services.signer import MetadataSigner
@@ -27,15 +36,31 @@ from bot.services.support import SupportDesk
 
 SIGNER = MetadataSigner(SIGNING_SECRET)
 BETA_CHANNEL = "C_BETA"
+VENDOR_ORG, ACME_ORG = "E_VENDOR", "E_ACME"
 ACME_TEAM, BETA_TEAM, THIRD_TEAM = "T_ACME", "T_BETA", "T_THIRD"
 PERSONAS = {
-    "staff": (STAFF, VENDOR_TEAM),
-    "buyer": ("U_ANNA", ACME_TEAM),
-    "other-customer": ("U_BEN", BETA_TEAM),
-    "third-team": ("U_TOM", THIRD_TEAM),
+    "staff": Person(STAFF, VENDOR_TEAM, VENDOR_ORG),
+    "vendor-colleague": Person("U_VERA", "T_VENDOR_EU", VENDOR_ORG),
+    "buyer": Person("U_ANNA", ACME_TEAM, ACME_ORG),
+    "buyer-other-workspace": Person("U_OLLI", "T_ACME_LABS", ACME_ORG),
+    "other-customer": Person("U_BEN", BETA_TEAM),
+    "third-team": Person("U_TOM", THIRD_TEAM),
 }
+# Who may use the slash command and every staff button and form; who the customer buttons.
+STAFF_SIDE = frozenset({"staff", "vendor-colleague"})
+BUYERS = STAFF_SIDE | {"buyer", "buyer-other-workspace"}
 # Rows that every request writes (replay protection) are not a change a user made.
 IGNORED_TABLES = {"seen_request", "processed_event", "alembic_version"}
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """The vendor's Slack, on Enterprise Grid: auth.test names the organization."""
+    fake = FakeSlack(team_id=VENDOR_TEAM, enterprise_id=VENDOR_ORG)
+    fake.users[STAFF] = slack_user(PERSONAS["staff"])
+    fake.users[STAFF_NY] = slack_user(Person(STAFF_NY, VENDOR_TEAM, VENDOR_ORG), "America/New_York")
+    with fake:
+        yield fake
 
 
 @dataclass
@@ -48,10 +73,25 @@ class World:
 
 def setup_world(bot: RunningBot) -> World:
     fake = bot.fake
-    for user, team in PERSONAS.values():
-        fake.add_user(user, team_id=team)
-    fake.channels[CHANNEL] = {"shared_team_ids": [VENDOR_TEAM, ACME_TEAM]}
-    fake.channels[BETA_CHANNEL] = {"shared_team_ids": [VENDOR_TEAM, BETA_TEAM]}
+    for person in PERSONAS.values():
+        fake.users[person.user_id] = slack_user(person)
+    # Shared with Acme's organization (Slack names the organization, and Acme's workspace).
+    fake.channels[CHANNEL] = conversation(
+        CHANNEL,
+        connected=[ACME_ORG],
+        shared=[VENDOR_TEAM, ACME_TEAM],
+        internal=[VENDOR_TEAM],
+        context_team=VENDOR_TEAM,
+        host=VENDOR_TEAM,
+    )
+    fake.channels[BETA_CHANNEL] = conversation(
+        BETA_CHANNEL,
+        connected=[BETA_TEAM],
+        shared=[VENDOR_TEAM, BETA_TEAM],
+        internal=[VENDOR_TEAM],
+        context_team=VENDOR_TEAM,
+        host=BETA_TEAM,
+    )
     start = (date.today() - timedelta(days=30)).isoformat()
     bot.link("premium", start)
     bot.link("pro-lite", start, channel_id=BETA_CHANNEL, company="Beta Ltd")
@@ -93,14 +133,20 @@ def visible_effects(bot: RunningBot) -> list[str]:
     ]
 
 
+def _grid(person: Person) -> bool:
+    return person.enterprise_id is not None
+
+
 def click(bot: RunningBot, action_id: str, value: str, persona: str, channel: str = CHANNEL):
-    user, team = PERSONAS[persona]
-    payload = block_action(
+    """A click by `persona`, from Slack's Grid sample for people on Grid, its workspace one
+    for anyone else."""
+    person = PERSONAS[persona]
+    payload = fixture_click(
+        "block_actions.grid.json" if _grid(person) else "block_actions.workspace.json",
         action_id,
         value,
-        user_id=user,
-        team_id=team,
-        channel_id=channel,
+        user=person,
+        channel=channel,
         response_url=bot.fake.response_url(f"{action_id}-{persona}"),
         message_ts="1700000000.000100",
     )
@@ -110,13 +156,32 @@ def click(bot: RunningBot, action_id: str, value: str, persona: str, channel: st
 
 
 def submit(bot: RunningBot, callback_id: str, values: dict, metadata: dict, persona: str):
-    user, team = PERSONAS[persona]
-    payload = view_submission(
-        callback_id, values, user_id=user, team_id=team, private_metadata=SIGNER.dumps(metadata)
+    person = PERSONAS[persona]
+    payload = fixture_submission(
+        "view_submission.grid.json" if _grid(person) else "view_submission.workspace.json",
+        callback_id,
+        values,
+        SIGNER.dumps(metadata),
+        user=person,
+        installed_team=VENDOR_TEAM,
     )
     reply = bot.sender.interaction(payload)
     assert reply.status == 200, reply
     return reply.json()
+
+
+def command(bot: RunningBot, text: str, persona: str, key: str = "cmd") -> dict[str, Any] | None:
+    """`/oura-book <text>` typed by `persona` (Slack's published command payloads); the
+    reply posted to response_url, or None when a modal opened instead."""
+    body = fixture_command(
+        text, user=PERSONAS[persona], channel=CHANNEL, response_url=bot.fake.response_url(key)
+    )
+    reply = bot.sender.send(body, "application/x-www-form-urlencoded")
+    assert reply.status == 200, (reply.status, reply.body)
+    fake = bot.fake
+    fake.wait_for(lambda: fake.responses(key) or fake.calls_to("views.open"), timeout=10)
+    responses = fake.responses(key)
+    return responses[0].body if responses else None
 
 
 def picked_time(block: str, moment: datetime) -> dict:
@@ -159,17 +224,15 @@ MODAL_FORMS = ("", "order", "support")
 @pytest.mark.parametrize("form", COMMAND_FORMS)
 def test_every_command_form_is_staff_only(bot: RunningBot, form: str, persona: str) -> None:
     world = setup_world(bot)
-    user, team = PERSONAS[persona]
     before = snapshot(bot)
-    if persona == "staff" and form in MODAL_FORMS:
-        bot.sender.command(form, user_id=user, team_id=team, channel_id=CHANNEL, response_url="x")
-        bot.fake.wait_for(lambda: bot.fake.calls_to("views.open"))
+    reply = command(world.bot, form, persona)
+    if persona in STAFF_SIDE:
+        if form in MODAL_FORMS:
+            assert reply is None and bot.fake.calls_to("views.open")
+        else:
+            assert reply is not None and "Only the vendor's staff" not in text_of(reply)
         return
-    reply = text_of(world.bot.command(form, user_id=user, team_id=team))
-    if persona == "staff":
-        assert "Only the vendor's staff" not in reply
-        return
-    assert "Only the vendor's staff can do that here." in reply
+    assert reply is not None and "Only the vendor's staff can do that here." in text_of(reply)
     assert snapshot(bot) == before
     assert visible_effects(bot) == []
 
@@ -247,13 +310,13 @@ def _session_status(world: World) -> str:
 
 def _allowed_request_session(world: World, persona: str) -> None:
     view = _wait_views_open(world)
-    expected = "book_session" if persona == "staff" else "request_session_modal"
+    expected = "book_session" if persona in STAFF_SIDE else "request_session_modal"
     assert view["callback_id"] == expected
 
 
 def _allowed_show_usage(world: World, persona: str) -> None:
     [note] = world.bot.fake.wait_for(lambda: world.bot.fake.calls_to("chat.postEphemeral"))
-    assert note.args["user"] == PERSONAS[persona][0]
+    assert note.args["user"] == PERSONAS[persona].user_id
     assert "Acme Oy" in text_of(note.args) and "30 used of 120" in text_of(note.args)
 
 
@@ -264,44 +327,44 @@ def _allowed_booking(world: World, persona: str) -> None:
 
 BUTTONS = {
     # name: (click, who may, what an allowed click does)
-    "request_session": (_request_session, {"staff", "buyer"}, _allowed_request_session),
-    "show_usage": (_show_usage, {"staff", "buyer"}, _allowed_show_usage),
+    "request_session": (_request_session, BUYERS, _allowed_request_session),
+    "show_usage": (_show_usage, BUYERS, _allowed_show_usage),
     "cancel_session": (
         _cancel,
-        {"staff"},
+        STAFF_SIDE,
         lambda w, p: w.bot.fake.wait_for(lambda: _session_status(w) == "cancelled"),
     ),
     "log_held": (
         _log_held,
-        {"staff"},
+        STAFF_SIDE,
         lambda w, p: _wait_views_open(w)["callback_id"] == "log_held_modal" or pytest.fail(),
     ),
-    "confirm_request": (_confirm, {"staff"}, _allowed_booking),
-    "confirm_request_billable": (_confirm_billable, {"staff"}, _allowed_booking),
+    "confirm_request": (_confirm, STAFF_SIDE, _allowed_booking),
+    "confirm_request_billable": (_confirm_billable, STAFF_SIDE, _allowed_booking),
     "propose_time": (
         _propose,
-        {"staff"},
+        STAFF_SIDE,
         lambda w, p: _wait_views_open(w)["callback_id"] == "propose_time_modal" or pytest.fail(),
     ),
     "decline_request": (
         _decline,
-        {"staff"},
+        STAFF_SIDE,
         lambda w, p: w.bot.fake.wait_for(lambda: _request_status(w) == "declined"),
     ),
-    "accept_proposal": (_accept, {"staff", "buyer"}, _allowed_booking),
+    "accept_proposal": (_accept, BUYERS, _allowed_booking),
     "get_support": (
         _get_support,
-        {"staff", "buyer"},
+        BUYERS,
         lambda w, p: _wait_views_open(w)["callback_id"] == "support_case_modal" or pytest.fail(),
     ),
     "take_case": (
         _take_case,
-        {"staff"},
+        STAFF_SIDE,
         lambda w, p: w.bot.fake.wait_for(lambda: _case_status(w) == "taken"),
     ),
     "resolve_case": (
         _resolve_case,
-        {"staff"},
+        STAFF_SIDE,
         lambda w, p: w.bot.fake.wait_for(lambda: _case_status(w) == "resolved"),
     ),
 }
@@ -331,6 +394,52 @@ def test_every_button_allows_exactly_the_right_people(
     notes = [text_of(c.args) for c in bot.fake.calls_to("chat.postEphemeral")]
     notes += [text_of(r.body) for r in bot.fake.responses()]
     assert any("staff" in n or "isn't available to you" in n for n in notes), notes
+    assert snapshot(bot) == before
+    assert visible_effects(bot) == []
+
+
+# -- the App Home: staff only; a refusal is only logged (nothing to answer in on a Home tab) ---
+
+HOME_BUTTONS = {
+    # name: (action_id, value, what an allowed click shows)
+    "home_mine": ("home_mine", "mine:1", "views.publish"),
+    "home_all": ("home_all", "all:1", "views.publish"),
+    "home_page": ("home_page:next", "all:2", "views.publish"),
+    "home_usage": ("home_usage", "1", "views.open"),
+}
+
+
+def home_click(bot: RunningBot, action_id: str, value: str, persona: str) -> None:
+    """A click on the App Home, from the published sample of a Home tab's button."""
+    payload = fixture_click(
+        "block_actions.app_home.json",
+        action_id,
+        value,
+        user=PERSONAS[persona],
+        channel=None,
+        response_url="",
+    )
+    assert bot.sender.interaction(payload).status == 200
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("button", list(HOME_BUTTONS))
+def test_every_home_button_is_staff_only(
+    bot: RunningBot, button: str, persona: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    setup_world(bot)
+    action_id, value, shows = HOME_BUTTONS[button]
+    before = snapshot(bot)
+    caplog.set_level("INFO", logger="oura.handlers")
+    home_click(bot, action_id, value, persona)
+    if persona in STAFF_SIDE:
+        [shown] = bot.fake.wait_for(lambda: bot.fake.calls_to(shows))
+        assert shown.args.get("user_id", PERSONAS[persona].user_id) == PERSONAS[persona].user_id
+        return
+    user = PERSONAS[persona].user_id
+    bot.fake.wait_for(
+        lambda: any(f"refused home for user={user}" in r.getMessage() for r in caplog.records)
+    )
     assert snapshot(bot) == before
     assert visible_effects(bot) == []
 
@@ -404,22 +513,26 @@ def _sessions(world: World) -> int:
 
 
 MODALS = {
-    "book_session": (_submit_booking, {"staff"}, lambda w: _sessions(w) == 2),
+    "book_session": (_submit_booking, STAFF_SIDE, lambda w: _sessions(w) == 2),
     "request_session_modal": (
         _submit_request,
-        {"staff", "buyer"},
+        BUYERS,
         lambda w: RequestService(w.bot.booking).get(w.request_id + 1).request.note == "admins only",
     ),
-    "propose_time_modal": (_submit_proposal, {"staff"}, lambda w: _request_status(w) == "proposed"),
-    "log_held_modal": (_submit_log_held, {"staff"}, lambda w: _session_status(w) == "held"),
+    "propose_time_modal": (
+        _submit_proposal,
+        STAFF_SIDE,
+        lambda w: _request_status(w) == "proposed",
+    ),
+    "log_held_modal": (_submit_log_held, STAFF_SIDE, lambda w: _session_status(w) == "held"),
     "support_case_modal": (
         _submit_case,
-        {"staff", "buyer"},
+        BUYERS,
         lambda w: SupportDesk(w.bot.booking).open_cases(1)[-1].id == w.case_id + 1,
     ),
     "record_order_modal": (
         _submit_order,
-        {"staff"},
+        STAFF_SIDE,
         lambda w: len(SupportDesk(w.bot.booking).orders_of_account(1)) == 1,
     ),
 }
@@ -512,13 +625,13 @@ def test_a_buyers_request_confirmed_by_the_vendor_contact_ends_as_a_booking(
         **picked_time("time_2", second),
         "note": {"value": {"type": "plain_text_input", "value": "ring sizing for 40 people"}},
     }
-    user, team = PERSONAS["buyer"]
-    payload = view_submission(
+    payload = fixture_submission(
+        "view_submission.slack_connect.json",
         "request_session_modal",
         values,
-        user_id=user,
-        team_id=team,
-        private_metadata=form["private_metadata"],
+        form["private_metadata"],
+        user=PERSONAS["buyer"],
+        installed_team=VENDOR_TEAM,
     )
     assert bot.sender.interaction(payload).json() is None
     # Acknowledged in the shared channel, customer-safe; the vendor contact gets a DM.
@@ -529,12 +642,12 @@ def test_a_buyers_request_confirmed_by_the_vendor_contact_ends_as_a_booking(
     buttons = [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     confirm_second = next(b for b in buttons if b["text"]["text"] == "Confirm time 2")
     # The vendor contact confirms the second time from the DM.
-    payload = block_action(
+    payload = fixture_click(
+        "block_actions.grid.json",
         "confirm_request",
         confirm_second["value"],
-        user_id=STAFF,
-        team_id=VENDOR_TEAM,
-        channel_id=f"D_{STAFF}",
+        user=PERSONAS["staff"],
+        channel=f"D_{STAFF}",
         response_url=fake.response_url("dm"),
         message_ts=dm.result["ts"],
     )

@@ -41,8 +41,8 @@ def local_today() -> date:
 
 def setup_accounts(bot: RunningBot) -> None:
     """Acme (premium) and Beta (pro-lite), each in its own Slack Connect channel."""
-    for user, team in PERSONAS.values():
-        bot.fake.add_user(user, team_id=team)
+    for person in PERSONAS.values():
+        bot.fake.add_user(person.user_id, team_id=person.team_id)
     bot.fake.channels[CHANNEL] = {"shared_team_ids": [VENDOR_TEAM, "T_ACME"]}
     bot.fake.channels[BETA_CHANNEL] = {"shared_team_ids": [VENDOR_TEAM, "T_BETA"]}
     start = (local_today() - timedelta(days=60)).isoformat()
@@ -77,7 +77,7 @@ def send_case(
     category: str = "return",
     order_id: str | None = "1",
 ) -> dict[str, Any] | None:
-    user, team = PERSONAS[persona]
+    user, team = PERSONAS[persona].user_id, PERSONAS[persona].team_id
     values: dict[str, Any] = {
         "category": {"value": {"type": "static_select", "selected_option": {"value": category}}},
         "order": {
@@ -116,7 +116,7 @@ def audit_actions(bot: RunningBot) -> list[str]:
 def dm_click(bot: RunningBot, dm: Any, label: str, key: str, persona: str = "staff") -> None:
     buttons = [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     chosen = next(b for b in buttons if b["text"]["text"] == label)
-    user, team = PERSONAS[persona]
+    user, team = PERSONAS[persona].user_id, PERSONAS[persona].team_id
     payload = block_action(
         chosen["action_id"],
         chosen["value"],

@@ -43,7 +43,7 @@ from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionState, Ses
 from bot.domain.schedule import Post
 from bot.domain.support import OVERDUE_BUSINESS_DAYS, CaseFacts, is_overdue, order_cases
 from bot.services.booking import ChangeKind, SessionChange, Usage, balance_of
-from storage.models import Account, OnboardingSession
+from storage.models import Account, CustomerTeam, OnboardingSession
 
 # -- posts in the linked channel --------------------------------------------------------------
 
@@ -254,6 +254,7 @@ def usage_card(
                 ]
             ),
             ContextBlock(elements=[MarkdownTextObject(text=f"Next session: {next_line}")]),
+            *([customer_ids_block(usage.customer_teams)] if for_staff else []),
             *(
                 sections(
                     "*Open support cases*",
@@ -264,6 +265,18 @@ def usage_card(
             ),
         ],
     )
+
+
+def customer_ids_block(teams: Sequence[CustomerTeam]) -> ContextBlock:
+    """For staff: the Slack workspaces and organizations the customer is known by (their
+    people are the buyers here), where each came from, and how to correct them."""
+    fix = "`/oura-book contact buyer @person` sets them from the customer contact"
+    if not teams:
+        text = f"Customer's Slack: not known yet, so no customer can use the buttons. {fix}."
+    else:
+        known = ", ".join(f"{t.kind} `{t.team_id}` ({t.source})" for t in teams)
+        text = f"Customer's Slack: {known}. Wrong? {fix}."
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
 def session_list(account: Account, sessions: list[OnboardingSession], now: datetime) -> Message:

@@ -91,8 +91,11 @@ class FakeSlack:
         team_id: str = "T_VENDOR",
         bot_user_id: str = "U_BOT",
         now: Callable[[], float] = time.time,
+        enterprise_id: str | None = None,
     ) -> None:
         self.team_id = team_id
+        # The vendor's Enterprise Grid organization (auth.test says it), None off Grid.
+        self.enterprise_id = enterprise_id
         self.bot_user_id = bot_user_id
         self.bot_id = "B_BOT"
         self.users: dict[str, dict[str, Any]] = {}
@@ -326,7 +329,9 @@ class FakeSlack:
         return {"ok": True, "url": self.socket_mode_url}
 
     def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        grid = {"enterprise_id": self.enterprise_id} if self.enterprise_id else {}
         return {
+            **grid,
             "ok": True,
             "url": "https://vendor.slack.com/",
             "team": "Vendor",

@@ -12,7 +12,7 @@ database's write lock from its first statement, `storage.engine`.) The rules the
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -40,6 +40,12 @@ from bot.domain.packages import DEFAULT_TERM_MONTHS, SessionState, SessionType, 
 from bot.domain.schedule import Post, first_reminder_at, upcoming
 from bot.domain.slacktext import escape
 from bot.domain.timeutil import zone
+from storage.customers import (
+    customer_ids,
+    customer_teams,
+    record_customer_ids,
+    replace_customer_ids,
+)
 from storage.engine import read_session, write_session
 from storage.facts import (
     balance_of,
@@ -50,7 +56,7 @@ from storage.facts import (
     terms_of,
 )
 from storage.ledger import settled_keys
-from storage.models import Account, AuditEvent, Contract, OnboardingSession
+from storage.models import Account, AuditEvent, Contract, CustomerTeam, OnboardingSession
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,8 @@ class Usage:
     status_updates_booked: int
     next_session: OnboardingSession | None
     hourly_rate: Decimal | None
+    # The Slack workspaces and organizations the customer is known by (shown to staff).
+    customer_teams: tuple[CustomerTeam, ...] = ()
 
     @property
     def balance(self) -> Balance:
@@ -169,6 +177,7 @@ class BookingService:
                 terms=terms_of(contract, account.timezone),
                 next_session=next_session,
                 hourly_rate=self.hourly_rate,
+                customer_teams=tuple(customer_teams(db, account.id or 0)),
                 **totals,
             )
 
@@ -276,10 +285,11 @@ class BookingService:
             raise _already_linked(account) from None
 
     def linked_account(self, channel_id: str) -> LinkedAccount | None:
-        account = self.account_for_channel(channel_id)
-        if account is None or account.id is None:
-            return None
-        return LinkedAccount(id=account.id, customer_team_id=account.customer_team_id)
+        with read_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None or account.id is None:
+                return None
+            return LinkedAccount(id=account.id, customer_ids=customer_ids(db, account.id))
 
     def set_contact(
         self,
@@ -287,38 +297,49 @@ class BookingService:
         channel_id: str,
         role: str,
         user_id: str,
-        team_id: str | None,
+        buyer_ids: Sequence[str] = (),
     ) -> Account:
-        """Name the vendor contact, or the buyer contact (whose team becomes the customer team)."""
+        """Name the vendor contact, or the buyer contact: then the customer is known by exactly
+        the buyer's own workspace and organization (`buyer_ids`), a correction by staff of
+        whatever Slack had told before. No ids: the ones kept stay as they are."""
         with write_session(self.engine) as db:
             account = _account(db, channel_id)
-            if account is None:
+            if account is None or account.id is None:
                 raise not_linked()
+            details: dict[str, Any] = {"role": role}
             if role == "vendor":
-                before = account.vendor_contact_id
+                details["from"] = account.vendor_contact_id
                 account.vendor_contact_id = user_id
             else:
-                before = account.buyer_contact_id or ""
+                details["from"] = account.buyer_contact_id or ""
                 account.buyer_contact_id = user_id
-                if team_id:
-                    account.customer_team_id = team_id
+                if buyer_ids:
+                    details["customer_ids_from"] = sorted(customer_ids(db, account.id))
+                    details["customer_ids"] = sorted(set(buyer_ids))
+                    replace_customer_ids(db, account.id, buyer_ids, "contact", self.now())
             db.add(account)
-            details = {"role": role, "from": before, "to": user_id, "team": team_id}
+            details["to"] = user_id
             record_audit(db, actor, "contact", account, details=details)
             return account
 
-    def set_customer_team(self, channel_id: str, team_id: str) -> bool:
-        """Record the customer's Slack team when Slack tells us (channel shared); first wins."""
+    def record_customer_ids(self, channel_id: str, ids: Sequence[str], source: str) -> bool:
+        """Keep ids Slack gave of the channel's customer (`source`: who said so); an id kept
+        before is updated with the newer word. False when the channel is linked to nothing."""
         with write_session(self.engine) as db:
-            changed = db.execute(
-                update(Account)
-                .where(
-                    col(Account.channel_id) == channel_id, col(Account.customer_team_id).is_(None)
-                )
-                .values(customer_team_id=team_id)
-                .returning(Account.id)
-            ).first()
-            return changed is not None
+            account = _account(db, channel_id)
+            if account is None or account.id is None:
+                return False
+            record_customer_ids(db, account.id, ids, source, self.now())
+            return True
+
+    def set_customer_team(self, channel_id: str, team_id: str) -> bool:
+        """The channel is shared with this workspace or organization (`channel_shared`)."""
+        return self.record_customer_ids(channel_id, [team_id], "channel_shared")
+
+    def learn_customer_workspace(self, account_id: int, team_id: str) -> None:
+        """A buyer known by the customer's organization acted from this workspace of it."""
+        with write_session(self.engine) as db:
+            record_customer_ids(db, account_id, [team_id], "buyer", self.now())
 
     def move_channel(self, old_channel_id: str, new_channel_id: str) -> bool:
         """A private channel that becomes shared gets a new id: the link follows it."""

@@ -16,9 +16,15 @@ from bot.domain.identity import Action, Installation, Requester
 from bot.services.booking import Actor
 from bot.services.container import Services
 from handlers.commands import report, sessions, support
-from handlers.context import installation_from, services_from, signature_of
+from handlers.context import (
+    actor_of,
+    installation_from,
+    requester_from_command,
+    services_from,
+    signature_of,
+)
 from handlers.errors import attempt
-from handlers.guard import decide
+from handlers.guard import decide, refusal_for
 from handlers.replies import SORRY_STAFF, STAFF_ONLY, log
 
 
@@ -43,8 +49,15 @@ class CommandRequest:
         )
 
     @property
+    def requester(self) -> Requester:
+        """Who typed it (`handlers.context.requester_from_command`)."""
+        return requester_from_command(
+            {"user_id": self.user_id, "team_id": self.team_id, "enterprise_id": self.enterprise_id}
+        )
+
+    @property
     def actor(self) -> Actor:
-        return Actor(user_id=self.user_id, team_id=self.team_id)
+        return actor_of(self.requester)
 
 
 def oura_book(
@@ -79,11 +92,11 @@ def answer(
         if not services.deliveries.first_request(signature):
             log.warning("a replayed /oura-book was acked and changed nothing")
             return None
-        requester = Requester(request.user_id, request.team_id, request.enterprise_id)
-        if decide(services, home, requester, request.channel_id, Action.COMMAND) is None:
-            return text_message(STAFF_ONLY)
+        person = request.requester
+        if decide(services, home, person, request.channel_id, Action.COMMAND, client) is None:
+            return text_message(refusal_for(person, STAFF_ONLY))
         command = commands.parse(request.text)
-        return _run(command, request, services, client, now or services.booking.now())
+        return _run(command, request, services, client, home, now or services.booking.now())
 
     reply = attempt(
         "/oura-book",
@@ -103,9 +116,10 @@ def _run(
     request: CommandRequest,
     services: Services,
     client: WebClient,
+    home: Installation,
     now: datetime,
 ) -> Message | None:
-    typed = sessions.Typed(services, client, request.actor, request.channel_id, now)
+    typed = sessions.Typed(services, client, request.actor, request.channel_id, now, home)
     match command:
         case commands.Help():
             return text_message(commands.help_text())

@@ -20,6 +20,7 @@ from bot.blocks.sessions import (
     welcome_post,
 )
 from bot.domain import commands
+from bot.domain.identity import Installation, customer_ids_among, is_staff, requester
 from bot.domain.timeutil import local_to_utc
 from bot.services.booking import Actor, SessionChange
 from bot.services.container import Services
@@ -38,6 +39,7 @@ class Typed:
     actor: Actor
     channel_id: str
     now: datetime
+    home: Installation  # the vendor's own workspace and organization
 
 
 def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Message | None:
@@ -47,18 +49,13 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             return _open_booking_form(typed, trigger_id)
         case commands.Link(package_id, start, company):
             account, _ = booking.link(actor, channel, package_id, start, company)
-            customer_team = _customer_team(typed.client, channel, actor.team_id)
-            if customer_team:
-                booking.set_customer_team(channel, customer_team)
+            customer_ids = _customer_ids(typed.client, channel, typed.home, actor.team_id)
+            if customer_ids:
+                booking.record_customer_ids(channel, customer_ids, "conversations.info")
             problem = post_in_channel(typed.client, channel, welcome_post(account, package_id))
             return _with_problem(link_reply(account, package_id, start), problem)
         case commands.SetContact(role, user_id):
-            user = user_info(typed.client, user_id)
-            if user is None:
-                return text_message(f"I can't find <@{user_id}> in Slack.")
-            account = booking.set_contact(actor, channel, role, user_id, user.get("team_id"))
-            who = "vendor contact" if role == "vendor" else "customer contact"
-            return text_message(f"<@{user_id}> is now the {who} for *{account.company}*.")
+            return _set_contact(typed, role, user_id)
         case commands.Usage():
             usage = booking.usage(channel, typed.now)
             cases = typed.services.support.open_cases(usage.account.id or 0, typed.now)
@@ -118,13 +115,53 @@ def _open_booking_form(typed: Typed, trigger_id: str | None) -> Message | None:
     return None
 
 
-def _customer_team(client: WebClient, channel_id: str, home_team: str) -> str | None:
-    """The one other team a Slack Connect channel is shared with, if Slack says so."""
+def _set_contact(typed: Typed, role: str, user_id: str) -> Message:
+    """Name a contact. The buyer contact's own workspace and organization (`users.info`)
+    become the ids the customer is known by: how staff correct what Slack told before."""
+    user = user_info(typed.client, user_id)
+    if user is None:
+        return text_message(f"I can't find <@{user_id}> in Slack.")
+    if role == "vendor":
+        account = typed.services.booking.set_contact(typed.actor, typed.channel_id, role, user_id)
+        return text_message(f"<@{user_id}> is now the vendor contact for *{account.company}*.")
+    enterprise = user.get("enterprise_user")
+    person = requester(
+        user_id,
+        user.get("team_id"),
+        enterprise.get("enterprise_id") if isinstance(enterprise, dict) else None,
+        user.get("enterprise_id"),
+    )
+    if is_staff(person, typed.home):
+        return text_message(
+            f"<@{user_id}> belongs to the vendor's own Slack, so they can't be the customer "
+            "contact: mention someone of the customer's."
+        )
+    ids = [i for i in (person.team_id, person.enterprise_id) if i]
+    account = typed.services.booking.set_contact(typed.actor, typed.channel_id, role, user_id, ids)
+    known = ", ".join(f"`{i}`" for i in ids) or "nothing Slack would say"
+    return text_message(
+        f"<@{user_id}> is now the customer contact for *{account.company}*. The customer is "
+        f"known in Slack by {known}: their people can use the buttons in this channel."
+    )
+
+
+def _customer_ids(
+    client: WebClient, channel_id: str, home: Installation, staff_team: str
+) -> list[str]:
+    """Every workspace and organization the Slack Connect channel is shared with that is not
+    the vendor's own (`conversations.info`): `connected_team_ids` (may hold organizations),
+    `shared_team_ids` and `context_team_id`, less the vendor's workspace and organization,
+    `internal_team_ids` (the vendor organization's workspaces in the channel) and the
+    workspace of the staff member linking it."""
     try:
         channel = client.conversations_info(channel=channel_id).get("channel") or {}
     except Exception:
-        log.warning("conversations.info failed for %s; customer team left unset", channel_id)
-        return None
-    teams = set(channel.get("shared_team_ids") or []) | set(channel.get("connected_team_ids") or [])
-    teams.discard(home_team)
-    return teams.pop() if len(teams) == 1 else None
+        log.warning("conversations.info failed for %s; customer ids left as they are", channel_id)
+        return []
+    said = [
+        *(channel.get("connected_team_ids") or []),
+        *(channel.get("shared_team_ids") or []),
+        channel.get("context_team_id"),
+    ]
+    internal = {*(channel.get("internal_team_ids") or []), staff_team}
+    return customer_ids_among([i for i in said if i not in internal], home)

@@ -8,7 +8,8 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from handlers.context import services_from
+from bot.domain.identity import customer_ids_among
+from handlers.context import installation_from, services_from
 from handlers.replies import log
 
 
@@ -34,9 +35,16 @@ def channel_id_changed(body: dict[str, Any], event: dict[str, Any], context: Bol
 
 
 def channel_shared(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-    """The channel now includes the customer's team: its users become the buyers here."""
+    """The channel now includes another workspace or organization (`connected_team_id`, a
+    `T…` or an `E…`): the customer is known by it too, and its people are buyers here. The
+    newest word wins: an id kept before is updated, never left as first recorded."""
     if not _first_time(context, body):
         return
-    channel, team = event.get("channel"), event.get("connected_team_id")
-    if channel and team and services_from(context).booking.set_customer_team(channel, team):
-        log.info("channel %s is shared with customer team %s", channel, team)
+    channel = event.get("channel")
+    ids = customer_ids_among([event.get("connected_team_id")], installation_from(context))
+    if not (channel and ids):
+        return
+    if services_from(context).booking.record_customer_ids(channel, ids, "channel_shared"):
+        log.info("channel %s is shared with customer %s", channel, ids[0])
+    else:
+        log.info("channel %s is shared with %s but linked to no account yet", channel, ids[0])

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.domain.identity import Action, Requester
+from bot.domain.identity import Action, requester
 from bot.domain.overview import Scope
 from handlers.actions.home import publish_home
 from handlers.context import installation_from, services_from
@@ -24,17 +24,17 @@ def register(app: App) -> None:
 def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """`app_home_opened` carries no team of the user, and the envelope's team is the workspace
     the event was delivered for (ours), also for a Slack Connect user from another company: the
-    user's own team comes from `users.info`, and when Slack cannot tell, they count as external."""
+    user's own workspace and organization come from `users.info`; when Slack cannot tell, the
+    tab is not published (and that is logged)."""
     user_id = str(event.get("user") or "")
     if event.get("tab", "home") != "home" or not user_id:
         return  # the Messages tab, or an event we cannot attribute
     services = services_from(context)
 
     def publish() -> None:
-        team_id, enterprise_id = user_team(client, user_id)
-        requester = Requester(user_id, team_id, enterprise_id)
-        if decide(services, installation_from(context), requester, None, Action.HOME) is None:
-            log.info("home tab not published for non-staff user=%s team=%s", user_id, team_id)
+        person = requester(user_id, *user_team(client, user_id))
+        if decide(services, installation_from(context), person, None, Action.HOME) is None:
+            log.info("home tab not published for user=%s team=%s", user_id, person.team_id)
             return
         publish_home(client, services, user_id, Scope.MINE, 1)
 

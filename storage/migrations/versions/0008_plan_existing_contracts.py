@@ -1,7 +1,7 @@
 """plan existing contracts
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 Migration 0002 added `contract.next_post_at`, and sweeps read only contracts whose
 `next_post_at` has come, but contracts that existed before it kept an empty one: no sweep ever
@@ -21,7 +21,7 @@ from storage.types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
