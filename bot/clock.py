@@ -14,10 +14,14 @@ import logging
 import os
 import socket
 import time
+from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -54,8 +58,12 @@ MAX_BACKOFF = timedelta(hours=1)
 CLIENT_TIMEOUT_SECONDS = 10
 RATE_LIMIT_RETRIES = 5
 # A longer Retry-After is not slept through inside a send: the post goes back to the ledger
-# and is tried again once it has passed.
-MAX_RETRY_AFTER_SECONDS = 30
+# and is tried again once it has passed, and the rest of that channel's posts wait for a later
+# sweep (the channel is parked) while every other channel goes on.
+MAX_RETRY_AFTER_SECONDS = 5
+# Channels posted to at once: each channel's posts in order and paced, no channel waiting on
+# another (a slow or rate-limited channel holds one of these, not the sweep).
+CHANNELS_AT_ONCE = 8
 # A claim older than this is renewed just before its message is sent (a retry that first
 # read the channel's history, a pacing wait, a join): the lease left then is what a send gets.
 RENEW_AFTER = timedelta(minutes=1)
@@ -159,6 +167,7 @@ class Sweeper:
         worker: str | None = None,
         pace_seconds: float = 1.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        channels_at_once: int = CHANNELS_AT_ONCE,
     ) -> None:
         if client is not None and longest_send(client) + RENEW_AFTER >= CLAIM_LEASE:
             raise ValueError(
@@ -170,6 +179,7 @@ class Sweeper:
         self.worker = worker or worker_name()
         self.pace_seconds = pace_seconds
         self.now = now
+        self.channels_at_once = channels_at_once
         self._last_post: dict[str, float] = {}
 
     def sweep(self, now: datetime | None = None, dry_run: bool = False) -> SweepReport:
@@ -206,6 +216,7 @@ class Sweeper:
         with read_session(self.engine) as db:
             facts_list = load_facts(db, ids)
             settled = settled_keys(db, ids, now)
+        queues: dict[str, list[tuple[Post, ContractFacts]]] = defaultdict(list)
         for facts in facts_list:
             due = plan(facts, settled.get(facts.contract_id, set()), now)
             if dry_run:
@@ -217,13 +228,47 @@ class Sweeper:
                 )
                 report.superseded.append(post.key)
             for post in due.send:
-                self._deliver(post, facts, shift, report)
-            with write_session(self.engine) as db:
-                refresh_next_post_at(db, [facts.contract_id], now)
+                queues[post.channel_id].append((post, facts))
+        if dry_run:
+            return
+        self._send_all(list(queues.values()), shift, report)
+        with write_session(self.engine) as db:
+            refresh_next_post_at(db, [facts.contract_id for facts in facts_list], now)
+
+    def _send_all(
+        self, queues: list[list[tuple[Post, ContractFacts]]], shift: timedelta, report: SweepReport
+    ) -> None:
+        """Each channel's posts in order (session reminders first), channels side by side;
+        channels with a session reminder are started first."""
+        for queue in queues:
+            queue.sort(key=lambda item: (not item[0].is_reminder, item[0].send_at, item[0].key))
+        queues.sort(key=lambda queue: not queue[0][0].is_reminder)
+        if self.channels_at_once <= 1 or len(queues) <= 1:
+            for queue in queues:
+                self._send_channel(queue, shift, report)
+            return
+        workers = min(self.channels_at_once, len(queues))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="oura-clock") as pool:
+            for done in [pool.submit(self._send_channel, q, shift, report) for q in queues]:
+                done.result()
+
+    def _send_channel(
+        self, queue: list[tuple[Post, ContractFacts]], shift: timedelta, report: SweepReport
+    ) -> None:
+        for index, (post, facts) in enumerate(queue):
+            if self._deliver(post, facts, shift, report) is Outcome.PARK:
+                waiting = len(queue) - index - 1
+                if waiting:
+                    log.warning(
+                        "channel %s is parked: its %d other posts wait for a later sweep",
+                        post.channel_id,
+                        waiting,
+                    )
+                return
 
     def _deliver(
         self, post: Post, facts: ContractFacts, shift: timedelta, report: SweepReport
-    ) -> None:
+    ) -> Outcome:
         claimed_at = self._at(shift)
         won, attempt = claim(
             self.engine,
@@ -235,7 +280,7 @@ class Sweeper:
             claimed_at,
         )
         if not won:
-            return
+            return Outcome.NEXT
         if self.client is None:
             raise RuntimeError("a sweep that posts needs a Slack client")
 
@@ -256,12 +301,12 @@ class Sweeper:
                     mark_sent(self.engine, post.key, post.channel_id, ts, self._at(shift))
                     report.recovered.append(post.key)
                     log.info("post %s was already in %s (ts %s)", post.key, post.channel_id, ts)
-                    return
+                    return Outcome.NEXT
             self._pace(post.channel_id)
             response = self._post(post, post_message(post, facts), keep_lease)
         except LeaseLost:
             log.warning("post %s: another clock took it over before it was sent", post.key)
-            return
+            return Outcome.NEXT
         except Exception as error:  # Slack errors, dropped connections, anything: retry later
             reason = _reason(error)
             mark_failed(self.engine, post.key, reason, self._retry_at(error, attempt, shift))
@@ -269,10 +314,11 @@ class Sweeper:
             log.warning(
                 "post %s to %s failed (try %d): %s", post.key, post.channel_id, attempt, reason
             )
-            return
+            return Outcome.PARK if _parks_channel(error) else Outcome.NEXT
         mark_sent(self.engine, post.key, post.channel_id, response.get("ts"), self._at(shift))
         report.sent.append(post.key)
         log.info("posted %s in %s", post.key, post.channel_id)
+        return Outcome.NEXT
 
     def _retry_at(self, error: Exception, attempt: int, shift: timedelta) -> datetime:
         """The back-off, or longer when Slack asked us to wait longer (a 429's Retry-After)."""
@@ -328,6 +374,19 @@ class Sweeper:
             if wait > 0:
                 time.sleep(wait)
         self._last_post[channel_id] = time.monotonic()
+
+
+class Outcome(Enum):
+    NEXT = "next"  # go on with the channel's next post
+    PARK = "park"  # the channel asked us to wait, or does not answer: leave it for later
+
+
+def _parks_channel(error: Exception) -> bool:
+    """A 429 whose wait was too long to sleep through, or a channel that does not answer in
+    time: its next posts would only wait the same way."""
+    if isinstance(error, SlackApiError):
+        return getattr(error.response, "status_code", 0) == 429
+    return isinstance(error, TimeoutError | URLError | ConnectionError)
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:

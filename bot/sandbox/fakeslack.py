@@ -53,6 +53,8 @@ class Call:
     token: str | None
     result: dict[str, Any] = field(default_factory=dict, compare=False)
     status: int = field(default=200, compare=False)
+    # When it was answered (time.monotonic()), to see which channel waited on which.
+    at: float = field(default_factory=time.monotonic, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -172,17 +174,20 @@ class FakeSlack:
         times: int = 1,
         retry_after: int | None = None,
         error: str | None = None,
+        channel: str | None = None,
     ) -> None:
-        """Answer the next ``times`` calls to ``method`` with HTTP ``status``."""
+        """Answer the next ``times`` calls to ``method`` (only those to ``channel``, if
+        given) with HTTP ``status``."""
         with self._lock:
-            queue = self._pending_faults.setdefault(method, deque())
+            queue = self._pending_faults.setdefault(_where(method, channel), deque())
             queue.extend(_Fault(status, retry_after, error) for _ in range(times))
 
-    def slow(self, method: str, seconds: float) -> None:
-        """Answer every later call to ``method`` only after ``seconds``; what the call does
-        (a post landing in the channel) happens then, even if the caller has hung up."""
+    def slow(self, method: str, seconds: float, channel: str | None = None) -> None:
+        """Answer every later call to ``method`` (to ``channel``, if given) only after
+        ``seconds``; what the call does (a post landing in the channel) happens then, even if
+        the caller has hung up."""
         with self._lock:
-            self._delays[method] = seconds
+            self._delays[_where(method, channel)] = seconds
 
     def reset(self) -> None:
         """Forget calls, faults (done and pending), delays, arrivals, responses, uploads and
@@ -276,13 +281,14 @@ class FakeSlack:
     def _handle_api(
         self, method: str, args: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        here = _where(method, args.get("channel"))
         with self._lock:
             self._arrivals[method] = self._arrivals.get(method, 0) + 1
-            delay = self._delays.get(method, 0.0)
+            delay = self._delays.get(here, self._delays.get(method, 0.0))
         if delay:
             time.sleep(delay)
         with self._lock:
-            queue = self._pending_faults.get(method)
+            queue = self._pending_faults.get(here) or self._pending_faults.get(method)
             if queue:
                 fault = queue.popleft()
                 default = "ratelimited" if fault.status == 429 else "internal_error"
@@ -560,6 +566,11 @@ def _outputs(entry: Call | Response, uploaded: dict[str, dict[str, Any]]) -> lis
             for f in files
         ]
     return []
+
+
+def _where(method: str, channel: object) -> str:
+    """The key of a fault or delay: a method, or a method in one channel."""
+    return f"{method}#{channel}" if channel else method
 
 
 class _Server(ThreadingHTTPServer):
