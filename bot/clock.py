@@ -31,14 +31,15 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import Engine
 
-from bot.blocks.automated_posts import post_message
+from bot.blocks.automated_posts import post_message, unreachable_dm
 from bot.blocks.base import Message
 from bot.domain.schedule import ContractFacts, Post, plan
 from storage.engine import read_session, write_session
-from storage.facts import due_contract_ids, load_facts, refresh_next_post_at
+from storage.facts import due_contract_ids, load_facts, mark_unreachable, refresh_next_post_at
 from storage.ledger import (
     CLAIM_LEASE,
     claim,
+    give_up,
     mark_failed,
     mark_sent,
     record_skipped,
@@ -61,6 +62,20 @@ RATE_LIMIT_RETRIES = 5
 # and is tried again once it has passed, and the rest of that channel's posts wait for a later
 # sweep (the channel is parked) while every other channel goes on.
 MAX_RETRY_AFTER_SECONDS = 5
+# Slack's answers that no retry can change. The channel is gone or closed to the app: the
+# account is marked unreachable until a person fixes it.
+CHANNEL_GONE = frozenset(
+    {
+        "is_archived",
+        "channel_not_found",
+        "account_inactive",
+        "restricted_action",
+        "not_in_channel",  # still, after trying to join (`_post`)
+        "method_not_supported_for_channel_type",  # joining a private channel the app left
+    }
+)
+# This one message can never be taken (the channel is fine).
+NEVER_TAKEN = frozenset({"msg_too_long", "invalid_blocks", "too_many_attachments", "no_text"})
 # Channels posted to at once: each channel's posts in order and paced, no channel waiting on
 # another (a slow or rate-limited channel holds one of these, not the sweep).
 CHANNELS_AT_ONCE = 8
@@ -307,18 +322,56 @@ class Sweeper:
         except LeaseLost:
             log.warning("post %s: another clock took it over before it was sent", post.key)
             return Outcome.NEXT
-        except Exception as error:  # Slack errors, dropped connections, anything: retry later
-            reason = _reason(error)
-            mark_failed(self.engine, post.key, reason, self._retry_at(error, attempt, shift))
-            report.failed.append(post.key)
-            log.warning(
-                "post %s to %s failed (try %d): %s", post.key, post.channel_id, attempt, reason
-            )
-            return Outcome.PARK if _parks_channel(error) else Outcome.NEXT
+        except SlackApiError as error:
+            code = str(error.response.get("error") or "")
+            if code in CHANNEL_GONE or code in NEVER_TAKEN:
+                return self._refused_for_good(post, code, shift, report)
+            return self._failed(post, error, attempt, shift, report)
+        except Exception as error:  # dropped connections, timeouts, anything: retry later
+            return self._failed(post, error, attempt, shift, report)
         mark_sent(self.engine, post.key, post.channel_id, response.get("ts"), self._at(shift))
         report.sent.append(post.key)
         log.info("posted %s in %s", post.key, post.channel_id)
         return Outcome.NEXT
+
+    def _failed(
+        self, post: Post, error: Exception, attempt: int, shift: timedelta, report: SweepReport
+    ) -> Outcome:
+        """A failure that may pass: the post goes back to the ledger with a back-off."""
+        reason = _reason(error)
+        mark_failed(self.engine, post.key, reason, self._retry_at(error, attempt, shift))
+        report.failed.append(post.key)
+        log.warning("post %s to %s failed (try %d): %s", post.key, post.channel_id, attempt, reason)
+        return Outcome.PARK if _parks_channel(error) else Outcome.NEXT
+
+    def _refused_for_good(
+        self, post: Post, code: str, shift: timedelta, report: SweepReport
+    ) -> Outcome:
+        """Slack will never take this post. If the channel itself is gone (archived, deleted,
+        posting restricted), the account is marked unreachable, its vendor contact told once,
+        and the clock leaves it alone until someone fixes the channel; transient errors keep
+        their back-off instead (`_failed`)."""
+        give_up(self.engine, post.key, f"slack {code}")
+        report.failed.append(post.key)
+        if code not in CHANNEL_GONE:
+            log.warning("post %s to %s refused for good: %s", post.key, post.channel_id, code)
+            return Outcome.NEXT
+        with write_session(self.engine) as db:
+            account = mark_unreachable(db, post.account_id, code, self._at(shift))
+        log.warning(
+            "channel %s is unreachable (%s): the clock stops posting there", post.channel_id, code
+        )
+        if account is not None:
+            self._tell_vendor_contact(account.vendor_contact_id, unreachable_dm(account, code))
+        return Outcome.PARK
+
+    def _tell_vendor_contact(self, user_id: str, message: Message) -> None:
+        assert self.client is not None
+        try:
+            dm = self.client.conversations_open(users=user_id)["channel"]["id"]
+            self.client.chat_postMessage(channel=dm, **message.as_kwargs())
+        except Exception:
+            log.exception("could not DM %s about an unreachable channel", user_id)
 
     def _retry_at(self, error: Exception, attempt: int, shift: timedelta) -> datetime:
         """The back-off, or longer when Slack asked us to wait longer (a 429's Retry-After)."""

@@ -148,11 +148,43 @@ def bring_next_post_forward(db: Session, contract_id: int, moment: datetime) -> 
 
 
 def due_contract_ids(db: Session, now: datetime, limit: int) -> list[int]:
+    """Contracts whose next look has come, of accounts whose channel can be posted in."""
     return list(
         db.exec(
             select(Contract.id)
-            .where(col(Contract.next_post_at) <= now)
+            .join(Account, col(Account.id) == col(Contract.account_id))
+            .where(col(Contract.next_post_at) <= now, col(Account.unreachable_reason).is_(None))
             .order_by(col(Contract.next_post_at))
             .limit(limit)
         ).all()
     )
+
+
+def mark_unreachable(db: Session, account_id: int, reason: str, now: datetime) -> Account | None:
+    """Record that Slack refuses posts to the account's channel for good, and stop planning
+    its contracts. The account only for the first of several refusals (one notice to staff)."""
+    marked = db.execute(
+        update(Account)
+        .where(col(Account.id) == account_id, col(Account.unreachable_reason).is_(None))
+        .values(unreachable_reason=reason[:64], unreachable_since=now)
+        .returning(Account.id)
+    ).first()
+    db.execute(
+        update(Contract).where(col(Contract.account_id) == account_id).values(next_post_at=None)
+    )
+    return db.get(Account, account_id) if marked is not None else None
+
+
+def mark_reachable(db: Session, account_id: int, now: datetime) -> bool:
+    """The channel was fixed (unarchived, the app invited back): plan its contracts again."""
+    cleared = db.execute(
+        update(Account)
+        .where(col(Account.id) == account_id, col(Account.unreachable_reason).is_not(None))
+        .values(unreachable_reason=None, unreachable_since=None)
+        .returning(Account.id)
+    ).first()
+    if cleared is None:
+        return False
+    ids = db.exec(select(Contract.id).where(Contract.account_id == account_id)).all()
+    refresh_next_post_at(db, [i for i in ids if i is not None], now)
+    return True

@@ -14,6 +14,8 @@ from storage.engine import write_session
 from storage.models import PostLedger
 
 CLAIMED, SENT, FAILED, SKIPPED = "claimed", "sent", "failed", "skipped"
+# Slack refused the post for good (the channel is gone, or the message can never be taken).
+UNDELIVERABLE = "undeliverable"
 # A claim older than this belongs to a process that died mid-send. Claims are stamped when they
 # are made (and renewed before a late send), and the lease outlasts the longest send the
 # clock's Web API client can make (`bot.clock.longest_send`, checked when a Sweeper is made), so
@@ -32,7 +34,7 @@ def settled_keys(db: Session, contract_ids: Iterable[int], now: datetime) -> dic
         select(PostLedger.contract_id, PostLedger.key).where(
             col(PostLedger.contract_id).in_(list(contract_ids)),
             or_(
-                col(PostLedger.state).in_([SENT, SKIPPED]),
+                col(PostLedger.state).in_([SENT, SKIPPED, UNDELIVERABLE]),
                 (col(PostLedger.state) == CLAIMED)
                 & (col(PostLedger.claimed_at) > now - CLAIM_LEASE),
                 (col(PostLedger.state) == FAILED) & (col(PostLedger.next_attempt_at) > now),
@@ -174,4 +176,14 @@ def record_skipped(
                 claimed_at=now,
             )
             .on_conflict_do_nothing(index_elements=["key"])
+        )
+
+
+def give_up(engine: Engine, key: str, error: str) -> None:
+    """Never try this post again: Slack refused it for good."""
+    with write_session(engine) as db:
+        db.execute(
+            update(PostLedger)
+            .where(col(PostLedger.key) == key)
+            .values(state=UNDELIVERABLE, last_error=error[:200], next_attempt_at=None)
         )

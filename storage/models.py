@@ -25,6 +25,10 @@ class Account(SQLModel, table=True):
     vendor_contact_id: str = Field(max_length=32)
     buyer_contact_id: str | None = Field(default=None, max_length=32)
     # The customer's own Slack workspaces and organizations are `CustomerTeam` rows.
+    # Slack refused posts to the channel for good (archived, deleted, posting restricted): the
+    # error it gave and since when. The clock leaves the account alone until a person fixes it.
+    unreachable_reason: str | None = Field(default=None, max_length=64)
+    unreachable_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

@@ -143,6 +143,7 @@ def _summary(
         "timezone": account.timezone,
         "vendor_contact_id": account.vendor_contact_id,
         "next_session": upcoming,
+        "unreachable_reason": account.unreachable_reason,
     }
     terms = [terms_of(c, account.timezone) for c in contracts]
     index = contract_covering(terms, now)

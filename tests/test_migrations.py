@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from conftest import DEFAULT_PG
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -16,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.services.booking import BookingService
 from storage.engine import make_engine, normalise_url
-from storage.migrate import alembic_config, is_up_to_date, upgrade
+from storage.migrate import downgrade, is_up_to_date, upgrade
 from storage.models import (
     Account,
     AuditEvent,
@@ -122,10 +121,7 @@ def test_0006_downgrades_with_the_data(empty_engine: Engine) -> None:
     upgrade(empty_engine, "0005")
     fill_at_0005(empty_engine)
     upgrade(empty_engine)
-    config = alembic_config()
-    with empty_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0005")
+    downgrade(empty_engine, "0005")  # through 0009, which rebuilds `account` on SQLite
     with empty_engine.connect() as connection:
         states = connection.execute(
             text("SELECT id, status FROM onboarding_session ORDER BY id")
@@ -186,10 +182,7 @@ def test_0007_downgrades_with_the_data(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     booking = BookingService(empty_engine, "Europe/Helsinki")
     booking.record_customer_ids("C2", ["T_BETA"], "channel_shared")
-    config = alembic_config()
-    with empty_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0006")
+    downgrade(empty_engine, "0006")  # through 0009, which rebuilds `account` on SQLite
     with empty_engine.connect() as connection:
         teams = connection.execute(
             text("SELECT id, customer_team_id FROM account ORDER BY id")

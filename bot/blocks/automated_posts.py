@@ -15,6 +15,7 @@ from bot.blocks.base import Message, date_token, day_text, escape
 from bot.blocks.buttons import channel_actions
 from bot.domain.schedule import ContractFacts, Post, PostKind
 from bot.domain.support import RETURN_WINDOW_DAYS, window_last_day
+from storage.models import Account
 
 
 def _plural(n: int, word: str) -> str:
@@ -105,3 +106,27 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
         ContextBlock(elements=[MarkdownTextObject(text=f"Oura onboarding · {post.kind.label}")])
     )
     return Message(text=text, blocks=blocks)
+
+
+REFUSALS = {
+    "is_archived": "the channel is archived",
+    "channel_not_found": "the channel no longer exists, or the app can't see it",
+    "account_inactive": "the app's Slack account is inactive",
+    "restricted_action": "posting in the channel is restricted",
+    "not_in_channel": "the app is not in the channel and can't join it",
+    "method_not_supported_for_channel_type": "the app was removed from this private channel",
+}
+
+
+def refusal_text(code: str) -> str:
+    return f"{REFUSALS.get(code, 'Slack refuses the posts')} (Slack said `{escape(code)}`)"
+
+
+def unreachable_dm(account: Account, code: str) -> Message:
+    """To the vendor contact, once, when Slack first refuses the channel for good."""
+    text = (
+        f":warning: I can't post in <#{account.channel_id}> for *{escape(account.company)}* any "
+        f"more: {refusal_text(code)}. Its reminders, warnings and nudges are on hold. Once the "
+        "channel is back (unarchive it, or invite me again), type `/oura-book reconnect` there."
+    )
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import ids
+from bot.blocks.automated_posts import refusal_text
 from bot.blocks.base import Message, date_token, day_text, escape
 from bot.domain.commands import form_code
 from bot.domain.overview import AccountSummary, HomePage, Scope
@@ -147,6 +148,11 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
     title = f"*{escape(account.company)}* · {account.package_name}"
     if show_contact:
         title += f" · <@{account.vendor_contact_id}>"
+    if account.unreachable_reason:
+        title += (
+            f"\n:warning: the clock can't post in the channel: "
+            f"{refusal_text(account.unreachable_reason)}"
+        )
     minutes = (
         f"*Minutes*\n{account.minutes_used} used · *{account.minutes_left} left* "
         f"of {account.minutes_included}"

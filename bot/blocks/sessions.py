@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import ids
+from bot.blocks.automated_posts import refusal_text
 from bot.blocks.base import (
     LIST_LIMIT,
     Message,
@@ -168,6 +169,30 @@ def link_reply(account: Account, package_id: str, start: Any) -> Message:
     )
 
 
+def reconnect_reply(account: Account, cleared: bool) -> Message:
+    if not cleared:
+        return text_message(
+            f"I can post in this channel for *{escape(account.company)}* already: "
+            "nothing to reconnect."
+        )
+    return text_message(
+        f"Reconnected: the clock posts for *{escape(account.company)}* in this channel again "
+        "(whatever is still due goes out on its next sweep)."
+    )
+
+
+def unreachable_block(account: Account) -> ContextBlock:
+    """For staff: the clock has stopped posting in this channel, since when, and the fix."""
+    since = account.unreachable_since
+    when = f" since {date_token(since, account.timezone)}" if since else ""
+    text = (
+        f":warning: *The clock can't post here*{when}: "
+        f"{refusal_text(account.unreachable_reason or '')}. Fix the channel (unarchive it, or "
+        "invite me again), then type `/oura-book reconnect`."
+    )
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
 def timezone_reply(account: Account) -> Message:
     return text_message(f"*{escape(account.company)}* now uses the time zone {account.timezone}.")
 
@@ -255,6 +280,7 @@ def usage_card(
             ),
             ContextBlock(elements=[MarkdownTextObject(text=f"Next session: {next_line}")]),
             *([customer_ids_block(usage.customer_teams)] if for_staff else []),
+            *([unreachable_block(account)] if for_staff and account.unreachable_reason else []),
             *(
                 sections(
                     "*Open support cases*",

@@ -23,6 +23,7 @@ FORMS: dict[str, str] = {
     "usage": f"{COMMAND} usage",
     "list": f"{COMMAND} list",
     "schedule": f"{COMMAND} schedule",
+    "reconnect": f"{COMMAND} reconnect",
     "cancel": f"{COMMAND} cancel <id>",
     "done": f"{COMMAND} done <id> [<N>m] [billable]",
     "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",
@@ -91,6 +92,11 @@ class ListSessions:
 @dataclass(frozen=True)
 class Schedule:
     pass
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    """The channel Slack refused is fixed: let the clock post there again."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,7 @@ Command = (
     | Usage
     | ListSessions
     | Schedule
+    | Reconnect
     | Cancel
     | LogHeld
     | Move
@@ -281,6 +288,9 @@ def parse(text: str) -> Command:
     if verb == "schedule":
         _no_arguments(rest, "schedule")
         return Schedule()
+    if verb == "reconnect":
+        _no_arguments(rest, "reconnect")
+        return Reconnect()
     if verb == "link":
         return _parse_link(rest)
     if verb == "cancel":

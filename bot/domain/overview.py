@@ -49,6 +49,8 @@ class AccountSummary:
     open_cases: tuple[CaseFacts, ...] = ()
     # Of those, the ones untaken for over two business days (listed first).
     overdue_case_ids: frozenset[int] = frozenset()
+    # Slack refuses posts to the account's channel for good (its error), if it does.
+    unreachable_reason: str | None = None
 
 
 class Scope(StrEnum):

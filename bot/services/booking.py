@@ -51,6 +51,7 @@ from storage.facts import (
     balance_of,
     bring_next_post_forward,
     load_facts,
+    mark_reachable,
     refresh_next_post_at,
     session_facts,
     terms_of,
@@ -351,6 +352,28 @@ class BookingService:
                 .returning(Account.id)
             ).first()
             return moved is not None
+
+    def reconnect(self, actor: Actor, channel_id: str) -> tuple[Account, bool]:
+        """Staff say the channel Slack refused is fixed: the clock plans it again. Also says
+        whether it had been unreachable."""
+        with write_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None or account.id is None:
+                raise not_linked()
+            reason = account.unreachable_reason
+            cleared = mark_reachable(db, account.id, self.now())
+            if cleared:
+                record_audit(db, actor, "reconnect", account, details={"was": reason})
+            db.refresh(account)
+            return account, cleared
+
+    def channel_back(self, channel_id: str) -> bool:
+        """Slack says the channel is back (unarchived): the clock plans it again."""
+        with write_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None or account.id is None:
+                return False
+            return mark_reachable(db, account.id, self.now())
 
     def set_timezone(self, actor: Actor, channel_id: str, timezone: str) -> Account:
         zone(timezone)

@@ -13,6 +13,7 @@ from bot.blocks.base import Message, text_message
 from bot.blocks.sessions import (
     booking_reply,
     link_reply,
+    reconnect_reply,
     schedule_list,
     session_list,
     timezone_reply,
@@ -68,6 +69,9 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             return schedule_list(account, posts, typed.now)
         case commands.SetTimezone(timezone):
             return timezone_reply(booking.set_timezone(actor, channel, timezone))
+        case commands.Reconnect():
+            account, cleared = booking.reconnect(actor, channel)
+            return reconnect_reply(account, cleared)
         case commands.Book(session_type, day, time_of_day, minutes, billable):
             starts_at = _typed_time(typed, day, time_of_day)
             return _changed(

@@ -16,6 +16,8 @@ from handlers.replies import log
 def register(app: App) -> None:
     app.event("channel_id_changed")(channel_id_changed)
     app.event("channel_shared")(channel_shared)
+    app.event("channel_unarchive")(channel_unarchived)
+    app.event("group_unarchive")(channel_unarchived)
 
 
 def _first_time(context: BoltContext, body: dict[str, Any]) -> bool:
@@ -48,3 +50,12 @@ def channel_shared(body: dict[str, Any], event: dict[str, Any], context: BoltCon
         log.info("channel %s is shared with customer %s", channel, ids[0])
     else:
         log.info("channel %s is shared with %s but linked to no account yet", channel, ids[0])
+
+
+def channel_unarchived(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    """A channel Slack refused as archived is open again: the clock posts there again."""
+    if not _first_time(context, body):
+        return
+    channel = event.get("channel")
+    if isinstance(channel, str) and services_from(context).booking.channel_back(channel):
+        log.info("channel %s was unarchived: the clock posts there again", channel)
