@@ -17,6 +17,10 @@ from bot.domain.errors import Unavailable
 
 _WRITE = "oura_write"
 CONNECT_TIMEOUT_SECONDS = 3
+# How long SQLite waits for another process's write to finish. Our own writes take
+# milliseconds; a database held longer than this is out of reach for the person waiting, who is
+# told so (and that nothing was changed) rather than left without an answer.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 # A database that cannot be reached (PostgreSQL down, SQLite locked past its busy timeout).
 UNREACHABLE = (OperationalError, InterfaceError)
 _SQLITE_WRITERS: dict[str, threading.RLock] = {}
@@ -57,7 +61,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if make_url(url).database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")

@@ -32,9 +32,10 @@ from sqlalchemy.engine import make_url
 
 from bot.blocks import ids
 from bot.sandbox.fakeslack import FakeSlack
-from storage.engine import normalise_url
+from storage.engine import SQLITE_BUSY_TIMEOUT_MS, normalise_url
 
 UNREACHABLE = "I can't reach the database right now, so nothing was changed"
+SQLITE_WAIT = SQLITE_BUSY_TIMEOUT_MS / 1000
 
 
 def _count(bot: RunningBot, table: str) -> int:
@@ -226,3 +227,30 @@ def test_a_locked_sqlite_does_not_hold_the_ack_and_loses_nothing(
         [answer] = fake_slack.wait_for_responses("locked", 1, timeout=30)
         assert "Booked *Kickoff* #1" in text_of(answer.body)
         assert _count(bot, "onboarding_session") == 1
+
+
+def test_sqlite_held_past_its_busy_timeout_gets_the_polite_answer_then_works(
+    fake_slack: FakeSlack, tmp_path: Path, sqlite_template: Path
+) -> None:
+    path = tmp_path / "held.db"
+    shutil.copy(sqlite_template, path)
+    with serve_bot(fake_slack, f"sqlite:///{path}") as bot:
+        bot.link("premium")
+        holder = sqlite3.connect(path, timeout=30, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # held past the app's busy timeout
+        try:
+            started = time.monotonic()
+            reply = bot.sender.command(
+                "kickoff 2027-03-01 10:00 30m",
+                user_id=STAFF,
+                channel_id=CHANNEL,
+                response_url=fake_slack.response_url("held"),
+            )
+            assert reply.status == 200 and time.monotonic() - started < 3
+            [answer] = fake_slack.wait_for_responses("held", 1, timeout=SQLITE_WAIT + 10)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert UNREACHABLE in text_of(answer.body)
+        assert _count(bot, "onboarding_session") == 0
+        assert "Booked *Kickoff* #1" in text_of(bot.command("kickoff 2027-03-01 10:00 30m"))
