@@ -10,7 +10,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import urlopen
@@ -200,30 +200,53 @@ def test_postgresql_out_of_reach_gets_a_polite_answer_then_works_again(
 # -- SQLite held by another writer --------------------------------------------------------------
 
 
-def test_a_locked_sqlite_does_not_hold_the_ack_and_loses_nothing(
-    fake_slack: FakeSlack, tmp_path: Path, sqlite_template: Path
-) -> None:
-    path = tmp_path / "locked.db"
-    shutil.copy(sqlite_template, path)
-    with serve_bot(fake_slack, f"sqlite:///{path}") as bot:
+@contextlib.contextmanager
+def held_sqlite(
+    fake: FakeSlack, tmp_path: Path, template: Path
+) -> Iterator[tuple[RunningBot, Callable[[str], tuple[int, float]], Callable[[], None]]]:
+    """An app on its own SQLite file, linked, while another connection holds the write lock.
+    Yields the app, a way to send a booking (its HTTP status and how long the ack took) and a
+    way to let the database go."""
+    path = tmp_path / "held.db"
+    shutil.copy(template, path)
+    with serve_bot(fake, f"sqlite:///{path}") as bot:
         bot.link("premium")
         holder = sqlite3.connect(path, timeout=30, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the database
-        try:
+        released = False
+
+        def book(key: str) -> tuple[int, float]:
             started = time.monotonic()
             reply = bot.sender.command(
                 "kickoff 2027-03-01 10:00 30m",
                 user_id=STAFF,
                 channel_id=CHANNEL,
-                response_url=fake_slack.response_url("locked"),
+                response_url=fake.response_url(key),
             )
-            acked_after = time.monotonic() - started
-            time.sleep(2)
-            assert not fake_slack.responses("locked")  # still waiting for the database
+            return reply.status, time.monotonic() - started
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                holder.execute("ROLLBACK")
+                holder.close()
+                released = True
+
+        try:
+            yield bot, book, release
         finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        assert reply.status == 200 and acked_after < 3
+            release()
+
+
+def test_a_locked_sqlite_does_not_hold_the_ack_and_loses_nothing(
+    fake_slack: FakeSlack, tmp_path: Path, sqlite_template: Path
+) -> None:
+    with held_sqlite(fake_slack, tmp_path, sqlite_template) as (bot, book, release):
+        status, acked_after = book("locked")
+        time.sleep(2)
+        assert not fake_slack.responses("locked")  # still waiting for the database
+        release()
+        assert status == 200 and acked_after < 3
         [answer] = fake_slack.wait_for_responses("locked", 1, timeout=30)
         assert "Booked *Kickoff* #1" in text_of(answer.body)
         assert _count(bot, "onboarding_session") == 1
@@ -232,25 +255,11 @@ def test_a_locked_sqlite_does_not_hold_the_ack_and_loses_nothing(
 def test_sqlite_held_past_its_busy_timeout_gets_the_polite_answer_then_works(
     fake_slack: FakeSlack, tmp_path: Path, sqlite_template: Path
 ) -> None:
-    path = tmp_path / "held.db"
-    shutil.copy(sqlite_template, path)
-    with serve_bot(fake_slack, f"sqlite:///{path}") as bot:
-        bot.link("premium")
-        holder = sqlite3.connect(path, timeout=30, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")  # held past the app's busy timeout
-        try:
-            started = time.monotonic()
-            reply = bot.sender.command(
-                "kickoff 2027-03-01 10:00 30m",
-                user_id=STAFF,
-                channel_id=CHANNEL,
-                response_url=fake_slack.response_url("held"),
-            )
-            assert reply.status == 200 and time.monotonic() - started < 3
-            [answer] = fake_slack.wait_for_responses("held", 1, timeout=SQLITE_WAIT + 10)
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
+    with held_sqlite(fake_slack, tmp_path, sqlite_template) as (bot, book, release):
+        status, acked_after = book("held")
+        assert status == 200 and acked_after < 3
+        [answer] = fake_slack.wait_for_responses("held", 1, timeout=SQLITE_WAIT + 10)
+        release()
         assert UNREACHABLE in text_of(answer.body)
         assert _count(bot, "onboarding_session") == 0
         assert "Booked *Kickoff* #1" in text_of(bot.command("kickoff 2027-03-01 10:00 30m"))
