@@ -65,6 +65,7 @@ def create_app(
         settings.default_timezone,
         settings.hourly_rate,
         now or (lambda: datetime.now(UTC)),
+        currency=settings.currency,
     )
     services = Services.build(settings, booking)
     try:

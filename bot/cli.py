@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from bot.blocks.base import plural
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from storage.engine import make_engine, normalise_url
@@ -167,7 +168,8 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> None:
         report = sweeper.sweep(dry_run=True)
         for post, facts, message in report.would_send:
             print(f"would post {post.kind} in {facts.channel_id} ({facts.company}): {message.text}")
-        print(f"oura-bot: dry run, {len(report.would_send)} posts due, nothing posted")
+        due = plural(len(report.would_send), "post")
+        print(f"oura-bot: dry run, {due} due, nothing posted")
         return
     report = _sweeper(settings).sweep()
     print(f"oura-bot: sweep done: {report.summary()}")
@@ -241,7 +243,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
         descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with open(descriptor, "w", encoding="utf-8", newline="") as out:
             out.write(data)
-        print(f"oura-bot: wrote {len(rows)} rows for {month} to {args.out}", file=sys.stderr)
+        wrote = plural(len(rows), "row")
+        print(f"oura-bot: wrote {wrote} for {month} to {args.out}", file=sys.stderr)
 
 
 class _Progress:
@@ -290,7 +293,7 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
             last_day = post.period.end - timedelta(days=1)
             detail += f"{post.period.start.isoformat()} to {last_day.isoformat()})"
         elif post.days_before:
-            detail = f" ({post.days_before} day{'s' if post.days_before > 1 else ''} before)"
+            detail = f" ({plural(post.days_before, 'day')} before)"
         print(f"  {local:%a %Y-%m-%d %H:%M %Z}  {post.kind.label}{detail}")
 
 

@@ -235,7 +235,7 @@ class Sweeper:
         for facts in facts_list:
             due = plan(facts, settled.get(facts.contract_id, set()), now)
             if dry_run:
-                report.would_send.extend((p, facts, post_message(p, facts)) for p in due.send)
+                report.would_send.extend((p, facts, post_message(p, facts, now)) for p in due.send)
                 continue
             for post in due.superseded:
                 record_skipped(
@@ -318,7 +318,7 @@ class Sweeper:
                     log.info("post %s was already in %s (ts %s)", post.key, post.channel_id, ts)
                     return Outcome.NEXT
             self._pace(post.channel_id)
-            response = self._post(post, post_message(post, facts), keep_lease)
+            response = self._post(post, post_message(post, facts, self._at(shift)), keep_lease)
         except LeaseLost:
             log.warning("post %s: another clock took it over before it was sent", post.key)
             return Outcome.NEXT
@@ -385,7 +385,10 @@ class Sweeper:
     def _post(self, post: Post, message: Message, keep_lease: Callable[[], None]) -> Any:
         assert self.client is not None
         kwargs = message.as_kwargs()
-        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": post.key}}
+        # The kind is for machines (customers read no internal label); the key finds the post
+        # again in the channel's history.
+        payload = {"key": post.key, "kind": str(post.kind)}
+        metadata = {"event_type": METADATA_EVENT, "event_payload": payload}
         try:
             keep_lease()
             return self.client.chat_postMessage(

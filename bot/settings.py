@@ -29,6 +29,8 @@ class Settings:
     port: int
     default_timezone: str
     hourly_rate: Decimal | None
+    # ISO 4217 code the hourly rate and every estimate are in.
+    currency: str = "EUR"
 
     def require(self, *names: str) -> None:
         """Stop with one line naming the first missing setting a mode needs."""
@@ -73,6 +75,10 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
                 f"OURA_HOURLY_RATE must be a number such as 150.00, got {rate_text!r}"
             ) from None
 
+    currency = (get("OURA_CURRENCY") or "EUR").upper()
+    if not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
+        raise SettingsError(f"OURA_CURRENCY must be a currency code such as EUR, got {currency!r}")
+
     return Settings(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -82,4 +88,5 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
         port=int(port_text),
         default_timezone=tz,
         hourly_rate=hourly_rate,
+        currency=currency,
     )

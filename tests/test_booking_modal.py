@@ -105,7 +105,12 @@ def test_modal_overage_asks_for_billable_confirmation_on_the_form(bot: RunningBo
     errors = reply.json()
     assert errors["response_action"] == "errors"
     assert "30 billable minutes" in errors["errors"]["billable"]
+    # The form has a checkbox for it: it says to tick that, not to add `billable`.
+    assert "Tick “Confirm billable extra time”" in errors["errors"]["billable"]
+    assert "billable`" not in errors["errors"]["billable"]
     assert len(booked(bot)) == 2
+    # Typed, the same refusal still says to add `billable`.
+    assert "Add `billable` to confirm" in text_of(bot.command("kickoff 2027-01-13 12:00 30m"))
 
     assert submit(bot, form(minutes="30", billable=True)).json() is None
     last = booked(bot)[-1]

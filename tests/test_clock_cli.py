@@ -78,6 +78,22 @@ def test_remind_dry_run_prints_and_posts_nothing(
     assert fake_slack.posts() == []
 
 
+def test_remind_dry_run_counts_one_post_in_the_singular(
+    booking: BookingService, database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    sessions_starting_soon(booking, 1)
+    result = subprocess.run(
+        [OURA_BOT, "remind", "--dry-run"],
+        cwd=tmp_path,
+        env=clock_env(fake_slack, database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "oura-bot: dry run, 1 post due, nothing posted"
+
+
 def test_clock_sweeps_at_start_up_and_stops_on_sigterm(
     booking: BookingService, database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:

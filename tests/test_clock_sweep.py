@@ -85,7 +85,7 @@ def test_a_due_window_warning_is_posted_once_across_two_sweeps(
     assert first.sent == ["contract:1:window-warning:30"]
     assert second.sent == []
     [post] = fake_slack.posts("C1")
-    assert "240 of 240 included" in post.args["text"]
+    assert "240 of 240 are left" in post.args["text"]
     actions = [e["action_id"] for e in post.args["blocks"][1]["elements"]]
     assert actions == ["request_session", "show_usage", "get_support"]
     row = ledger(engine)["contract:1:window-warning:30"]

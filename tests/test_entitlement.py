@@ -379,6 +379,15 @@ def test_refusal_when_minutes_run_out_says_how_many_are_billable_and_left():
     assert "`billable`" in message
 
 
+def test_refusal_in_the_booking_form_says_to_tick_its_checkbox():
+    b = balance(240, 210)
+    allocation = allocate(SessionType.KICKOFF, 45, b, covered=True)
+    message = billable_refusal(allocation, SessionType.KICKOFF, b, covered=True, in_form=True)
+    assert "15 billable minutes" in message and "30 of 240" in message
+    assert "Tick “Confirm billable extra time”" in message
+    assert "`billable`" not in message
+
+
 def test_refusal_outside_the_window_says_so():
     b = fresh_balance(LAUNCH_KIT)
     allocation = allocate(SessionType.TRAINING, 60, b, covered=False)

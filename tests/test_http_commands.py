@@ -179,7 +179,9 @@ def test_done_records_actual_minutes(bot: RunningBot) -> None:
     [session] = sessions(bot)
 
     reply = bot.command(f"done #{session.id} 40m")
-    assert "as held, 40 min" in text_of(reply)
+    # The minutes held are said once, after the session's time.
+    assert "(40 min) as held." in text_of(reply)
+    assert reply["text"].count("40 min") == 1
     held = sessions(bot)[0]
     assert (held.state, held.minutes_held, held.included_minutes) == ("held", 40, 40)
     assert contract_row(bot).minutes_spent == 40

@@ -152,8 +152,8 @@ def test_two_clocks_post_each_reminder_once_across_dst(
         if p.args["metadata"]["event_payload"]["key"].endswith("1d:2027-02-15")
     )
     text = reminder.args["text"]
-    assert "order #1 (PO-1) of 40 rings was received on Mon 15 Feb 2027" in text
-    assert "until the end of Wed 17 Mar 2027" in text
+    assert "order #1 (PO-1), 40 rings received on Mon 15 Feb 2027" in text
+    assert "closes at the end of Wed 17 Mar 2027" in text
     actions = [e["action_id"] for e in reminder.args["blocks"][1]["elements"]]
     assert "get_support" in actions
 

@@ -636,7 +636,7 @@ def test_a_buyers_request_confirmed_by_the_vendor_contact_ends_as_a_booking(
     assert bot.sender.interaction(payload).json() is None
     # Acknowledged in the shared channel, customer-safe; the vendor contact gets a DM.
     [ack_post] = fake.wait_for_posts(CHANNEL, 1)
-    assert "asked for a *Onboarding* session" in text_of(ack_post.args)
+    assert "asked for an *Onboarding* session" in text_of(ack_post.args)
     dm = fake.wait_for(lambda: fake.posts(f"D_{STAFF}"))[0]
     assert "ring sizing for 40 people" in text_of(dm.args)
     buttons = [e for b in dm.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
@@ -678,12 +678,66 @@ def test_only_staff_see_the_billing_estimate(bot: RunningBot) -> None:
     bot.fake.reset()
     click(bot, "show_usage", "usage", "staff")
     [staff_card] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
-    assert "30 min (estimate 75.00)" in text_of(staff_card.args)
+    assert "30 min (estimate EUR 75.00)" in text_of(staff_card.args)
     bot.fake.reset()
     click(bot, "show_usage", "usage", "buyer")
     [buyer_card] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
     assert "120 used of 120" in text_of(buyer_card.args)
     assert "estimate" not in text_of(buyer_card.args)
+
+
+@pytest.mark.parametrize("bot_settings", [{"hourly_rate": Decimal("150"), "currency": "USD"}])
+def test_the_estimate_names_the_currency_set(bot: RunningBot) -> None:
+    setup_world(bot)
+    day = (date.today() + timedelta(days=10)).isoformat()
+    bot.command(f"training {day} 10:00 60m")
+    bot.command(f"training {day} 11:00 60m billable")
+    bot.fake.reset()
+    click(bot, "show_usage", "usage", "staff")
+    [staff_card] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
+    assert "30 min (estimate USD 75.00)" in text_of(staff_card.args)
+
+
+def buyer_text_is_for_buyers(text: str) -> None:
+    """What a buyer reads: their Oura contact, and no command they can't run."""
+    assert "vendor contact" not in text.lower()
+    assert "/oura-book" not in text
+
+
+def test_the_buyers_forms_and_usage_card_speak_to_the_buyer(bot: RunningBot) -> None:
+    setup_world(bot)
+    fake = bot.fake
+    click(bot, "request_session", "request", "buyer")
+    [opened] = fake.wait_for(lambda: fake.calls_to("views.open"))
+    form = text_of(opened.args["view"])
+    assert "Ask your Oura contact for a session" in form
+    assert "Acme Oy*'s vendor contact" not in form
+    labels = [b["label"]["text"] for b in opened.args["view"]["blocks"] if b["type"] == "input"]
+    assert labels[2:5] == ["Preferred time", "Second choice", "Third choice"]
+    assert not any("Or else" in label for label in labels)
+    buyer_text_is_for_buyers(form)
+
+    fake.reset()
+    click(bot, "get_support", "support", "buyer")
+    [opened] = fake.wait_for(lambda: fake.calls_to("views.open"))
+    form = text_of(opened.args["view"])
+    assert "Ask your Oura contact for help." in form
+    buyer_text_is_for_buyers(form)
+
+    fake.reset()
+    click(bot, "show_usage", "usage", "buyer")
+    [card] = fake.wait_for(lambda: fake.calls_to("chat.postEphemeral"))
+    buyer_card = text_of(card.args)
+    # Yesterday's 30-minute training is booked but not logged: it still counts as booked.
+    assert "(0 used in past sessions, 30 booked ahead)" in buyer_card
+    assert "reserved by bookings" not in buyer_card and "held," not in buyer_card
+    assert "*Your Oura contact*" in buyer_card
+    buyer_text_is_for_buyers(buyer_card)
+
+    fake.reset()
+    click(bot, "show_usage", "usage", "staff")
+    [card] = fake.wait_for(lambda: fake.calls_to("chat.postEphemeral"))
+    assert "(0 held, 30 reserved by bookings)" in text_of(card.args)  # staff: precise words
 
 
 def test_channel_id_changed_moves_the_link_once(bot: RunningBot) -> None:

@@ -295,7 +295,7 @@ def test_orders_are_listed_and_corrected_with_the_change_audited(bot: RunningBot
     corrected = received - timedelta(days=25)
     reply = text_of(bot.command(f"order fix 1 {corrected.isoformat()} 38 PO-78"))
     assert "Corrected for *Acme Oy*: order #1 (PO-78): 38 rings" in reply
-    assert f"was 40 rings received {received.isoformat()}, PO-77" in reply
+    assert f"was 40 rings received {day_text(received)}, PO-77" in reply
     listing = text_of(bot.command("orders"))
     assert (
         f"return window closed at the end of {day_text(corrected + timedelta(days=30))}" in listing

@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from slack_sdk.models.blocks import (
     Block,
-    ContextBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 
-from bot.blocks.base import Message, date_token, day_text, escape
+from bot.blocks.base import Message, date_token, day_text, escape, plural
 from bot.blocks.buttons import channel_actions
 from bot.domain.schedule import ContractFacts, Post, PostKind
-from bot.domain.support import RETURN_WINDOW_DAYS, window_last_day
+from bot.domain.support import RETURN_WINDOW_DAYS, local_today, window_last_day
 from storage.models import Account
 
+# What customers are pointed to: their own button, and their vendor contact for more.
+REQUEST = "Use *Request a session*"
+MORE = "ask your Oura contact here about a renewal or extra hours"
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def post_message(post: Post, facts: ContractFacts) -> Message:
+def _days_left(last_day: date, today: date) -> str:
+    days = (last_day - today).days
+    if days <= 0:
+        return "today is the last day"
+    return f"{plural(days, 'day')} left"
+
+
+def post_message(post: Post, facts: ContractFacts, now: datetime | None = None) -> Message:
+    """A post's text for the customer's channel; `now` (default: when it is due to go out)
+    counts the days a warning has left. Its kind travels in the message metadata, not here."""
     terms, balance, company = facts.terms, facts.balance, escape(facts.company)
+    today = local_today(max(now or post.send_at, post.send_at), facts.timezone)
     blocks: list[Block] = []
     match post.kind:
         case PostKind.STATUS_NUDGE | PostKind.STATUS_LAST_CALL:
@@ -38,26 +51,32 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
             text = (
                 f"{lead} for {company}: period {period.index} of {period.count} "
                 f"({day_text(period.start)} to {day_text(last_day)}) has none booked yet. "
-                f"{_plural(balance.status_updates_left, 'status update')} left in the package."
+                f"{plural(balance.status_updates_left, 'status update')} left in the package. "
+                f"{REQUEST} to book one."
             )
             blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
         case PostKind.WINDOW_WARNING:
             last_day = terms.window_end - timedelta(days=1)
             text = (
-                f":hourglass: {company}: {balance.minutes_left} of {balance.included_minutes} "
-                "included consultation and training minutes are left; they can be used "
-                f"until the end of {day_text(last_day)}. Book a session so they don't lapse."
+                f":hourglass: {company}: {_days_left(last_day, today)} to use the included "
+                f"consultation and training minutes. {balance.minutes_left} of "
+                f"{balance.included_minutes} are left, and they lapse after "
+                f"{day_text(last_day)}. {REQUEST} to use them in time."
             )
             blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
         case PostKind.TERM_WARNING:
             last_day = terms.term_end - timedelta(days=1)
-            left = [f"{balance.minutes_left} included minutes"]
-            if balance.status_updates:
-                left.append(_plural(balance.status_updates_left, "status update"))
-            text = (
-                f":hourglass: {company}: the {terms.package.name} term ends with "
-                f"{day_text(last_day)}. Still included until then: {' and '.join(left)}."
-            )
+            left = []
+            if balance.minutes_left > 0:
+                left.append(plural(balance.minutes_left, "included minute"))
+            if balance.status_updates_left > 0:
+                left.append(plural(balance.status_updates_left, "status update"))
+            term = terms.package.name
+            ends = f":hourglass: {company}: the {term} term ends on {day_text(last_day)}."
+            if left:
+                text = f"{ends} Still included until then: {_listed(left)}. {REQUEST} to use them."
+            else:
+                text = f"{ends} Everything included has been used; for more, {MORE}."
             blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
         case PostKind.WINDOW_CLOSED | PostKind.TERM_CLOSED:
             what = (
@@ -76,6 +95,7 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
                     f"Status updates: {balance.status_updates_spent} used, "
                     f"{balance.status_updates_left} lapsed (of {balance.status_updates})."
                 )
+            lines.append(f"Next step: to keep going, {MORE}.")
             text = "\n".join(lines)
             blocks = [SectionBlock(text=MarkdownTextObject(text=text))]
         case PostKind.SESSION_REMINDER:
@@ -94,17 +114,16 @@ def post_message(post: Post, facts: ContractFacts) -> Message:
             assert order is not None
             last_day = window_last_day(order.received_on)
             ref = f" ({escape(order.reference)})" if order.reference else ""
+            # Information, not an invitation: when the window closes, and where to go if
+            # something is wrong.
             text = (
-                f":package: {company}: order #{order.id}{ref} of "
-                f"{_plural(order.rings, 'ring')} was received on {day_text(order.received_on)}. "
-                f"Returns and exchanges for it are possible until the end of "
-                f"{day_text(last_day)} ({RETURN_WINDOW_DAYS} days after receipt). "
-                "Use *Get support* to start one."
+                f":package: {company}: for order #{order.id}{ref}, "
+                f"{plural(order.rings, 'ring')} received on {day_text(order.received_on)}, "
+                f"the {RETURN_WINDOW_DAYS}-day window for returns and exchanges closes at the "
+                f"end of {day_text(last_day)}. If something is wrong with the order, use "
+                "*Get support* before then."
             )
             blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
-    blocks.append(
-        ContextBlock(elements=[MarkdownTextObject(text=f"Oura onboarding · {post.kind.label}")])
-    )
     return Message(text=text, blocks=blocks)
 
 

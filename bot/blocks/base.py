@@ -77,6 +77,16 @@ def day_text(day: Any) -> str:
     return f"{day:%a %d %b %Y}"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 day`, `2 days`: a count with its noun."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def article(word: str) -> str:
+    """`a` or `an` for a label (by its first letter: our labels have no silent h or "uni-")."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def sections(title: str, lines: list[str]) -> list[Block]:
     """Lines split over as many sections as the 3,000-character limit needs."""
     sections: list[Block] = []

@@ -18,13 +18,22 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import ids
-from bot.blocks.base import Message, date_token, escape, form_modal, quote_section, section
+from bot.blocks.base import (
+    Message,
+    article,
+    date_token,
+    escape,
+    form_modal,
+    quote_section,
+    section,
+)
 from bot.blocks.buttons import button, channel_actions
 from bot.domain.packages import MAX_SESSION_MINUTES, SessionType
 from bot.domain.requests import MAX_NOTE
 from bot.services.requests import RequestView
 
 DURATIONS = (30, 45, 60)
+TIME_LABELS = {1: "Preferred time", 2: "Second choice", 3: "Third choice"}
 
 
 def request_modal(metadata: str, company: str) -> View:
@@ -34,7 +43,7 @@ def request_modal(metadata: str, company: str) -> View:
         InputBlock(
             block_id=ids.field_preferred_time(i),
             optional=i > 1,
-            label=PlainTextObject(text="Preferred time" if i == 1 else f"Or else ({i})"),
+            label=PlainTextObject(text=TIME_LABELS[i]),
             element=DateTimePickerElement(action_id=ids.FIELD_VALUE),
         )
         for i in (1, 2, 3)
@@ -45,7 +54,8 @@ def request_modal(metadata: str, company: str) -> View:
         "Request a session",
         "Send request",
         [
-            section(f"Ask *{escape(company)}*'s vendor contact for a session."),
+            # Read by the customer's own people: their contact at Oura, not "company's vendor".
+            section("Ask your Oura contact for a session: pick up to three times that suit you."),
             InputBlock(
                 block_id=ids.FIELD_TYPE,
                 label=PlainTextObject(text="What about"),
@@ -73,9 +83,10 @@ def request_modal(metadata: str, company: str) -> View:
 
 def request_acknowledgement(view: RequestView) -> Message:
     request, account = view.request, view.account
+    label = view.session_type.label
     text = (
-        f":incoming_envelope: <@{request.requested_by}> asked for a "
-        f"*{view.session_type.label}* session (request #{request.id}). "
+        f":incoming_envelope: <@{request.requested_by}> asked for {article(label)} "
+        f"*{label}* session (request #{request.id}). "
         f"<@{account.vendor_contact_id}> will confirm a time here."
     )
     return Message(text=text, blocks=[section(text)])
@@ -84,9 +95,10 @@ def request_acknowledgement(view: RequestView) -> Message:
 def request_dm(view: RequestView) -> Message:
     request, account = view.request, view.account
     times = view.preferred_times
+    label = view.session_type.label
     lines = [
-        f"*{escape(account.company)}*: <@{request.requested_by}> asks for a "
-        f"*{view.session_type.label}* session of {request.minutes} min (request #{request.id}).",
+        f"*{escape(account.company)}*: <@{request.requested_by}> asks for {article(label)} "
+        f"*{label}* session of {request.minutes} min (request #{request.id}).",
         *[f"{i}. {date_token(t, account.timezone)}" for i, t in enumerate(times, 1)],
     ]
     confirm = [
@@ -94,7 +106,7 @@ def request_dm(view: RequestView) -> Message:
         for i in range(1, len(times) + 1)
     ]
     return Message(
-        text=f"{escape(account.company)} asks for a {view.session_type.label} session",
+        text=f"{escape(account.company)} asks for {article(label)} {label} session",
         blocks=[
             section("\n".join(lines)),
             *([quote_section(request.note)] if request.note else []),

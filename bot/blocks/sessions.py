@@ -33,6 +33,7 @@ from bot.blocks.base import (
     day_text,
     escape,
     form_modal,
+    plural,
     section,
     sections,
     text_message,
@@ -42,7 +43,13 @@ from bot.domain.commands import form_code
 from bot.domain.entitlement import Balance
 from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionState, SessionType
 from bot.domain.schedule import Post
-from bot.domain.support import OVERDUE_BUSINESS_DAYS, CaseFacts, is_overdue, order_cases
+from bot.domain.support import (
+    OVERDUE_BUSINESS_DAYS,
+    CaseFacts,
+    days_left_text,
+    is_overdue,
+    order_cases,
+)
 from bot.services.booking import ChangeKind, SessionChange, Usage, balance_of
 from storage.models import Account, CustomerTeam, OnboardingSession
 
@@ -144,7 +151,8 @@ def booking_reply(change: SessionChange) -> Message:
     session, account = change.session, change.account
     line = _session_line(session, account.timezone)
     if change.kind is ChangeKind.LOGGED_HELD:
-        parts = [f"Logged {line} as held, {session.minutes_held} min."]
+        # The line already ends with the minutes held.
+        parts = [f"Logged {line} as held."]
     else:
         parts = [f"{REPLY_VERBS[change.kind]} {line}."]
     paid = []
@@ -225,10 +233,15 @@ def usage_card(
     package = terms.package
     window_end = terms.window_end - timedelta(days=1)
     term_end = terms.term_end - timedelta(days=1)
+    # Staff keep the precise words; a buyer reads what happened and what is booked ahead.
+    spent = (
+        f"({usage.minutes_held} held, {usage.minutes_reserved} reserved by bookings)"
+        if for_staff
+        else f"({usage.minutes_held} used in past sessions, {usage.minutes_reserved} booked ahead)"
+    )
     minutes = (
         f"*Included minutes*\n{balance.minutes_spent} used of {balance.included_minutes}, "
-        f"*{balance.minutes_left} left*\n({usage.minutes_held} held, "
-        f"{usage.minutes_reserved} reserved by bookings)"
+        f"*{balance.minutes_left} left*\n{spent}"
     )
     if package.window_days:
         window = f"*Window*\nfirst {package.window_days} days, until {day_text(window_end)}"
@@ -240,7 +253,8 @@ def usage_card(
         if balance.status_updates
         else "*Status updates*\nnone in this package"
     )
-    contacts = f"*Vendor contact*\n<@{account.vendor_contact_id}> ({package.contact_role})"
+    contact_title = "*Vendor contact*" if for_staff else "*Your Oura contact*"
+    contacts = f"{contact_title}\n<@{account.vendor_contact_id}> ({package.contact_role})"
     buyer = (
         f"*Customer contact*\n<@{account.buyer_contact_id}>"
         if account.buyer_contact_id
@@ -248,7 +262,7 @@ def usage_card(
     )
     billable = f"*Billable extra time*\n{usage.billable_minutes} min"
     if for_staff and usage.billing_estimate is not None:
-        billable += f" (estimate {usage.billing_estimate})"
+        billable += f" (estimate {usage.currency} {usage.billing_estimate})"
     next_line = (
         _session_line(usage.next_session, account.timezone)
         if usage.next_session
@@ -329,8 +343,8 @@ def session_list(account: Account, sessions: list[OnboardingSession], now: datet
         blocks.extend(sections(f"*{title}*", lines))
         blocks.append(DividerBlock())
     text = (
-        f"{escape(account.company)}: {len(upcoming)} upcoming, "
-        f"{len(past)} past or cancelled sessions"
+        f"{escape(account.company)}: {plural(len(sessions), 'session')}, "
+        f"{len(upcoming)} upcoming, {len(past)} past or cancelled"
     )
     return Message(text=text, blocks=blocks[:-1])
 
@@ -400,13 +414,14 @@ def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message
         elif post.session is not None:
             what += f" for #{post.session.id}"
         elif post.order is not None:
-            what += f" for order #{post.order.id} ({post.days_before} days before it closes)"
+            what += f" for order #{post.order.id} ({days_left_text(post.days_before or 0)} "
+            "before it closes)"
         elif post.days_before:
-            what += f" ({post.days_before} day{'s' if post.days_before > 1 else ''} before)"
+            what += f" ({days_left_text(post.days_before)} before)"
         lines.append(f"{when}: {what}")
     if len(posts) > LIST_LIMIT:
         lines.append(f"…and {len(posts) - LIST_LIMIT} more")
     title = f"*Automated posts still to come for {escape(account.company)}*"
     blocks = sections(title, lines or ["none: nothing is due any more"])
-    count = f"{escape(account.company)}: {len(posts)} automated posts to come"
+    count = f"{escape(account.company)}: {plural(len(posts), 'automated post')} to come"
     return Message(text=count, blocks=blocks)

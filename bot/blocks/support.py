@@ -31,6 +31,7 @@ from bot.blocks.base import (
     day_text,
     escape,
     form_modal,
+    plural,
     quote_section,
     section,
     text_message,
@@ -54,6 +55,12 @@ MAX_ORDER_OPTIONS = 100
 
 def _rings(n: int) -> str:
     return f"{n} ring{'' if n == 1 else 's'}"
+
+
+def _stored_day(day: object) -> str:
+    """A date kept as ISO text (an order's details before a correction), written out like
+    every other date."""
+    return day_text(date.fromisoformat(str(day)))
 
 
 def order_line(order: CustomerOrder) -> str:
@@ -121,7 +128,8 @@ def order_reply(change: OrderChange) -> Message:
     was_reference = f", {escape(str(before['reference']))}" if before["reference"] else ""
     return text_message(
         f"Corrected for *{escape(change.account.company)}*: {order_line(order)} "
-        f"(was {before['rings']} rings received {before['received_on']}{was_reference})."
+        f"(was {_rings(int(str(before['rings'])))} received {_stored_day(before['received_on'])}"
+        f"{was_reference})."
     )
 
 
@@ -132,7 +140,7 @@ def order_list(account: Account, orders: Sequence[CustomerOrder], today: date) -
     title = f"*Orders of {escape(account.company)}*"
     body = "\n".join([title, *(lines or ["none on record yet: `/oura-book order …`"])])
     return Message(
-        text=f"{escape(account.company)}: {len(orders)} orders on record",
+        text=f"{escape(account.company)}: {plural(len(orders), 'order')} on record",
         blocks=[section(body)],
     )
 
@@ -145,7 +153,7 @@ def support_modal(
 ) -> View:
     categories = [Option(value=c.value, label=c.label) for c in CaseCategory]
     blocks: list[Block] = [
-        section(f"Ask *{escape(company)}*'s vendor contact for help."),
+        section("Ask your Oura contact for help."),
         InputBlock(
             block_id=ids.FIELD_CATEGORY,
             label=PlainTextObject(text="What about"),
@@ -154,7 +162,10 @@ def support_modal(
     ]
     if orders:
         options = [
-            Option(value=str(o.id), label=f"#{o.id} {_rings(o.rings)}, {o.received_on}"[:75])
+            Option(
+                value=str(o.id),
+                label=f"#{o.id} {_rings(o.rings)}, received {day_text(o.received_on)}"[:75],
+            )
             for o in orders[:MAX_ORDER_OPTIONS]
         ]
         blocks.append(
@@ -171,7 +182,7 @@ def support_modal(
                 elements=[
                     MarkdownTextObject(
                         text="No orders are on record yet, so returns and exchanges can't be "
-                        "chosen here: describe the order below and the vendor contact will help."
+                        "chosen here: describe the order below and your Oura contact will help."
                     )
                 ]
             )

@@ -118,10 +118,10 @@ def allocate(
     return Allocation(included_minutes=included, billable_minutes=minutes - included)
 
 
-def billable_refusal(
+def billable_reason(
     allocation: Allocation, session_type: SessionType, balance: Balance, covered: bool
 ) -> str:
-    """Why a booking would be billable, for staff who have not confirmed billable time."""
+    """Why a booking would be billable (`billable_refusal` adds how to confirm it)."""
     if session_type.uses_status_update:
         if not covered:
             reason = "the session falls outside the contract term"
@@ -134,10 +134,25 @@ def billable_refusal(
             f"only {max(balance.minutes_left, 0)} of {balance.included_minutes} "
             "included minutes are left"
         )
-    return (
-        f"This would be {allocation.billable_minutes} billable minutes: {reason}. "
-        "Add `billable` to confirm the extra time is billed."
-    )
+    return f"This would be {allocation.billable_minutes} billable minutes: {reason}."
+
+
+def billable_refusal(
+    allocation: Allocation,
+    session_type: SessionType,
+    balance: Balance,
+    covered: bool,
+    in_form: bool = False,
+) -> str:
+    """Why a booking would be billable and how to confirm it, for staff who have not: typed,
+    add `billable`; in the booking form, tick its checkbox."""
+    how = CONFIRM_IN_FORM if in_form else CONFIRM_TYPED
+    return f"{billable_reason(allocation, session_type, balance, covered)} {how}"
+
+
+# How staff confirm billable time, by where they are: a typed command, or the booking form.
+CONFIRM_TYPED = "Add `billable` to confirm the extra time is billed."
+CONFIRM_IN_FORM = "Tick “Confirm billable extra time” to book it with the extra time billed."
 
 
 def needs_confirmation(allocation: Allocation, confirmed_billable_minutes: int) -> bool:

@@ -25,11 +25,13 @@ from sqlmodel import Session, col, select
 
 from bot.domain.commands import form_code
 from bot.domain.entitlement import (
+    CONFIRM_IN_FORM,
+    CONFIRM_TYPED,
     Allocation,
     Balance,
     ContractTerms,
     allocate,
-    billable_refusal,
+    billable_reason,
     check_session_minutes,
     contract_covering,
     needs_confirmation,
@@ -71,9 +73,16 @@ class Actor:
 class NeedsBillableConfirmation(RuleViolation):
     """The booking goes past what is left; staff must confirm the billable part."""
 
-    def __init__(self, message: str, allocation: Allocation) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, allocation: Allocation) -> None:
+        # As typed, the message says to add `billable`; a form says how to confirm there.
+        super().__init__(f"{reason} {CONFIRM_TYPED}")
+        self.reason = reason
         self.allocation = allocation
+
+    @property
+    def in_form(self) -> str:
+        """The refusal as the booking form shows it, under its checkbox."""
+        return f"{self.reason} {CONFIRM_IN_FORM}"
 
 
 class ChangeKind(StrEnum):
@@ -109,6 +118,7 @@ class Usage:
     hourly_rate: Decimal | None
     # The Slack workspaces and organizations the customer is known by (shown to staff).
     customer_teams: tuple[CustomerTeam, ...] = ()
+    currency: str = "EUR"  # of the hourly rate and the estimate (OURA_CURRENCY)
 
     @property
     def balance(self) -> Balance:
@@ -142,11 +152,13 @@ class BookingService:
         default_timezone: str,
         hourly_rate: Decimal | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        currency: str = "EUR",
     ) -> None:
         self.engine = engine
         self.default_timezone = default_timezone
         self.hourly_rate = hourly_rate
         self.now = now
+        self.currency = currency
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -178,6 +190,7 @@ class BookingService:
                 terms=terms_of(contract, account.timezone),
                 next_session=next_session,
                 hourly_rate=self.hourly_rate,
+                currency=self.currency,
                 customer_teams=tuple(customer_teams(db, account.id or 0)),
                 **totals,
             )
@@ -624,7 +637,7 @@ def _plan(
     covered = terms.covers_session(session_type, starts_at)
     allocation = allocate(session_type, minutes, balance, covered)
     refusal = (
-        billable_refusal(allocation, session_type, balance, covered)
+        billable_reason(allocation, session_type, balance, covered)
         if allocation.is_billable
         else None
     )

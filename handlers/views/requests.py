@@ -62,7 +62,7 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     post_in_channel(asked.client, asked.channel_id or "", request_acknowledgement(request))
     if not direct_message(asked.client, request.account.vendor_contact_id, request_dm(request)):
         asked.tell(
-            "Your request is saved, but I couldn't reach your vendor contact directly; "
+            "Your request is saved, but I couldn't reach your Oura contact directly; "
             "please mention them here."
         )
 

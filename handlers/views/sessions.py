@@ -45,7 +45,8 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
                 asked.actor, channel, session_type, starts_at, minutes, billable
             )
         except NeedsBillableConfirmation as refusal:
-            refuse_form(ack, ids.FIELD_BILLABLE, str(refusal))
+            # The form has a checkbox for it: no `billable` to type here.
+            refuse_form(ack, ids.FIELD_BILLABLE, refusal.in_form)
             return None
 
     # Booked before the ack, so a refusal can be shown on the form itself.
@@ -73,7 +74,8 @@ def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
             refuse_form(
                 ack,
                 ids.FIELD_MINUTES,
-                f"{refusal} Or type `/oura-book done {session_id} {minutes}m billable`.",
+                f"{refusal.reason} To log it with the extra time billed, type "
+                f"`/oura-book done {session_id} {minutes}m billable`.",
             )
             return None
 

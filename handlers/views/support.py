@@ -39,7 +39,7 @@ def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         else:
             errors[ids.FIELD_CATEGORY] = (
                 f"A {category.label.lower()} needs an order on record, and none is yet: "
-                "choose another category and describe the order, or ask your vendor contact."
+                "choose another category and describe the order, or ask your Oura contact."
             )
     description = str(field(view, ids.FIELD_DESCRIPTION).get("value") or "").strip()
     if not description:
@@ -67,7 +67,7 @@ def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     post_in_channel(asked.client, asked.channel_id or "", case_acknowledgement(case))
     note = case_opener_note(case, window)
     if not direct_message(asked.client, case.account.vendor_contact_id, case_dm(case)):
-        note += " I couldn't reach your vendor contact directly; please mention them here."
+        note += " I couldn't reach your Oura contact directly; please mention them here."
     asked.tell(note)
 
 
