@@ -58,7 +58,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
         api_url += "/"
 
     port_text = get("PORT") or "3000"
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
         raise SettingsError(f"PORT must be a port number (1-65535), got {port_text!r}")
 
     tz = get("OURA_DEFAULT_TIMEZONE") or "Europe/Helsinki"

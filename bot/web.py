@@ -58,7 +58,7 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> WSGIApp:
         cannot do for every body a stranger may send (`null`, `[]`, bytes that are no text)."""
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""
         signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
-        if not timestamp.isdigit() or not signature:
+        if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
             return False
         try:
             return verifier.is_valid(body, timestamp, signature)

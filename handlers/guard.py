@@ -173,12 +173,12 @@ def button(
             channel = channel_of(body) if where is Where.CHANNEL else None
             answer = _answer(where, client, channel, requester.user_id, respond)
             services = services_from(context)
-            parsed = target(value_of(body)) if target else None
 
             def guarded() -> None:
                 if not services.deliveries.first_request(signature_of(request)):
                     log.warning("a replayed %s was acked and changed nothing", work.__name__)
                     return
+                parsed = target(value_of(body)) if target else None
                 home = installation_from(context)
                 access = decide(services, home, requester, channel, action, client)
                 if (

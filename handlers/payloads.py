@@ -20,7 +20,8 @@ def value_of(body: dict[str, Any]) -> str:
 
 def id_value(text: str) -> int | None:
     """A database id carried in a button's value; anything else is None."""
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    # isdigit() alone takes "²" and other digits int() refuses.
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def field(view: dict[str, Any], block_id: str) -> dict[str, Any]:

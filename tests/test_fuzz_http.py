@@ -18,7 +18,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 from conftest import CHANNEL, SIGNING_SECRET, STAFF, VENDOR_TEAM, RunningBot
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from slackreq import block_action, view_submission
 from sqlalchemy import text
@@ -105,6 +105,7 @@ def linked(bot: RunningBot) -> RunningBot:
     timestamp=st.none() | st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12),
     sign=st.booleans(),
 )
+@example(body=b"command=/oura-book", content_type="", timestamp="²", sign=True)
 def test_any_body_and_headers_get_a_plain_answer(
     linked: RunningBot, body: bytes, content_type: str, timestamp: str | None, sign: bool
 ) -> None:
@@ -119,6 +120,7 @@ def test_any_body_and_headers_get_a_plain_answer(
 
 @FUZZ
 @given(action_id=st.sampled_from(ACTION_IDS), value=st.text(max_size=40))
+@example(action_id=ids.CANCEL_SESSION, value="²")  # a digit to str.isdigit, not to int()
 def test_any_button_value_from_a_stranger_changes_nothing(
     linked: RunningBot, action_id: str, value: str
 ) -> None:

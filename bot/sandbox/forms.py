@@ -106,7 +106,7 @@ def _options(element: dict[str, Any], say: Say) -> list[dict[str, Any]]:
 
 
 def _pick(text: str, options: list[dict[str, Any]]) -> dict[str, Any]:
-    if not text.isdigit() or not 1 <= int(text) <= len(options):
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= len(options):
         raise ValueError(f"Type a number from 1 to {len(options)}.")
     return options[int(text) - 1]
 

@@ -61,7 +61,7 @@ class Renderer:
         if target.startswith("!date^"):
             # Slack shows each reader their own local time: so does the sandbox.
             epoch = target.split("^")[1]
-            if epoch.isdigit():
+            if epoch.isascii() and epoch.isdigit():
                 zone = ZoneInfo(self.timezone())
                 local = datetime.fromtimestamp(int(epoch), UTC).astimezone(zone)
                 return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"

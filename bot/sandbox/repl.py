@@ -244,7 +244,7 @@ class Sandbox:
                 self.say("(the App Home shows nothing to this user)")
         elif line.startswith(":"):
             self.say(f"I don't know {line.split()[0]}; :help lists the sandbox commands.")
-        elif line.isdigit():
+        elif line.isascii() and line.isdigit():
             self.click(int(line))
         else:
             if line.startswith("/"):

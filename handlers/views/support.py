@@ -78,7 +78,7 @@ def submit_order(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     if received_on is None:
         errors[ids.FIELD_RECEIVED_ON] = "Choose the date the customer received the order."
     rings_text = str(field(view, ids.FIELD_RINGS).get("value") or "")
-    rings = int(rings_text) if rings_text.isdigit() and len(rings_text) <= 6 else 0
+    rings = int(rings_text) if id_value(rings_text) is not None and len(rings_text) <= 6 else 0
     if not 1 <= rings <= MAX_RINGS:
         errors[ids.FIELD_RINGS] = f"Give the ring count as a whole number from 1 to {MAX_RINGS}."
     reference = str(field(view, ids.FIELD_REFERENCE).get("value") or "")
