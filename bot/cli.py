@@ -266,6 +266,7 @@ class _Progress:
 
 
 def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.domain.country import country_code, country_for_timezone
     from bot.domain.entitlement import Balance, ContractTerms
     from bot.domain.packages import package_by_id
     from bot.domain.schedule import ContractFacts, timeline
@@ -281,9 +282,14 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
     tz = args.timezone or settings.default_timezone
     if not is_valid_zone(tz):
         fail(f"--timezone must be an IANA time zone such as Europe/Helsinki (got {tz!r})")
+    country = country_for_timezone(tz)
+    if args.country:
+        country = country_code(args.country)
+        if country is None:
+            fail(f"--country must be a country code such as FI, US or SE (got {args.country!r})")
     terms = ContractTerms(package, start, args.term_months, tz)
     balance = Balance(package.included_minutes, 0, package.status_updates, 0)
-    facts = ContractFacts(0, 0, "(channel)", "(customer)", terms, balance)
+    facts = ContractFacts(0, 0, "(channel)", "(customer)", terms, balance, country=country)
     print(f"{package.name} from {start.isoformat()}, {args.term_months} months, in {tz}:")
     for post in timeline(facts):
         local = post.send_at.astimezone(zone(tz))
@@ -350,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--start", required=True, help="contract start, YYYY-MM-DD")
     preview.add_argument("--term-months", type=int, default=12)
     preview.add_argument("--timezone", default=None, help="default: OURA_DEFAULT_TIMEZONE")
+    preview.add_argument(
+        "--country",
+        default=None,
+        help="whose public holidays to skip (FI, US…); default: the time zone's country",
+    )
     preview.set_defaults(handler=cmd_preview)
 
     db = sub.add_parser("db", help="database maintenance")

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from bot.domain.country import effective_country
 from bot.domain.entitlement import Balance, ContractTerms
 from bot.domain.packages import PACKAGES, SessionState, SessionType
 from bot.domain.schedule import ContractFacts, OrderFacts, SessionFacts, next_check
@@ -104,6 +105,7 @@ def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
                 balance=balance_of(contract),
                 sessions=tuple(sorted(sessions[contract.id], key=lambda s: s.starts_at)),
                 orders=tuple(orders[contract.id]),
+                country=effective_country(account.country, account.timezone),
             )
         )
     return facts

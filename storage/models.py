@@ -22,6 +22,8 @@ class Account(SQLModel, table=True):
     # Channel ids, never names: a private channel's id changes when it becomes shared.
     channel_id: str = Field(max_length=32, unique=True)
     timezone: str = Field(max_length=64)
+    # ISO 3166 alpha-2, whose public holidays business hours skip; None follows the time zone.
+    country: str | None = Field(default=None, max_length=2)
     vendor_contact_id: str = Field(max_length=32)
     buyer_contact_id: str | None = Field(default=None, max_length=32)
     # The customer's own Slack workspaces and organizations are `CustomerTeam` rows.

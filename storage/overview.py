@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from bot.domain.country import effective_country
 from bot.domain.entitlement import contract_covering
 from bot.domain.overview import AccountSummary, NextSession
 from bot.domain.packages import SessionState, SessionType
@@ -53,16 +54,23 @@ def account_overview(
     upcoming = _next_sessions(db, ids, now)
     cases = _open_cases(db, ids)
     summaries = [_summary(a, contracts[a.id], upcoming.get(a.id), now) for a in accounts]
-    return [_with_cases(s, cases[s.account_id], now) for s in summaries], int(total)
+    return [
+        _with_cases(s, cases[s.account_id], now, effective_country(a.country, a.timezone))
+        for s, a in zip(summaries, accounts, strict=True)
+    ], int(total)
 
 
-def _with_cases(summary: AccountSummary, cases: list[CaseFacts], now: datetime) -> AccountSummary:
+def _with_cases(
+    summary: AccountSummary, cases: list[CaseFacts], now: datetime, country: str | None
+) -> AccountSummary:
     tz = summary.timezone
     return replace(
         summary,
-        open_cases=tuple(order_cases(cases, now, tz)),
+        open_cases=tuple(order_cases(cases, now, tz, country)),
         overdue_case_ids=frozenset(
-            c.id for c in cases if is_overdue(c.created_at, c.taken_by is not None, now, tz)
+            c.id
+            for c in cases
+            if is_overdue(c.created_at, c.taken_by is not None, now, tz, country)
         ),
     )
 

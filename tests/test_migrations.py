@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from bot.services.booking import BookingService
+from bot.services.booking import Actor, BookingService
 from storage.engine import make_engine, normalise_url
 from storage.migrate import downgrade, is_up_to_date, upgrade
 from storage.models import (
@@ -191,3 +191,58 @@ def test_0007_downgrades_with_the_data(empty_engine: Engine) -> None:
     # One id per account again: a workspace where there is one.
     assert [tuple(row) for row in teams] == [(1, "T_ACME"), (2, "T_BETA"), (3, None)]
     assert "customer_team" not in tables
+
+
+def fill_at_0009(engine: Engine) -> None:
+    """Accounts as revision 0009 kept them: one unreachable, one with a contract."""
+    created = "'2027-01-01 10:00:00+00'"
+    if engine.dialect.name == "sqlite":
+        created = "'2027-01-01 10:00:00.000000'"
+    accounts = (
+        (1, "C1", "Europe/Helsinki", "NULL", "NULL"),
+        (2, "C2", "Europe/Helsinki", "NULL", "NULL"),
+        (3, "C3", "America/New_York", "'is_archived'", created),
+    )
+    with engine.begin() as connection:
+        for id_, channel, tz, reason, since in accounts:
+            connection.execute(
+                text(
+                    "INSERT INTO account (id, company, channel_id, timezone, vendor_contact_id, "
+                    f"unreachable_reason, unreachable_since, created_at) VALUES ({id_}, "
+                    f"'Co {id_}', '{channel}', '{tz}', 'U1', {reason}, {since}, {created})"
+                )
+            )
+        connection.execute(
+            text(
+                "INSERT INTO contract (id, account_id, package_id, start, term_months, "
+                "included_minutes, status_updates, minutes_spent, status_updates_spent, "
+                f"created_at) VALUES (1, 2, 'premium', '2027-01-04', 12, 120, 12, 0, 0, {created})"
+            )
+        )
+
+
+def test_0010_keeps_every_account_and_their_country_follows_the_zone(
+    empty_engine: Engine,
+) -> None:
+    upgrade(empty_engine, "0009")
+    fill_at_0009(empty_engine)
+    upgrade(empty_engine)
+    assert is_up_to_date(empty_engine)
+    with Session(empty_engine) as db:
+        accounts = db.exec(select(Account).order_by(Account.id)).all()
+        assert [
+            (a.id, a.company, a.timezone, a.unreachable_reason, a.country) for a in accounts
+        ] == [
+            (1, "Co 1", "Europe/Helsinki", None, None),
+            (2, "Co 2", "Europe/Helsinki", None, None),
+            (3, "Co 3", "America/New_York", "is_archived", None),
+        ]
+    booking = BookingService(empty_engine, "Europe/Helsinki")
+    booking.set_country(Actor(user_id="U1", team_id="T1"), "C2", "SE")
+    assert booking.account_for_channel("C2").country == "SE"  # type: ignore[union-attr]
+    downgrade(empty_engine, "0009")
+    with empty_engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("account")}
+        kept = connection.execute(text("SELECT id FROM account ORDER BY id")).all()
+    assert "country" not in columns
+    assert [row[0] for row in kept] == [1, 2, 3]

@@ -393,19 +393,19 @@ def test_posts_wait_for_weekday_business_hours_but_reminders_do_not(
     ],
 )
 def test_next_business_moment(moment: datetime, expected: datetime) -> None:
-    assert next_business_moment(moment, HELSINKI) == expected
+    assert next_business_moment(moment, HELSINKI, "FI") == expected
 
 
 def test_next_business_moment_over_the_dst_weekend_is_nine_local() -> None:
     # Fri 12 Mar 2027 17:30 EST -> Mon 15 Mar 09:00 EDT (13:00 UTC, not 14:00).
     friday = at(NEW_YORK, 2027, 3, 12, 17, 30)
-    assert next_business_moment(friday, NEW_YORK) == utc(2027, 3, 15, 13)
+    assert next_business_moment(friday, NEW_YORK, "US") == utc(2027, 3, 15, 13)
 
 
 def test_next_business_moment_uses_the_account_zone_not_utc() -> None:
     # Fri 17:30 in Helsinki is 15:30 UTC, but for a New York account it is Fri 10:30: open.
     moment = at(HELSINKI, 2027, 1, 8, 17, 30)
-    assert next_business_moment(moment, NEW_YORK) == moment
+    assert next_business_moment(moment, NEW_YORK, "US") == moment
 
 
 # -- 5. session reminders -------------------------------------------------------------------

@@ -208,6 +208,7 @@ COMMAND_FORMS = [
     "done 1 20m",
     "move 1 2027-02-02 10:00",
     "timezone America/Chicago",
+    "country SE",
     "contact buyer <@U_ANNA>",
     "order",
     "order 2027-01-10 40 PO-1",

@@ -83,18 +83,18 @@ def test_only_returns_and_exchanges_need_an_order() -> None:
 
 def test_two_business_days_skip_the_weekend() -> None:
     thursday = datetime(2027, 3, 4, 8, 0, tzinfo=UTC)  # 10:00 in Helsinki
-    assert add_business_days(thursday, 2, HELSINKI) == datetime(2027, 3, 8, 8, 0, tzinfo=UTC)
+    assert add_business_days(thursday, 2, HELSINKI, "FI") == datetime(2027, 3, 8, 8, 0, tzinfo=UTC)
     saturday = datetime(2027, 3, 6, 8, 0, tzinfo=UTC)  # counts from Monday 00:00
-    assert add_business_days(saturday, 2, HELSINKI) == datetime(2027, 3, 9, 22, 0, tzinfo=UTC)
+    assert add_business_days(saturday, 2, HELSINKI, "FI") == datetime(2027, 3, 9, 22, 0, tzinfo=UTC)
 
 
 def test_a_case_is_overdue_only_when_untaken_for_over_two_business_days() -> None:
     friday = datetime(2027, 3, 5, 8, 0, tzinfo=UTC)
     tuesday_before = datetime(2027, 3, 9, 7, 59, tzinfo=UTC)
     tuesday = datetime(2027, 3, 9, 8, 0, tzinfo=UTC)
-    assert not is_overdue(friday, False, tuesday_before, HELSINKI)
-    assert is_overdue(friday, False, tuesday, HELSINKI)
-    assert not is_overdue(friday, True, tuesday, HELSINKI)
+    assert not is_overdue(friday, False, tuesday_before, HELSINKI, "FI")
+    assert is_overdue(friday, False, tuesday, HELSINKI, "FI")
+    assert not is_overdue(friday, True, tuesday, HELSINKI, "FI")
 
 
 def _case(case_id: int, created: datetime, taken_by: str | None = None) -> CaseFacts:
@@ -115,5 +115,5 @@ def test_overdue_untaken_cases_are_listed_first_then_by_age() -> None:
     old_untaken = _case(2, now - timedelta(days=5))
     recent = _case(3, now - timedelta(hours=3))
     older_untaken = _case(4, now - timedelta(days=8))
-    ordered = order_cases([old_taken, old_untaken, recent, older_untaken], now, HELSINKI)
+    ordered = order_cases([old_taken, old_untaken, recent, older_untaken], now, HELSINKI, "FI")
     assert [c.ref for c in ordered] == ["S-4", "S-2", "S-1", "S-3"]

@@ -40,6 +40,7 @@ from bot.blocks.base import (
 )
 from bot.blocks.buttons import channel_actions, session_actions
 from bot.domain.commands import form_code
+from bot.domain.country import effective_country
 from bot.domain.entitlement import Balance
 from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionState, SessionType
 from bot.domain.schedule import Post
@@ -205,17 +206,29 @@ def timezone_reply(account: Account) -> Message:
     return text_message(f"*{escape(account.company)}* now uses the time zone {account.timezone}.")
 
 
+def country_reply(account: Account) -> Message:
+    return text_message(
+        f"*{escape(account.company)}* now follows the public holidays of {account.country}: "
+        "automated posts wait for the next business day."
+    )
+
+
 def case_lines(
-    cases: Sequence[CaseFacts], timezone: str, now: datetime, for_staff: bool
+    cases: Sequence[CaseFacts],
+    timezone: str,
+    now: datetime,
+    for_staff: bool,
+    country: str | None,
 ) -> list[str]:
-    """Open support cases, overdue untaken ones first; buyers see no internal flags."""
+    """Open support cases, overdue untaken ones first; buyers see no internal flags.
+    `country`: whose public holidays are not business days (None: none)."""
     lines = []
-    for case in order_cases(cases, now, timezone)[:LIST_LIMIT]:
+    for case in order_cases(cases, now, timezone, country)[:LIST_LIMIT]:
         status = f"taken by <@{case.taken_by}>" if case.taken_by else "waiting to be taken"
         opened = date_token(case.created_at, timezone)
         line = f"*{case.ref}* {case.category.label}: {status}, opened {opened}"
         if for_staff:
-            if is_overdue(case.created_at, case.taken_by is not None, now, timezone):
+            if is_overdue(case.created_at, case.taken_by is not None, now, timezone, country):
                 line = f":rotating_light: {line} (over {OVERDUE_BUSINESS_DAYS} business days)"
             if case.outside_window:
                 line += ", outside the return window"
@@ -298,7 +311,14 @@ def usage_card(
             *(
                 sections(
                     "*Open support cases*",
-                    case_lines(cases, account.timezone, now, for_staff) or ["none"],
+                    case_lines(
+                        cases,
+                        account.timezone,
+                        now,
+                        for_staff,
+                        effective_country(account.country, account.timezone),
+                    )
+                    or ["none"],
                 )
                 if now is not None
                 else []

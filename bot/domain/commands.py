@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 
+from bot.domain.country import country_code
 from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import InvalidCommand
 from bot.domain.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, package_by_id
@@ -28,6 +29,7 @@ FORMS: dict[str, str] = {
     "done": f"{COMMAND} done <id> [<N>m] [billable]",
     "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",
     "timezone": f"{COMMAND} timezone <Area/City>",
+    "country": f"{COMMAND} country <CC>",
     "contact": f"{COMMAND} contact vendor|buyer <@user>",
     # The support desk (issue 7).
     "order": f"{COMMAND} order <YYYY-MM-DD> <rings> [reference…]",
@@ -125,6 +127,11 @@ class SetTimezone:
 
 
 @dataclass(frozen=True)
+class SetCountry:
+    country: str  # ISO 3166 alpha-2, one the holidays package knows
+
+
+@dataclass(frozen=True)
 class SetContact:
     role: str  # "vendor" or "buyer"
     user_id: str
@@ -180,6 +187,7 @@ Command = (
     | LogHeld
     | Move
     | SetTimezone
+    | SetCountry
     | SetContact
     | OpenOrderModal
     | RecordOrder
@@ -311,6 +319,8 @@ def parse(text: str) -> Command:
         if len(rest) != 1:
             raise _wrong("timezone", "Give one IANA time zone name.")
         return SetTimezone(rest[0])
+    if verb == "country":
+        return _parse_country(rest)
     if verb == "contact":
         return _parse_contact(rest, raw[1:])
     if verb == "order":
@@ -434,3 +444,17 @@ def help_text() -> str:
         "(returns and exchanges: 30 days from then). `support` opens the support form.",
     ]
     return "\n".join(lines)
+
+
+def _parse_country(rest: list[str]) -> SetCountry:
+    """A two-letter ISO 3166 code of a country whose public holidays are known."""
+    if len(rest) != 1:
+        raise _wrong("country", "Give one two-letter country code, such as `FI`, `US` or `SE`.")
+    code = country_code(rest[0])
+    if code is None:
+        raise _wrong(
+            "country",
+            f"{quoted(rest[0])} is not a country code whose public holidays are known: give two "
+            "letters, such as `FI`, `US` or `SE`.",
+        )
+    return SetCountry(code)

@@ -1,7 +1,8 @@
 """The automated posts (SPEC §5): which are due, computed from facts and an explicit `now`.
 
 Nothing here reads a clock, a database or Slack. Due dates are computed in the account's
-time zone; every post except session reminders waits for weekday business hours there.
+time zone; every post except session reminders waits for business hours there: weekdays that
+are not public holidays in the account's country.
 Each post has a stable key: the ledger that records sent posts is keyed on it.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
+from bot.domain.country import is_business_day
 from bot.domain.entitlement import Balance, ContractTerms
 from bot.domain.packages import SessionState, SessionType
 from bot.domain.support import RETURN_REMINDER_DAYS, closing_reminder_day, window_last_day
@@ -86,6 +88,9 @@ class ContractFacts:
     balance: Balance
     sessions: tuple[SessionFacts, ...] = ()
     orders: tuple[OrderFacts, ...] = ()
+    # Whose public holidays business hours skip, already resolved from the account's own
+    # setting or its time zone (`bot.domain.country.effective_country`); None: no holidays.
+    country: str | None = None
 
     @property
     def timezone(self) -> str:
@@ -136,20 +141,21 @@ class Plan:
 # -- time ----------------------------------------------------------------------------------
 
 
-def in_business_hours(moment: datetime, tz_name: str) -> bool:
+def in_business_hours(moment: datetime, tz_name: str, country: str | None) -> bool:
+    """Business hours on a weekday that is not a public holiday in `country` (None: none)."""
     local = moment.astimezone(zone(tz_name))
-    return local.weekday() < 5 and BUSINESS_START <= local.time() < BUSINESS_END
+    return is_business_day(local.date(), country) and BUSINESS_START <= local.time() < BUSINESS_END
 
 
-def next_business_moment(moment: datetime, tz_name: str) -> datetime:
-    """`moment` itself in weekday business hours, else the next business-day morning."""
-    if in_business_hours(moment, tz_name):
+def next_business_moment(moment: datetime, tz_name: str, country: str | None) -> datetime:
+    """`moment` itself in business hours, else the next business-day morning."""
+    if in_business_hours(moment, tz_name, country):
         return moment
     local = moment.astimezone(zone(tz_name))
     day = local.date()
     if local.time() >= BUSINESS_START:
         day = add_days(day, 1)
-    while day.weekday() >= 5:
+    while not is_business_day(day, country):
         day = add_days(day, 1)
     return _morning(day, tz_name)
 
@@ -168,14 +174,14 @@ def _midnight(day: date, tz_name: str) -> datetime:
     return _local(day, time(0), tz_name)
 
 
-def _send_time(day: date, expires: datetime | None, tz_name: str) -> datetime:
+def _send_time(day: date, expires: datetime | None, tz_name: str, country: str | None) -> datetime:
     """The first business morning from `day`; brought forward to the last one before
-    `expires` when waiting for Monday would let the post lapse (day 90 on a Sunday)."""
-    moment = next_business_moment(_morning(day, tz_name), tz_name)
+    `expires` when waiting for Monday (or past a holiday) would let the post lapse."""
+    moment = next_business_moment(_morning(day, tz_name), tz_name, country)
     if expires is None or moment < expires:
         return moment
     earlier = add_days(day, -1)
-    while earlier.weekday() >= 5:
+    while not is_business_day(earlier, country):
         earlier = add_days(earlier, -1)
     return _morning(earlier, tz_name)
 
@@ -199,7 +205,7 @@ def status_periods(terms: ContractTerms) -> list[Period]:
 
 def timeline(facts: ContractFacts) -> list[Post]:
     """Every automated post of a contract, whether or not it is moot, sorted by send time."""
-    terms, tz = facts.terms, facts.timezone
+    terms, tz, country = facts.terms, facts.timezone, facts.country
     prefix = f"contract:{facts.contract_id}"
     posts: list[Post] = []
 
@@ -212,7 +218,7 @@ def timeline(facts: ContractFacts) -> list[Post]:
         **extra: object,
     ) -> None:
         expires_at = _midnight(expires, tz) if expires else None
-        send_at = _send_time(day, expires_at, tz)
+        send_at = _send_time(day, expires_at, tz, country)
         due = min(_morning(day, tz), send_at)
         posts.append(
             Post(
@@ -386,10 +392,11 @@ def _status_update_booked(facts: ContractFacts, period: Period) -> bool:
     )
 
 
-def is_sendable_now(post: Post, tz_name: str, now: datetime) -> bool:
+def is_sendable_now(post: Post, tz_name: str, country: str | None, now: datetime) -> bool:
     if post.send_at > now:
         return False
-    return post.is_reminder or in_business_hours(now, tz_name)
+    # Session reminders are about a set time: a holiday does not hold them back.
+    return post.is_reminder or in_business_hours(now, tz_name, country)
 
 
 def plan(facts: ContractFacts, done_keys: Iterable[str], now: datetime) -> Plan:
@@ -399,7 +406,7 @@ def plan(facts: ContractFacts, done_keys: Iterable[str], now: datetime) -> Plan:
     latest: dict[str, Post] = {}
     superseded: list[Post] = []
     for post in timeline(facts):
-        if post.key in done or not is_sendable_now(post, facts.timezone, now):
+        if post.key in done or not is_sendable_now(post, facts.timezone, facts.country, now):
             continue
         if moot_reason(post, facts, now) is not None:
             continue
@@ -428,7 +435,11 @@ def next_check(facts: ContractFacts, done_keys: Iterable[str], now: datetime) ->
         if post.send_at <= now:
             if moot_reason(post, facts, now) is not None:
                 continue
-            moment = now if post.is_reminder else next_business_moment(now, facts.timezone)
+            moment = (
+                now
+                if post.is_reminder
+                else next_business_moment(now, facts.timezone, facts.country)
+            )
         else:
             moment = post.send_at
         if soonest is None or moment < soonest:

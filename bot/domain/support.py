@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 
+from bot.domain.country import is_business_day
 from bot.domain.timeutil import add_days, zone
 
 RETURN_WINDOW_DAYS = 30
@@ -118,29 +119,32 @@ def check_order_details(received_on: date, rings: int, now: datetime, tz_name: s
 # -- overdue cases ------------------------------------------------------------------------------
 
 
-def add_business_days(moment: datetime, days: int, tz_name: str) -> datetime:
-    """`days` weekdays after `moment`, at the same local time (a weekend start counts from
-    Monday 00:00). Local dates are used, so a DST change does not shift the day."""
+def add_business_days(moment: datetime, days: int, tz_name: str, country: str | None) -> datetime:
+    """`days` business days (weekdays that are not public holidays in `country`) after
+    `moment`, at the same local time (a start on a day off counts from the next business day's
+    00:00). Local dates are used, so a DST change does not shift the day."""
     tz = zone(tz_name)
     local = moment.astimezone(tz)
     day, time_of_day = local.date(), local.time()
-    if day.weekday() >= 5:
-        while day.weekday() >= 5:
+    if not is_business_day(day, country):
+        while not is_business_day(day, country):
             day = add_days(day, 1)
         time_of_day = time(0)
     left = days
     while left > 0:
         day = add_days(day, 1)
-        if day.weekday() < 5:
+        if is_business_day(day, country):
             left -= 1
     return datetime.combine(day, time_of_day, tzinfo=tz)
 
 
-def is_overdue(created_at: datetime, taken: bool, now: datetime, tz_name: str) -> bool:
-    """Open, untaken, and older than two business days in the account's zone."""
+def is_overdue(
+    created_at: datetime, taken: bool, now: datetime, tz_name: str, country: str | None
+) -> bool:
+    """Open, untaken, and older than two business days in the account's zone and country."""
     if taken:
         return False
-    return now >= add_business_days(created_at, OVERDUE_BUSINESS_DAYS, tz_name)
+    return now >= add_business_days(created_at, OVERDUE_BUSINESS_DAYS, tz_name, country)
 
 
 @dataclass(frozen=True)
@@ -160,12 +164,14 @@ class CaseFacts:
         return case_ref(self.id)
 
 
-def order_cases(cases: Iterable[CaseFacts], now: datetime, tz_name: str) -> list[CaseFacts]:
+def order_cases(
+    cases: Iterable[CaseFacts], now: datetime, tz_name: str, country: str | None
+) -> list[CaseFacts]:
     """Overdue untaken cases first (oldest first), then the rest, oldest first."""
     return sorted(
         cases,
         key=lambda c: (
-            not is_overdue(c.created_at, c.taken_by is not None, now, tz_name),
+            not is_overdue(c.created_at, c.taken_by is not None, now, tz_name, country),
             c.created_at,
             c.id,
         ),

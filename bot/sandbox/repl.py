@@ -21,6 +21,7 @@ from typing import Any
 from bot.app import create_app
 from bot.clock import Sweeper, clock_web_client
 from bot.domain.commands import COMMAND
+from bot.domain.country import effective_country
 from bot.domain.schedule import is_sendable_now
 from bot.domain.timeutil import zone
 from bot.sandbox.fakeslack import FakeSlack, Output
@@ -375,10 +376,11 @@ class Sandbox:
             if booking.account_for_channel(channel.id) is None:
                 continue
             account, posts = booking.schedule(channel.id, now)
+            country = effective_country(account.country, account.timezone)
             waiting += sum(
                 1
                 for post in posts
-                if post.send_at <= now and not is_sendable_now(post, account.timezone, now)
+                if post.send_at <= now and not is_sendable_now(post, account.timezone, country, now)
             )
             later = [post.send_at for post in posts if post.send_at > now]
             if later and (soonest is None or min(later) < soonest):

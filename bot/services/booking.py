@@ -401,6 +401,20 @@ class BookingService:
             refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.now())
             return account
 
+    def set_country(self, actor: Actor, channel_id: str, country: str) -> Account:
+        """Whose public holidays the account's business hours skip (checked by the parser)."""
+        with write_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None:
+                raise not_linked()
+            before = account.country
+            account.country = country
+            db.add(account)
+            record_audit(db, actor, "country", account, details={"from": before, "to": country})
+            # Holidays move send times: every contract's next look is recomputed.
+            refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.now())
+            return account
+
     def book(
         self,
         actor: Actor,

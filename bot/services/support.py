@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.domain.country import effective_country
 from bot.domain.entitlement import contract_covering
 from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
 from bot.domain.slacktext import escape, printable
@@ -266,7 +267,8 @@ class SupportDesk:
                     col(SupportCase.state) != CaseState.RESOLVED.value,
                 )
             ).all()
-            return order_cases([case_facts(c) for c in rows], now, account.timezone)
+            country = effective_country(account.country, account.timezone)
+            return order_cases([case_facts(c) for c in rows], now, account.timezone, country)
 
 
 # -- helpers used inside one transaction ------------------------------------------------------

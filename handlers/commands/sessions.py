@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.blocks.base import Message, text_message
 from bot.blocks.sessions import (
     booking_reply,
+    country_reply,
     link_reply,
     reconnect_reply,
     schedule_list,
@@ -69,6 +70,8 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             return schedule_list(account, posts, typed.now)
         case commands.SetTimezone(timezone):
             return timezone_reply(booking.set_timezone(actor, channel, timezone))
+        case commands.SetCountry(country):
+            return country_reply(booking.set_country(actor, channel, country))
         case commands.Reconnect():
             account, cleared = booking.reconnect(actor, channel)
             return reconnect_reply(account, cleared)
