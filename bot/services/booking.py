@@ -390,28 +390,23 @@ class BookingService:
 
     def set_timezone(self, actor: Actor, channel_id: str, timezone: str) -> Account:
         zone(timezone)
-        with write_session(self.engine) as db:
-            account = _account(db, channel_id)
-            if account is None:
-                raise not_linked()
-            before = account.timezone
-            account.timezone = timezone
-            db.add(account)
-            record_audit(db, actor, "timezone", account, details={"from": before, "to": timezone})
-            refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.now())
-            return account
+        return self._replan_with(actor, channel_id, "timezone", timezone)
 
     def set_country(self, actor: Actor, channel_id: str, country: str) -> Account:
         """Whose public holidays the account's business hours skip (checked by the parser)."""
+        return self._replan_with(actor, channel_id, "country", country)
+
+    def _replan_with(self, actor: Actor, channel_id: str, setting: str, value: str) -> Account:
+        """Change an account setting the clock's plan depends on (its time zone, its country),
+        audited under the setting's name; every contract's next look is recomputed."""
         with write_session(self.engine) as db:
             account = _account(db, channel_id)
             if account is None:
                 raise not_linked()
-            before = account.country
-            account.country = country
+            before = getattr(account, setting)
+            setattr(account, setting, value)
             db.add(account)
-            record_audit(db, actor, "country", account, details={"from": before, "to": country})
-            # Holidays move send times: every contract's next look is recomputed.
+            record_audit(db, actor, setting, account, details={"from": before, "to": value})
             refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.now())
             return account
 
