@@ -158,10 +158,9 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> None:
 
     if args.dry_run:
         # A dry run reads: it neither creates a database file nor migrates one.
-        path = make_url(normalise_url(settings.database_url)).database
-        if make_url(normalise_url(settings.database_url)).get_backend_name() == "sqlite" and (
-            not path or not os.path.exists(path)
-        ):
+        url = make_url(normalise_url(settings.database_url))
+        path = url.database
+        if url.get_backend_name() == "sqlite" and (not path or not os.path.exists(path)):
             print(f"oura-bot: dry run, there is no database at {path!r} yet, so nothing is due")
             return
         sweeper = Sweeper(open_database(settings, migrate_sqlite=False), client=None)

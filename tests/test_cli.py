@@ -67,26 +67,34 @@ def test_db_upgrade_creates_the_default_sqlite_database(tmp_path: Path) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def web_process(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[tuple[SlackSender, str]]:
+def start_web(
+    cwd: Path, fake: FakeSlack, *options: str, token: str = "xoxb-test"
+) -> tuple[subprocess.Popen[str], str]:
+    """`oura-bot [options] web` on a free port against the fake Slack; the process and its
+    base URL, once it says it is serving."""
     process = subprocess.Popen(
-        [OURA_BOT, "web", "--host", "127.0.0.1", "--port", "0"],
-        cwd=tmp_path,
+        [OURA_BOT, *options, "web", "--host", "127.0.0.1", "--port", "0"],
+        cwd=cwd,
         env=env_with(
-            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_BOT_TOKEN=token,
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=fake_slack.api_url,
+            SLACK_API_URL=fake.api_url,
         ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert process.stdout is not None
+    assert process.stdout is not None and process.stderr is not None
     line = process.stdout.readline()
     if "serving Slack over HTTP" not in line:
         process.kill()
         pytest.fail(f"oura-bot web did not start: {line}{process.stderr.read()}")
-    base = line.strip().rsplit(" at ", 1)[1].removesuffix("/slack/events")
+    return process, line.strip().rsplit(" at ", 1)[1].removesuffix("/slack/events")
+
+
+@pytest.fixture
+def web_process(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[tuple[SlackSender, str]]:
+    process, base = start_web(tmp_path, fake_slack)
     try:
         yield SlackSender(base, SIGNING_SECRET), base
     finally:

@@ -59,18 +59,24 @@ def test_two_remind_processes_at_once_post_each_reminder_once(
     assert {call.args["channel"] for call in fake_slack.posts()} == set(channels)
 
 
-def test_remind_dry_run_prints_and_posts_nothing(
-    booking: BookingService, database_url: str, fake_slack: FakeSlack, tmp_path: Path
-) -> None:
-    sessions_starting_soon(booking, 2)
-    result = subprocess.run(
+def remind_dry_run(
+    fake: FakeSlack, database_url: str, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [OURA_BOT, "remind", "--dry-run"],
-        cwd=tmp_path,
-        env=clock_env(fake_slack, database_url),
+        cwd=cwd,
+        env=clock_env(fake, database_url),
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_remind_dry_run_prints_and_posts_nothing(
+    booking: BookingService, database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    sessions_starting_soon(booking, 2)
+    result = remind_dry_run(fake_slack, database_url, tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert sum(line.startswith("would post session-reminder in C_SOON") for line in lines) == 2
@@ -82,14 +88,7 @@ def test_remind_dry_run_counts_one_post_in_the_singular(
     booking: BookingService, database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     sessions_starting_soon(booking, 1)
-    result = subprocess.run(
-        [OURA_BOT, "remind", "--dry-run"],
-        cwd=tmp_path,
-        env=clock_env(fake_slack, database_url),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = remind_dry_run(fake_slack, database_url, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "oura-bot: dry run, 1 post due, nothing posted"
 

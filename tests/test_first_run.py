@@ -14,7 +14,7 @@ import pytest
 from conftest import CHANNEL, SIGNING_SECRET, STAFF
 from slackreq import SlackSender
 from sqlalchemy import Engine, text
-from test_cli import OURA_BOT, env_with, run
+from test_cli import run, start_web
 
 from bot.logs import redact
 from bot.sandbox.fakeslack import FakeSlack
@@ -23,27 +23,6 @@ from storage.migrate import downgrade, is_up_to_date, upgrade
 
 BOT_TOKEN = "xoxb-1111-first-run-secret"
 TYPED = "kickoff 2027-03-01 10:00 secret-typed-words"
-
-
-def _web(tmp_path: Path, fake: FakeSlack, *args: str) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [OURA_BOT, *args, "web", "--host", "127.0.0.1", "--port", "0"],
-        cwd=tmp_path,
-        env=env_with(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=fake.api_url,
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "serving Slack over HTTP" not in line:
-        process.kill()
-        pytest.fail(f"oura-bot web did not start: {line}{process.stderr.read()}")  # type: ignore[union-attr]
-    return process, line.strip().rsplit(" at ", 1)[1].removesuffix("/slack/events")
 
 
 def _stop(process: subprocess.Popen[str]) -> str:
@@ -62,7 +41,7 @@ def bad_signature_logs(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[tuple[
     rotated secret) and one that is served."""
     logs = []
     for level in ("INFO", "DEBUG"):
-        process, base = _web(tmp_path, fake_slack, "--log-level", level)
+        process, base = start_web(tmp_path, fake_slack, "--log-level", level, token=BOT_TOKEN)
         stale = SlackSender(base, "the-secret-before-rotation")
         good = SlackSender(base, SIGNING_SECRET)
         url = fake_slack.response_url(f"secret-response-path-{level}")

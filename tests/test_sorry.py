@@ -12,7 +12,7 @@ BUYER, CUSTOMER_TEAM = "U_BUYER", "T_CUSTOMER"
 
 def test_a_buyer_is_never_told_to_run_a_command(bot: RunningBot) -> None:
     bot.link("premium")
-    bot.booking.set_customer_team(CHANNEL, CUSTOMER_TEAM)
+    bot.booking.record_customer_ids(CHANNEL, [CUSTOMER_TEAM], "channel_shared")
     bot.fake.fail("views.open", 500, times=3)  # Slack fails the form, retries included
     click = block_action(
         ids.REQUEST_SESSION,

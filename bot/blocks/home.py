@@ -213,25 +213,21 @@ def cases_field(account: AccountSummary) -> str:
 
 def usage_modal(card: Message) -> View:
     """The staff usage card (`bot.blocks.sessions.usage_card`) in a modal."""
-    view = View(
-        type="modal",
-        callback_id=ids.USAGE_MODAL,
-        title=PlainTextObject(text="Usage card"),
-        close=PlainTextObject(text="Close"),
-        blocks=card.blocks[:MAX_BLOCKS],
-    )
-    view.validate_json()
-    return view
+    return _usage_card_modal(card.blocks[:MAX_BLOCKS])
 
 
 def notice_modal(text: str) -> View:
     """A modal that only says something (the account is gone, it has no contract…)."""
+    return _usage_card_modal([SectionBlock(text=_mrkdwn(text, SECTION_TEXT_LIMIT))])
+
+
+def _usage_card_modal(blocks: list[Block]) -> View:
     view = View(
         type="modal",
         callback_id=ids.USAGE_MODAL,
         title=PlainTextObject(text="Usage card"),
         close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=_mrkdwn(text, SECTION_TEXT_LIMIT))],
+        blocks=blocks,
     )
     view.validate_json()
     return view

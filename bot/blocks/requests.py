@@ -9,7 +9,6 @@ from slack_sdk.models.blocks import (
     DateTimePickerElement,
     InputBlock,
     MarkdownTextObject,
-    NumberInputElement,
     Option,
     PlainTextInputElement,
     PlainTextObject,
@@ -28,7 +27,8 @@ from bot.blocks.base import (
     section,
 )
 from bot.blocks.buttons import button, channel_actions
-from bot.domain.packages import MAX_SESSION_MINUTES, SessionType
+from bot.blocks.sessions import minutes_input
+from bot.domain.packages import SessionType
 from bot.domain.requests import MAX_NOTE
 from bot.services.requests import RequestView
 
@@ -205,16 +205,6 @@ def log_held_modal(metadata: str, session_label: str, minutes: int) -> View:
         "Log",
         [
             section(session_label),
-            InputBlock(
-                block_id=ids.FIELD_MINUTES,
-                label=PlainTextObject(text=f"Minutes held (at most {MAX_SESSION_MINUTES})"),
-                element=NumberInputElement(
-                    action_id=ids.FIELD_VALUE,
-                    is_decimal_allowed=False,
-                    initial_value=str(minutes),
-                    min_value="1",
-                    max_value=str(MAX_SESSION_MINUTES),
-                ),
-            ),
+            minutes_input("Minutes held", minutes),
         ],
     )

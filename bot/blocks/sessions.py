@@ -372,6 +372,21 @@ def session_list(account: Account, sessions: list[OnboardingSession], now: datet
 # -- the booking modal ------------------------------------------------------------------------
 
 
+def minutes_input(label: str, initial: int) -> InputBlock:
+    """A session's length in whole minutes, 1 to the most a session may last."""
+    return InputBlock(
+        block_id=ids.FIELD_MINUTES,
+        label=PlainTextObject(text=f"{label} (at most {MAX_SESSION_MINUTES})"),
+        element=NumberInputElement(
+            action_id=ids.FIELD_VALUE,
+            is_decimal_allowed=False,
+            initial_value=str(initial),
+            min_value="1",
+            max_value=str(MAX_SESSION_MINUTES),
+        ),
+    )
+
+
 def booking_modal(metadata: str, company: str, initial: datetime) -> View:
     """The booking form; `metadata` (signed) names the channel whose account it books for."""
     types = [Option(value=t.value, label=t.label) for t in SessionType]
@@ -396,17 +411,7 @@ def booking_modal(metadata: str, company: str, initial: datetime) -> View:
                     action_id=ids.FIELD_VALUE, initial_date_time=int(initial.timestamp())
                 ),
             ),
-            InputBlock(
-                block_id=ids.FIELD_MINUTES,
-                label=PlainTextObject(text=f"Minutes (at most {MAX_SESSION_MINUTES})"),
-                element=NumberInputElement(
-                    action_id=ids.FIELD_VALUE,
-                    is_decimal_allowed=False,
-                    initial_value=str(MAX_SESSION_MINUTES),
-                    min_value="1",
-                    max_value=str(MAX_SESSION_MINUTES),
-                ),
-            ),
+            minutes_input("Minutes", MAX_SESSION_MINUTES),
             InputBlock(
                 block_id=ids.FIELD_BILLABLE,
                 optional=True,

@@ -346,10 +346,6 @@ class BookingService:
             record_customer_ids(db, account.id, ids, source, self.now())
             return True
 
-    def set_customer_team(self, channel_id: str, team_id: str) -> bool:
-        """The channel is shared with this workspace or organization (`channel_shared`)."""
-        return self.record_customer_ids(channel_id, [team_id], "channel_shared")
-
     def learn_customer_workspace(self, account_id: int, team_id: str) -> None:
         """A buyer known by the customer's organization acted from this workspace of it."""
         with write_session(self.engine) as db:
