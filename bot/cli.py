@@ -302,6 +302,13 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
         print(f"  {local:%a %Y-%m-%d %H:%M %Z}  {post.kind.label}{detail}")
 
 
+def cmd_messages(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.catalogs import update
+
+    for line in update():
+        print(line)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="oura-bot", description="Slack app for Oura onboarding sessions"
@@ -361,6 +368,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="whose public holidays to skip (FI, US…); default: the time zone's country",
     )
     preview.set_defaults(handler=cmd_preview)
+
+    messages = sub.add_parser(
+        "messages", help="update the translation catalogs from the source (for developers)"
+    )
+    messages.set_defaults(handler=cmd_messages)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

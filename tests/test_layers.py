@@ -32,7 +32,7 @@ class Rule:
 RULES = (
     Rule(
         "bot/domain",
-        forbidden=("bot", "handlers", "storage", *SQL, *BOLT_AND_SLACK),
+        forbidden=("bot", "handlers", "storage", *SQL, *BOLT_AND_SLACK, "babel"),
         allowed=("bot.domain",),
         why="the rules are plain Python: nothing of ours outside bot/domain, no Slack or SQL",
     ),
@@ -55,8 +55,18 @@ RULES = (
     ),
     Rule(
         "bot/services",
-        forbidden=("bot.blocks", "slack_bolt", "slack_sdk", "handlers", "bot.app", "bot.web"),
-        why="use cases know nothing of Slack or of how their results are shown",
+        forbidden=(
+            "bot.blocks",
+            "slack_bolt",
+            "slack_sdk",
+            "handlers",
+            "bot.app",
+            "bot.web",
+            "bot.i18n",
+            "babel",
+        ),
+        why="use cases know nothing of Slack or of how their results are shown (nor in what "
+        "language: they say what to tell as a Text)",
     ),
     Rule(
         "storage",
@@ -147,7 +157,7 @@ def test_the_checker_reports_an_import_the_wrong_way(
 def test_the_layers_are_folders() -> None:
     """The runtime is at the top of bot/; everything else sits in its layer's folder."""
     top = sorted(p.stem for p in (ROOT / "bot").glob("*.py") if p.stem != "__init__")
-    assert top == ["app", "cli", "clock", "logs", "modes", "settings", "web"]
+    assert top == ["app", "catalogs", "cli", "clock", "i18n", "logs", "modes", "settings", "web"]
     for layer in ("domain", "services", "blocks"):
         assert (ROOT / "bot" / layer / "__init__.py").is_file()
     kinds = sorted(p.name for p in (ROOT / "handlers").iterdir() if p.is_dir() and p.name[0] != "_")

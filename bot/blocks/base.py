@@ -19,6 +19,8 @@ from bot.domain.errors import AlreadyChanged, OuraError
 from bot.domain.slacktext import escape as escape
 from bot.domain.slacktext import quote
 from bot.domain.timeutil import zone
+from bot.i18n import _, moment_text, say
+from bot.i18n import day_text as day_text
 
 SECTION_TEXT_LIMIT = 3000
 LIST_LIMIT = 40
@@ -56,35 +58,24 @@ def text_message(text: str) -> Message:
 
 
 def date_token(moment: datetime, timezone: str, minutes: int | None = None) -> str:
-    """Slack renders this in each reader's own zone; the fallback names the account's zone."""
+    """Slack renders this in each reader's own zone; the fallback (for clients that cannot)
+    is written in the current language and names the account's zone."""
     local = moment.astimezone(zone(timezone))
-    fallback = f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
-    token = f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    fallback = f"{moment_text(local)} {local.tzname()}"
+    # Translators: how Slack shows a session's date and time; keep both placeholders.
+    pattern = _("{date} at {time}", date="{date_short_pretty}", time="{time}")
+    token = f"<!date^{int(moment.timestamp())}^{pattern}|{fallback}>"
     if minutes:
-        token += f" ({minutes} min)"
+        token += " " + _("({minutes} min)", minutes=minutes)
     return token
 
 
 def error_text(error: OuraError) -> str:
-    """What a person is told of their mistake: the error's message, with the times of a change
-    that came first shown in their own time zone."""
+    """What a person is told of their mistake, in their language: the error's message, with
+    the times of a change that came first shown in their own time zone."""
     if isinstance(error, AlreadyChanged):
-        return error.text(lambda moment: date_token(moment, error.timezone))
-    return str(error)
-
-
-def day_text(day: Any) -> str:
-    return f"{day:%a %d %b %Y}"
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """`1 day`, `2 days`: a count with its noun."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
-def article(word: str) -> str:
-    """`a` or `an` for a label (by its first letter: our labels have no silent h or "uni-")."""
-    return "an" if word[:1].lower() in "aeiou" else "a"
+        return say(error.text(lambda moment: date_token(moment, error.timezone)))
+    return say(error.message)
 
 
 def sections(title: str, lines: list[str]) -> list[Block]:
@@ -112,8 +103,17 @@ def form_modal(
         private_metadata=metadata,
         title=PlainTextObject(text=title),
         submit=PlainTextObject(text=submit),
-        close=PlainTextObject(text="Cancel"),
+        close=PlainTextObject(text=_("Cancel")),
         blocks=list(blocks),
     )
     view.validate_json()
     return view
+
+
+# English only: every use goes over to `n_` (bot/i18n.py) with issue 13, then these go.
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

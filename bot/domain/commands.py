@@ -13,6 +13,7 @@ from bot.domain.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, 
 from bot.domain.report import Month, parse_month
 from bot.domain.slacktext import as_typed, escape, has_control, unescape
 from bot.domain.support import MAX_REFERENCE, MAX_RINGS
+from bot.domain.text import LANGUAGES
 from bot.domain.timeutil import check_year
 
 COMMAND = "/oura-book"
@@ -30,6 +31,7 @@ FORMS: dict[str, str] = {
     "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",
     "timezone": f"{COMMAND} timezone <Area/City>",
     "country": f"{COMMAND} country <CC>",
+    "language": f"{COMMAND} language fi|en",
     "contact": f"{COMMAND} contact vendor|buyer <@user>",
     # The support desk (issue 7).
     "order": f"{COMMAND} order <YYYY-MM-DD> <rings> [reference…]",
@@ -132,6 +134,13 @@ class SetCountry:
 
 
 @dataclass(frozen=True)
+class SetLanguage:
+    """What the account's shared channel is written in (its posts, the clock's included)."""
+
+    language: str  # one of LANGUAGES
+
+
+@dataclass(frozen=True)
 class SetContact:
     role: str  # "vendor" or "buyer"
     user_id: str
@@ -188,6 +197,7 @@ Command = (
     | Move
     | SetTimezone
     | SetCountry
+    | SetLanguage
     | SetContact
     | OpenOrderModal
     | RecordOrder
@@ -321,6 +331,8 @@ def parse(text: str) -> Command:
         return SetTimezone(rest[0])
     if verb == "country":
         return _parse_country(rest)
+    if verb == "language":
+        return _parse_language(rest)
     if verb == "contact":
         return _parse_contact(rest, raw[1:])
     if verb == "order":
@@ -458,3 +470,10 @@ def _parse_country(rest: list[str]) -> SetCountry:
             "letters, such as `FI`, `US` or `SE`.",
         )
     return SetCountry(code)
+
+
+def _parse_language(rest: list[str]) -> SetLanguage:
+    if len(rest) == 1 and rest[0].lower() in LANGUAGES:
+        return SetLanguage(rest[0].lower())
+    said = f"{quoted(' '.join(rest))} is not a language I write." if rest else "Which language?"
+    raise _wrong("language", f"{said} Give `fi` (Finnish) or `en` (English).")

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
+
+from bot.domain.text import Text
 
 
 class OuraError(Exception):
-    """Something the user can fix. `str(error)` is the whole message shown to them."""
+    """Something the user can fix. `message` is what they are told: a catalog message id and
+    its parameters, written in their language where it reaches them; `str(error)` is English."""
+
+    def __init__(self, message: str | Text, /, **params: Any) -> None:
+        self.message = message if isinstance(message, Text) else Text(message, **params)
+        super().__init__(str(self.message))
 
 
 class InvalidCommand(OuraError):
@@ -32,6 +40,10 @@ class Unavailable(OuraError):
         )
 
 
+# What the last change of a session was, for `AlreadyChanged`.
+CANCELLED, HELD, MOVED, BOOKED = "cancelled", "held", "moved", "booked"
+
+
 class AlreadyChanged(RuleViolation):
     """Someone else changed the session first (a race, or a repeated click); nothing was done.
 
@@ -46,10 +58,10 @@ class AlreadyChanged(RuleViolation):
         at: datetime,
         timezone: str,
         starts_at: datetime | None = None,
-        hint: str = "",
+        hint: Text | None = None,
     ) -> None:
         self.session_id = session_id
-        self.what = what  # "cancelled", "logged as held", "moved to" or "booked for"
+        self.what = what  # CANCELLED, HELD, MOVED or BOOKED
         self.by_user_id = by_user_id
         self.at = at
         self.timezone = timezone
@@ -57,10 +69,23 @@ class AlreadyChanged(RuleViolation):
         self.hint = hint
         super().__init__(self.text(lambda moment: f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"))
 
-    def text(self, when: Callable[[datetime], str]) -> str:
+    def text(self, when: Callable[[datetime], str]) -> Text:
         """The message, with `when` writing each time."""
-        what = self.what
+        params: dict[str, Any] = {
+            "id": self.session_id,
+            "who": f"<@{self.by_user_id}>",
+            "at": when(self.at),
+        }
         if self.starts_at is not None:
-            what += f" {when(self.starts_at)}"
-        said = f"#{self.session_id} was already {what} by <@{self.by_user_id}> at {when(self.at)}."
-        return f"{said} {self.hint}" if self.hint else said
+            params["starts"] = when(self.starts_at)
+        if self.what == CANCELLED:
+            said = Text("#{id} was already cancelled by {who} at {at}.", **params)
+        elif self.what == HELD:
+            said = Text("#{id} was already logged as held by {who} at {at}.", **params)
+        elif self.what == MOVED:
+            said = Text("#{id} was already moved to {starts} by {who} at {at}.", **params)
+        else:
+            said = Text("#{id} was already booked for {starts} by {who} at {at}.", **params)
+        if self.hint is None:
+            return said
+        return Text("{said} {hint}", said=said, hint=self.hint)

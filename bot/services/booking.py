@@ -36,11 +36,20 @@ from bot.domain.entitlement import (
     contract_covering,
     needs_confirmation,
 )
-from bot.domain.errors import AlreadyChanged, NotFound, RuleViolation
+from bot.domain.errors import (
+    BOOKED,
+    CANCELLED,
+    HELD,
+    MOVED,
+    AlreadyChanged,
+    NotFound,
+    RuleViolation,
+)
 from bot.domain.identity import LinkedAccount
 from bot.domain.packages import DEFAULT_TERM_MONTHS, SessionState, SessionType, package_by_id
 from bot.domain.schedule import Post, first_reminder_at, upcoming
 from bot.domain.slacktext import escape
+from bot.domain.text import Text
 from bot.domain.timeutil import zone
 from storage.customers import (
     customer_ids,
@@ -470,7 +479,10 @@ class BookingService:
             account, session = _session(db, channel_id, session_id, lock=True)
             if session.state != SessionState.BOOKED:
                 raise _already(
-                    db, account, session, "Nothing was changed: only booked sessions can be moved."
+                    db,
+                    account,
+                    session,
+                    Text("Nothing was changed: only booked sessions can be moved."),
                 )
             previous, previous_contract = session.starts_at, session.contract_id
             before = _paid_as(session)
@@ -478,7 +490,7 @@ class BookingService:
                 db, account, session, starts_at, session.minutes_booked, billable
             )
             if starts_at == previous and not confirmed and _paid_as(session) == before:
-                raise _already(db, account, session, "Nothing was changed.")
+                raise _already(db, account, session, Text("Nothing was changed."))
             session.starts_at = starts_at
             session.updated_at = now
             db.add(session)
@@ -498,9 +510,9 @@ class BookingService:
         with write_session(self.engine) as db:
             account, session = _session(db, channel_id, session_id, lock=True)
             if session.state == SessionState.HELD:
-                raise _already(db, account, session, "A held session cannot be cancelled.")
+                raise _already(db, account, session, Text("A held session cannot be cancelled."))
             if session.state == SessionState.CANCELLED:
-                raise _already(db, account, session, "Nothing was changed.")
+                raise _already(db, account, session, Text("Nothing was changed."))
             contract = _lock_contract(db, session.contract_id)
             _spend(db, contract, allocation_of(session), release=True)
             released = _allocation_details(session)
@@ -526,7 +538,7 @@ class BookingService:
             account, session = _session(db, channel_id, session_id, lock=True)
             if session.state == SessionState.CANCELLED:
                 raise _already(
-                    db, account, session, "It was cancelled: book a new one to log time."
+                    db, account, session, Text("It was cancelled: book a new one to log time.")
                 )
             if session.starts_at > now:
                 raise RuleViolation(
@@ -538,7 +550,7 @@ class BookingService:
                 db, account, session, session.starts_at, held, billable
             )
             if not confirmed and before == (SessionState.HELD, held, _paid_as(session)):
-                raise _already(db, account, session, "Nothing was changed.")
+                raise _already(db, account, session, Text("Nothing was changed."))
             session.minutes_held = held
             session.state = SessionState.HELD
             session.updated_at = now
@@ -720,7 +732,7 @@ SESSION_CHANGES = ("book", "move", "cancel", "log_held")
 
 
 def _already(
-    db: Session, account: Account, session: OnboardingSession, hint: str
+    db: Session, account: Account, session: OnboardingSession, hint: Text
 ) -> AlreadyChanged:
     """The answer to a change that comes too late: what the session's last change was, by
     whom and when, read under the session's lock (so it is the change that won)."""
@@ -737,11 +749,11 @@ def _already(
     by, at = (event.actor_user_id, event.at) if event else (session.booked_by, session.updated_at)
     starts_at: datetime | None = None
     if session.state == SessionState.CANCELLED:
-        what = "cancelled"
+        what = CANCELLED
     elif session.state == SessionState.HELD:
-        what = "logged as held"
+        what = HELD
     else:
-        what = "moved to" if event is not None and event.action == "move" else "booked for"
+        what = MOVED if event is not None and event.action == "move" else BOOKED
         starts_at = session.starts_at
     return AlreadyChanged(session.id, what, by, at, account.timezone, starts_at, hint)
 
