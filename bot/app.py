@@ -66,6 +66,7 @@ def create_app(
         settings.hourly_rate,
         now or (lambda: datetime.now(UTC)),
         currency=settings.currency,
+        default_language=settings.default_language,
     )
     services = Services.build(settings, booking)
     try:

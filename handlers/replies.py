@@ -11,26 +11,28 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.base import Message
 from bot.domain.slacktext import as_typed
+from bot.i18n import N_, _
 
 log = logging.getLogger("oura.handlers")
 
-STAFF_ONLY = "Only the vendor's staff can do that here."
-NOT_HERE = "That isn't available to you in this channel."
-NOT_IN_THAT_CHANNEL = "This isn't available to you in that channel."
+# Message ids: each is written in its reader's language where it is used (`_(STAFF_ONLY)`).
+STAFF_ONLY = N_("Only the vendor's staff can do that here.")
+NOT_HERE = N_("That isn't available to you in this channel.")
+NOT_IN_THAT_CHANNEL = N_("This isn't available to you in that channel.")
 # Slack did not say which workspace or organization the person belongs to.
-UNIDENTIFIED = (
+UNIDENTIFIED = N_(
     "I can't tell which Slack workspace or organization you belong to (Slack didn't say), "
     "so I can't let you do this. Nothing was changed. Please try again; if this keeps "
     "happening, tell the vendor's team."
 )
-EXPIRED = "This form can't be used any more; open it again from Slack."
+EXPIRED = N_("This form can't be used any more; open it again from Slack.")
 # Buyers see this too: it names nothing they cannot do.
-SORRY = (
+SORRY = N_(
     "Sorry, something went wrong on our side and it has been logged. Please try again in a "
     "minute; if it keeps happening, tell your Oura contact."
 )
 # Only staff type commands: they can look before they try again.
-SORRY_STAFF = (
+SORRY_STAFF = N_(
     "Sorry, something went wrong on our side and it has been logged. "
     "Check `/oura-book list` to see whether the change was made before you try again."
 )
@@ -77,14 +79,14 @@ def post_in_channel(client: WebClient, channel_id: str, message: Message) -> str
         code = error.response.get("error")
         if code != "not_in_channel":
             log.warning("chat.postMessage to %s failed: %s", channel_id, code)
-            return f"I could not post this in the channel (Slack said `{code}`)."
+            return _("I could not post this in the channel (Slack said `{code}`).", code=code)
     try:
         client.conversations_join(channel=channel_id)
         client.chat_postMessage(channel=channel_id, **kwargs)
         return None
     except SlackApiError as error:
         log.info("cannot join %s: %s", channel_id, error.response.get("error"))
-        return (
+        return _(
             "I am not in this channel, so the customer did not see this: invite me with `/invite`."
         )
 
