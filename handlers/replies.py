@@ -4,6 +4,8 @@ that Slack would not take is logged (and, where staff should know, returned as a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Protocol
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -11,7 +13,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.base import Message
 from bot.domain.slacktext import as_typed
-from bot.i18n import N_, _
+from bot.i18n import N_, _, speaking
+from bot.services.container import Services
+from handlers.slack_users import reader_language
 
 log = logging.getLogger("oura.handlers")
 
@@ -56,6 +60,33 @@ def refuse_form(ack: Ack, block_id: str, text: str) -> None:
     not mrkdwn: the message (mrkdwn, like every other reply) is given as its reader would see
     it, `&amp;` as `&` and `<@U…>` as `@U…`."""
     ack(response_action="errors", errors={block_id: as_typed(text)[:300]})
+
+
+class Channel(Protocol):
+    """An account, as far as posting into its channel goes."""
+
+    channel_id: str
+    language: str
+
+
+def post_for_account(
+    client: WebClient, account: Channel, build: Callable[[], Message]
+) -> str | None:
+    """`post_in_channel` of a message built in the account's language (what its channel reads,
+    whoever clicked or typed); the note for staff stays in the current language."""
+    with speaking(account.language):
+        message = build()
+    return post_in_channel(client, account.channel_id, message)
+
+
+def message_person(
+    client: WebClient, services: Services, user_id: str, build: Callable[[], Message]
+) -> bool:
+    """`direct_message` of a message built in that person's own language (their Slack
+    locale), not in the language of whoever caused it."""
+    with speaking(reader_language(client, user_id, services)):
+        message = build()
+    return direct_message(client, user_id, message)
 
 
 def direct_message(client: WebClient, user_id: str, message: Message) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -10,7 +11,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.i18n import language_of
 from bot.services.container import Profile, Services
-from handlers.replies import log
+
+log = logging.getLogger("oura.handlers")
 
 
 def user_info(client: WebClient, user_id: str) -> dict[str, Any] | None:
