@@ -128,6 +128,15 @@ def _run(
     match command:
         case commands.Help():
             return text_message(commands.help_text())
+        case commands.SetLanguage(language):
+            account = services.booking.set_language(request.actor, request.channel_id, language)
+            # Said in the language chosen: it is what the channel will read from now on.
+            with speaking(account.language):
+                return text_message(
+                    _("Posts in this channel are written in English from now on.")
+                    if account.language == "en"
+                    else _("Posts in this channel are written in Finnish from now on.")
+                )
         case commands.Report(month):
             return report.send_report(client, services, request.user_id, month, now)
         case (
