@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 
 import pytest
 from conftest import CHANNEL, STAFF
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks.base import text_message
 from bot.catalogs import extract
-from bot.domain.commands import FORMS, help_text, parse
+from bot.domain.commands import FORMS, OpenOrderModal, OpenSupportModal, help_text, parse
 from bot.domain.entitlement import Allocation, Balance, billable_refusal
 from bot.domain.errors import OuraError, Unavailable
 from bot.domain.packages import SessionType
@@ -23,6 +25,8 @@ from bot.i18n import say, speaking
 from bot.services.booking import Actor, BookingService, NeedsBillableConfirmation
 from bot.services.requests import RequestService
 from bot.services.support import SupportDesk
+from handlers.commands import sessions, support
+from handlers.commands.report import send_report
 
 ACTOR = Actor(user_id=STAFF, team_id="T_VENDOR")
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
@@ -277,3 +281,113 @@ def test_support_errors_in_both_languages(service: BookingService) -> None:
     desk.resolve(ACTOR, case_id)
     resolved = raised(desk.resolve, ACTOR, case_id)
     assert_reads(resolved.message, "is already resolved", "on jo ratkaistu")
+
+
+# -- the staff's replies (handlers/commands) ----------------------------------------------------
+
+
+class FakeClient:
+    """What the report's reply needs of Slack: a DM opened, a file uploaded (or refused)."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.refuse = refuse
+        self.uploads: list[dict[str, object]] = []
+
+    def conversations_open(self, users: str) -> dict[str, object]:
+        return {"channel": {"id": f"D_{users}"}}
+
+    def files_upload_v2(self, **kwargs: object) -> None:
+        if self.refuse:
+            raise SlackApiError("refused", {"ok": False, "error": "not_allowed_token_type"})
+        self.uploads.append(kwargs)
+
+
+def reply_in(language: str, build) -> str:  # type: ignore[no-untyped-def]
+    """A reply built in `language`, checked by slack_sdk."""
+    with speaking(language):
+        message = build()
+    message.as_kwargs()
+    return message.text
+
+
+def test_the_report_replies_in_both_languages() -> None:
+    report = SimpleNamespace(month="2027-01", csv="a,b\n", contracts=3)
+    services = SimpleNamespace(reports=SimpleNamespace(monthly=lambda month, now: report))
+    sent: dict[str, str] = {}
+    for language in ("en", "fi"):
+        client = FakeClient()
+        sent[language] = reply_in(
+            language,
+            lambda: send_report(client, services, STAFF, None, NOW),  # noqa: B023
+        )
+        sent[language + " comment"] = str(client.uploads[0]["initial_comment"])
+        sent[language + " title"] = str(client.uploads[0]["title"])
+    assert sent["en"] == "I sent you the usage report for 2027-01 (3 contracts) in a DM."
+    assert sent["fi"] == "Lähetin sinulle yksityisviestinä käyttöraportin 2027-01 (3 sopimusta)."
+    assert sent["en comment"] == "Usage report for 2027-01: 3 contracts."
+    assert sent["fi comment"] == "Käyttöraportti 2027-01: 3 sopimusta."
+    assert "usage" not in sent["fi title"] and "2027-01" in sent["fi title"]
+    refused = reply_in("fi", lambda: send_report(FakeClient(True), services, STAFF, None, NOW))
+    assert "En voinut lähettää" in refused and "`not_allowed_token_type`" in refused
+
+
+def typed_in(account: object) -> SimpleNamespace:
+    booking = SimpleNamespace(
+        account_for_channel=lambda channel: account,
+        set_contact=lambda *args: account,
+    )
+    return SimpleNamespace(
+        services=SimpleNamespace(booking=booking, support=None),
+        client=None,
+        actor=ACTOR,
+        channel_id=CHANNEL,
+        now=NOW,
+        home=None,
+    )
+
+
+def test_the_booking_form_replies_in_both_languages() -> None:
+    unlinked = typed_in(None)
+    en = reply_in("en", lambda: sessions._open_booking_form(unlinked, "trigger"))
+    fi = reply_in("fi", lambda: sessions._open_booking_form(unlinked, "trigger"))
+    assert "nothing to book" in en
+    assert "joten varattavaa ei ole" in fi and "/oura-book link" in fi
+    linked = typed_in(SimpleNamespace(company="Acme", id=1))
+    fi = reply_in("fi", lambda: sessions._open_booking_form(linked, None))
+    assert fi.startswith("Kirjoita varaus sen sijaan komentona:") and "&lt;HH:MM&gt;" in fi
+
+
+def test_the_contact_replies_in_both_languages(monkeypatch: pytest.MonkeyPatch) -> None:
+    typed = typed_in(SimpleNamespace(company="Acme & Co", id=1))
+    monkeypatch.setattr(sessions, "user_info", lambda client, user_id: None)
+    fi = reply_in("fi", lambda: sessions._set_contact(typed, "vendor", "U_B"))
+    assert fi == "En löydä käyttäjää <@U_B> Slackista."
+
+    monkeypatch.setattr(sessions, "user_info", lambda client, user_id: {"team_id": "T_ACME"})
+    en = reply_in("en", lambda: sessions._set_contact(typed, "vendor", "U_B"))
+    fi = reply_in("fi", lambda: sessions._set_contact(typed, "vendor", "U_B"))
+    assert en == "<@U_B> is now the vendor contact for *Acme &amp; Co*."
+    assert fi == "<@U_B> on nyt asiakkaan *Acme &amp; Co* Oura-yhteyshenkilö."
+
+    monkeypatch.setattr(sessions, "is_staff", lambda person, home: True)
+    fi = reply_in("fi", lambda: sessions._set_contact(typed, "buyer", "U_B"))
+    assert "kuuluu Ouran omaan Slackiin" in fi
+
+    monkeypatch.setattr(sessions, "is_staff", lambda person, home: False)
+    fi = reply_in("fi", lambda: sessions._set_contact(typed, "buyer", "U_B"))
+    assert "Asiakkaan tunnisteet Slackissa: `T_ACME`." in fi and "customer" not in fi
+    monkeypatch.setattr(sessions, "user_info", lambda client, user_id: {})
+    fi = reply_in("fi", lambda: sessions._set_contact(typed, "buyer", "U_B"))
+    assert "Asiakkaan tunnisteet Slackissa: ei yhtään (Slack ei kertonut)." in fi
+
+
+@pytest.mark.parametrize("command", [OpenOrderModal(), OpenSupportModal()])
+def test_the_order_and_support_form_replies_in_both_languages(command: object) -> None:
+    unlinked = typed_in(None)
+    en = reply_in("en", lambda: support.run(command, unlinked, "trigger"))  # type: ignore[arg-type]
+    fi = reply_in("fi", lambda: support.run(command, unlinked, "trigger"))  # type: ignore[arg-type]
+    assert en.startswith("This channel is not linked to a customer yet. Use `/oura-book link")
+    assert fi.startswith("Tätä kanavaa ei ole vielä linkitetty asiakkaaseen. Käytä ensin")
+    linked = typed_in(SimpleNamespace(company="Acme", id=1))
+    fi = reply_in("fi", lambda: support.run(command, linked, None))  # type: ignore[arg-type]
+    assert fi.startswith("Lomaketta ei voitu avata tässä; kirjoita `/oura-book")
