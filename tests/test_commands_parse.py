@@ -85,7 +85,7 @@ def test_help(text):
 
 
 def test_help_text_lists_every_form_packages_and_session_types():
-    text = help_text()
+    text = str(help_text())
     for form in FORMS.values():
         assert escape(form) in text  # mrkdwn: `<package>` escaped, or Slack takes it for a link
     for package_id in ("launch-kit", "pro-lite", "premium"):

@@ -373,7 +373,7 @@ def test_needs_confirmation_only_for_unconfirmed_billable_time():
 def test_refusal_when_minutes_run_out_says_how_many_are_billable_and_left():
     b = balance(240, 210)
     allocation = allocate(SessionType.KICKOFF, 45, b, covered=True)
-    message = billable_refusal(allocation, SessionType.KICKOFF, b, covered=True)
+    message = str(billable_refusal(allocation, SessionType.KICKOFF, b, covered=True))
     assert "15 billable minutes" in message
     assert "30 of 240" in message
     assert "`billable`" in message
@@ -382,7 +382,7 @@ def test_refusal_when_minutes_run_out_says_how_many_are_billable_and_left():
 def test_refusal_in_the_booking_form_says_to_tick_its_checkbox():
     b = balance(240, 210)
     allocation = allocate(SessionType.KICKOFF, 45, b, covered=True)
-    message = billable_refusal(allocation, SessionType.KICKOFF, b, covered=True, in_form=True)
+    message = str(billable_refusal(allocation, SessionType.KICKOFF, b, covered=True, in_form=True))
     assert "15 billable minutes" in message and "30 of 240" in message
     assert "Tick “Confirm billable extra time”" in message
     assert "`billable`" not in message
@@ -391,7 +391,7 @@ def test_refusal_in_the_booking_form_says_to_tick_its_checkbox():
 def test_refusal_outside_the_window_says_so():
     b = fresh_balance(LAUNCH_KIT)
     allocation = allocate(SessionType.TRAINING, 60, b, covered=False)
-    message = billable_refusal(allocation, SessionType.TRAINING, b, covered=False)
+    message = str(billable_refusal(allocation, SessionType.TRAINING, b, covered=False))
     assert "60 billable minutes" in message
     assert "outside the window" in message
     assert "`billable`" in message
@@ -400,7 +400,7 @@ def test_refusal_outside_the_window_says_so():
 def test_refusal_without_status_updates_says_none_are_left():
     b = balance(120, 0, 4, 4)
     allocation = allocate(SessionType.STATUS_UPDATE, 30, b, covered=True)
-    message = billable_refusal(allocation, SessionType.STATUS_UPDATE, b, covered=True)
+    message = str(billable_refusal(allocation, SessionType.STATUS_UPDATE, b, covered=True))
     assert "30 billable minutes" in message
     assert "no status updates are left" in message
     assert "4 included" in message
@@ -410,7 +410,7 @@ def test_refusal_without_status_updates_says_none_are_left():
 def test_refusal_for_status_update_after_the_term_says_outside_the_term():
     b = fresh_balance(PRO_LITE)
     allocation = allocate(SessionType.STATUS_UPDATE, 60, b, covered=False)
-    message = billable_refusal(allocation, SessionType.STATUS_UPDATE, b, covered=False)
+    message = str(billable_refusal(allocation, SessionType.STATUS_UPDATE, b, covered=False))
     assert "60 billable minutes" in message
     assert "outside the contract term" in message
     assert "`billable`" in message

@@ -269,4 +269,4 @@ def test_minutes_left_lapse_when_the_window_closed_by_the_months_end() -> None:
 def test_parse_report_forms() -> None:
     assert commands.parse("report") == commands.Report(None)
     assert commands.parse("report 2027-01") == commands.Report(Month(2027, 1))
-    assert "/oura-book report [YYYY-MM]" in commands.help_text()
+    assert "/oura-book report [YYYY-MM]" in str(commands.help_text())

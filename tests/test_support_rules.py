@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.domain.errors import InvalidCommand
 from bot.domain.support import (
     CaseCategory,
     CaseFacts,
@@ -65,9 +66,9 @@ def test_the_window_closes_at_local_midnight_after_its_last_day_across_a_dst_cha
 def test_an_order_cannot_be_received_in_the_future_or_have_no_rings() -> None:
     now = at_local_noon(date(2027, 2, 1))
     check_order_details(date(2027, 2, 1), 1, now, HELSINKI)
-    with pytest.raises(ValueError, match="in the future"):
+    with pytest.raises(InvalidCommand, match="in the future"):
         check_order_details(date(2027, 2, 2), 5, now, HELSINKI)
-    with pytest.raises(ValueError, match="ring count"):
+    with pytest.raises(InvalidCommand, match="ring count"):
         check_order_details(date(2027, 1, 2), 0, now, HELSINKI)
 
 

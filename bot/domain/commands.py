@@ -9,33 +9,40 @@ from datetime import date, time
 from bot.domain.country import country_code
 from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import InvalidCommand
-from bot.domain.packages import DEFAULT_SESSION_MINUTES, PACKAGES, SessionType, package_by_id
+from bot.domain.packages import (
+    DEFAULT_SESSION_MINUTES,
+    MAX_SESSION_MINUTES,
+    PACKAGES,
+    SessionType,
+    package_by_id,
+)
 from bot.domain.report import Month, parse_month
 from bot.domain.slacktext import as_typed, escape, has_control, unescape
-from bot.domain.support import MAX_REFERENCE, MAX_RINGS
-from bot.domain.text import LANGUAGES
+from bot.domain.support import MAX_REFERENCE, MAX_RINGS, RETURN_WINDOW_DAYS
+from bot.domain.text import LANGUAGES, Text
 from bot.domain.timeutil import check_year
 
 COMMAND = "/oura-book"
 
+# The forms are code: the same in every language.
 FORMS: dict[str, str] = {
     "help": f"{COMMAND} help",
-    "link": f"{COMMAND} link <package> <YYYY-MM-DD> <company name…>",
-    "book": f"{COMMAND} <type> <YYYY-MM-DD> <HH:MM> [<N>m] [billable]",
+    "link": f"{COMMAND} link <package> <YYYY-MM-DD> <company name…>",  # a name
+    "book": f"{COMMAND} <type> <YYYY-MM-DD> <HH:MM> [<N>m] [billable]",  # a name
     "usage": f"{COMMAND} usage",
     "list": f"{COMMAND} list",
     "schedule": f"{COMMAND} schedule",
     "reconnect": f"{COMMAND} reconnect",
     "cancel": f"{COMMAND} cancel <id>",
     "done": f"{COMMAND} done <id> [<N>m] [billable]",
-    "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",
+    "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",  # a name
     "timezone": f"{COMMAND} timezone <Area/City>",
     "country": f"{COMMAND} country <CC>",
-    "language": f"{COMMAND} language fi|en",
-    "contact": f"{COMMAND} contact vendor|buyer <@user>",
+    "language": f"{COMMAND} language fi|en",  # a name
+    "contact": f"{COMMAND} contact vendor|buyer <@user>",  # a name
     # The support desk (issue 7).
     "order": f"{COMMAND} order <YYYY-MM-DD> <rings> [reference…]",
-    "order fix": f"{COMMAND} order fix <id> <YYYY-MM-DD> <rings> [reference…]",
+    "order fix": f"{COMMAND} order fix <id> <YYYY-MM-DD> <rings> [reference…]",  # a name
     "orders": f"{COMMAND} orders",
     "support": f"{COMMAND} support",
     "report": f"{COMMAND} report [YYYY-MM]",
@@ -223,8 +230,10 @@ def form_code(form: str) -> str:
     return f"`{escape(FORMS[form])}`"
 
 
-def _wrong(form: str, problem: str) -> InvalidCommand:
-    return InvalidCommand(f"{problem} Use {form_code(form)}.")
+def _wrong(form: str, problem: Text) -> InvalidCommand:
+    """What is wrong, then the form to type (code, the same in every language)."""
+    # Translators: {problem} is one of the parser's sentences; {form} is a command form as code.
+    return InvalidCommand("{problem} Use {form}.", problem=problem, form=form_code(form))
 
 
 def parse_date(token: str, form: str) -> date:
@@ -235,32 +244,46 @@ def parse_date(token: str, form: str) -> date:
             pass
         else:
             return check_year(day)
-    raise _wrong(form, f"{quoted(token)} is not a date in the form YYYY-MM-DD (e.g. 2027-01-04).")
+    # Translators: {token} is what was typed, as code.
+    problem = Text(
+        "{token} is not a date in the form YYYY-MM-DD (e.g. 2027-01-04).", token=quoted(token)
+    )
+    raise _wrong(form, problem)
 
 
 def parse_time(token: str, form: str) -> time:
     match = _TIME.match(token)
     if match and int(match[1]) < 24 and int(match[2]) < 60:
         return time(int(match[1]), int(match[2]))
-    raise _wrong(form, f"{quoted(token)} is not a time in the form HH:MM, 24-hour (e.g. 14:00).")
+    problem = Text(
+        "{token} is not a time in the form HH:MM, 24-hour (e.g. 14:00).", token=quoted(token)
+    )
+    raise _wrong(form, problem)
 
 
 def parse_minutes(token: str, form: str) -> int:
     match = _MINUTES.match(token)
     if not match:
-        problem = f"{quoted(token)} is not a duration in the form {escape('<N>m')} (e.g. 45m)."
+        # Translators: {form} is `<N>m` (code): a number of minutes and the letter m.
+        problem = Text(
+            "{token} is not a duration in the form {form} (e.g. 45m).",
+            token=quoted(token),
+            form=escape("<N>m"),
+        )
         raise _wrong(form, problem)
     return check_session_minutes(int(match[1]))
 
 
 def parse_session_id(tokens: list[str], form: str) -> int:
     if not tokens:
-        raise _wrong(form, "Which session? Give its id from `/oura-book list`.")
+        raise _wrong(form, Text("Which session? Give its id from `/oura-book list`."))
     match = _SESSION_ID.match(tokens[0])
     if not match:
-        raise _wrong(
-            form, f"{quoted(tokens[0])} is not a session id (a number from `/oura-book list`)."
+        problem = Text(
+            "{token} is not a session id (a number from `/oura-book list`).",
+            token=quoted(tokens[0]),
         )
+        raise _wrong(form, problem)
     return int(match[1])
 
 
@@ -274,13 +297,15 @@ def _options(tokens: list[str], form: str, allow_minutes: bool) -> tuple[int | N
         elif allow_minutes and minutes is None and token[:1].isdigit():
             minutes = parse_minutes(token, form)
         else:
-            raise _wrong(form, f"I did not understand {quoted(token)}.")
+            raise _wrong(form, Text("I did not understand {token}.", token=quoted(token)))
     return minutes, billable
 
 
 def _no_arguments(tokens: list[str], form: str) -> None:
     if tokens:
-        raise _wrong(form, f"`{form}` takes nothing after it.")
+        # Translators: {verb} is the command word, e.g. `usage`.
+        verb = f"`{form}`"
+        raise _wrong(form, Text("{verb} takes nothing after it.", verb=verb))
 
 
 def parse(text: str) -> Command:
@@ -322,12 +347,12 @@ def parse(text: str) -> Command:
     if verb == "move":
         session_id = parse_session_id(rest, "move")
         if len(rest) < 3:
-            raise _wrong("move", "Give the session id, the new date and the new time.")
+            raise _wrong("move", Text("Give the session id, the new date and the new time."))
         _, billable = _options(rest[3:], "move", allow_minutes=False)
         return Move(session_id, parse_date(rest[1], "move"), parse_time(rest[2], "move"), billable)
     if verb in ("timezone", "tz"):
         if len(rest) != 1:
-            raise _wrong("timezone", "Give one IANA time zone name.")
+            raise _wrong("timezone", Text("Give one IANA time zone name."))
         return SetTimezone(rest[0])
     if verb == "country":
         return _parse_country(rest)
@@ -347,24 +372,38 @@ def parse(text: str) -> Command:
         return _parse_report(rest)
     if verb in {t.value for t in SessionType}:
         return _parse_book(SessionType(verb), rest)
+    # Translators: {token} is the word typed; {types} the session types as code; {help} is
+    # the help command as code.
     raise InvalidCommand(
-        f"I don't know {quoted(tokens[0])}. Session types are {SESSION_TYPE_IDS}; "
-        f"see {form_code('help')} for everything else."
+        "I don't know {token}. Session types are {types}; see {help} for everything else.",
+        token=quoted(tokens[0]),
+        types=SESSION_TYPE_IDS,
+        help=form_code("help"),
     )
 
 
 def _parse_link(rest: list[str]) -> Link:
     if len(rest) < 3:
-        raise _wrong("link", "Give the package, the contract start date and the company name.")
+        problem = Text("Give the package, the contract start date and the company name.")
+        raise _wrong("link", problem)
     package = package_by_id(rest[0])
     if package is None:
-        raise _wrong("link", f"{quoted(rest[0])} is not a package; choose one of {PACKAGE_IDS}.")
+        problem = Text(
+            "{token} is not a package; choose one of {packages}.",
+            token=quoted(rest[0]),
+            packages=PACKAGE_IDS,
+        )
+        raise _wrong("link", problem)
     start = parse_date(rest[1], "link")
     company = " ".join(rest[2:])
     if has_control(company):
-        raise _wrong("link", "The company name has a control character in it; type it again.")
+        problem = Text("The company name has a control character in it; type it again.")
+        raise _wrong("link", problem)
     if len(company) > MAX_COMPANY_NAME:
-        raise _wrong("link", f"The company name is longer than {MAX_COMPANY_NAME} characters.")
+        problem = Text(
+            "The company name is longer than {limit} characters.", limit=MAX_COMPANY_NAME
+        )
+        raise _wrong("link", problem)
     return Link(package.id, start, company)
 
 
@@ -372,22 +411,26 @@ def _parse_contact(rest: list[str], raw: list[str]) -> SetContact:
     """`contact vendor|buyer <@person>`. `raw` is the same words as Slack sent them: a mention
     is Slack's `<@U…|name>`, or `&lt;@U…&gt;` when someone typed `<@U…>` by hand."""
     if len(rest) < 2 or rest[0].lower() not in ("vendor", "buyer"):
-        raise _wrong("contact", "Say which contact (`vendor` or `buyer`) and mention the person.")
+        problem = Text("Say which contact (`vendor` or `buyer`) and mention the person.")
+        raise _wrong("contact", problem)
     match = _MENTION.match(unescape(raw[1]))
     if match and len(rest) == 2:
         return SetContact(rest[0].lower(), match[1])
     if match:
-        raise _wrong("contact", "Mention one person, and nothing after them.")
+        raise _wrong("contact", Text("Mention one person, and nothing after them."))
     said = unescape(raw[1])
     if said.startswith("<!") or said.startswith("<#"):
-        raise _wrong("contact", f"{quoted(rest[1])} is not a person: mention one person.")
+        problem = Text("{token} is not a person: mention one person.", token=quoted(rest[1]))
+        raise _wrong("contact", problem)
     if rest[1].startswith("@"):
-        raise _wrong(
-            "contact",
-            f"{quoted(' '.join(rest[1:]))} is a name typed as text, so Slack did not say who "
-            "that is: type @ and pick the person from Slack's list.",
+        problem = Text(
+            "{token} is a name typed as text, so Slack did not say who that is: type @ and pick "
+            "the person from Slack's list.",
+            token=quoted(" ".join(rest[1:])),
         )
-    raise _wrong("contact", f"{quoted(rest[1])} is not a mention of a Slack user.")
+        raise _wrong("contact", problem)
+    problem = Text("{token} is not a mention of a Slack user.", token=quoted(rest[1]))
+    raise _wrong("contact", problem)
 
 
 _RINGS = re.compile(r"^\d{1,6}$", re.ASCII)
@@ -398,82 +441,118 @@ def _parse_order(rest: list[str]) -> OpenOrderModal | RecordOrder | CorrectOrder
     if not rest:
         return OpenOrderModal()
     if rest[0].lower() == "fix":
-        form = "order fix"
+        form = "order fix"  # a name (a key of FORMS)
         match = _SESSION_ID.match(rest[1]) if len(rest) > 1 else None
         if len(rest) > 1 and match is None:
-            raise _wrong(form, f"{quoted(rest[1])} is not an order id (a number from `orders`).")
+            problem = Text(
+                "{token} is not an order id (a number from `orders`).", token=quoted(rest[1])
+            )
+            raise _wrong(form, problem)
         if match is None or len(rest) < 4:
-            raise _wrong(form, "Give the order id, the date it was received and the ring count.")
+            problem = Text("Give the order id, the date it was received and the ring count.")
+            raise _wrong(form, problem)
         day, rings, reference = _order_details(rest[2:], form)
         return CorrectOrder(int(match[1]), day, rings, reference)
     if len(rest) < 2:
-        raise _wrong("order", "Give the date the customer received the order and the ring count.")
+        problem = Text("Give the date the customer received the order and the ring count.")
+        raise _wrong("order", problem)
     return RecordOrder(*_order_details(rest, "order"))
 
 
 def _order_details(tokens: list[str], form: str) -> tuple[date, int, str]:
     day = parse_date(tokens[0], form)
     if not _RINGS.match(tokens[1]) or not 1 <= int(tokens[1]) <= MAX_RINGS:
-        raise _wrong(form, f"{quoted(tokens[1])} is not a ring count (a whole number, 1 or more).")
+        problem = Text(
+            "{token} is not a ring count (a whole number, 1 or more).", token=quoted(tokens[1])
+        )
+        raise _wrong(form, problem)
     reference = " ".join(tokens[2:])
     if len(reference) > MAX_REFERENCE:
-        raise _wrong(form, f"The reference is longer than {MAX_REFERENCE} characters.")
+        problem = Text("The reference is longer than {limit} characters.", limit=MAX_REFERENCE)
+        raise _wrong(form, problem)
     return day, int(tokens[1]), reference
 
 
 def _parse_report(rest: list[str]) -> Report:
     if len(rest) > 1:
-        raise _wrong("report", "Give at most one month.")
+        raise _wrong("report", Text("Give at most one month."))
     if not rest:
         return Report(None)
     try:
         return Report(parse_month(rest[0]))
     except ValueError:
-        raise _wrong(
-            "report", f"{quoted(rest[0])} is not a month in the form YYYY-MM (e.g. 2027-01)."
-        ) from None
+        problem = Text(
+            "{token} is not a month in the form YYYY-MM (e.g. 2027-01).", token=quoted(rest[0])
+        )
+        raise _wrong("report", problem) from None
 
 
 def _parse_book(session_type: SessionType, rest: list[str]) -> Book:
     if len(rest) < 2:
-        raise _wrong("book", f"Give the date and the local start time of the {session_type}.")
+        # Translators: {session_type} is the session type as typed, e.g. kickoff.
+        problem = Text(
+            "Give the date and the local start time of the {session_type}.",
+            session_type=session_type.value,
+        )
+        raise _wrong("book", problem)
     day = parse_date(rest[0], "book")
     time_of_day = parse_time(rest[1], "book")
     minutes, billable = _options(rest[2:], "book", allow_minutes=True)
     return Book(session_type, day, time_of_day, minutes or DEFAULT_SESSION_MINUTES, billable)
 
 
-def help_text() -> str:
-    lines = [
-        "*`/oura-book`* books and logs onboarding sessions for the account linked to this channel.",
-        "```",
-        f"{COMMAND}                      open the booking form",
-        *(escape(form) for form in FORMS.values()),
-        "```",
-        f"Packages: {PACKAGE_IDS}. Session types: {SESSION_TYPE_IDS}. "
-        "Sessions are at most 60 minutes (default 60m). Times are read in your Slack time zone.",
+def help_text() -> Text:
+    """The answer to `/oura-book help`, written in the reader's language where it is shown
+    (`say`): what the command does, every form (code, the same in every language), the rules."""
+    # Translators: the reply to `/oura-book help` (Slack mrkdwn). Keep the ``` lines: what is
+    # between them is code, except "open the booking form" (keep the spaces before it).
+    # {forms}: the command forms; {packages}, {types}: lists of codes; {max}, {default}:
+    # minutes; {days}: the return window in days.
+    return Text(
+        "*`/oura-book`* books and logs onboarding sessions for the account linked to this "
+        "channel.\n"
+        "```\n"
+        "{command}                      open the booking form\n"
+        "{forms}\n"
+        "```\n"
+        "Packages: {packages}. Session types: {types}. Sessions are at most {max} minutes "
+        "(default {default}m). Times are read in your Slack time zone.\n"
         "`order` alone opens the order form; an order's date is when the customer received it "
-        "(returns and exchanges: 30 days from then). `support` opens the support form.",
-    ]
-    return "\n".join(lines)
+        "(returns and exchanges: {days} days from then). `support` opens the support form.",
+        command=COMMAND,
+        forms="\n".join(escape(form) for form in FORMS.values()),
+        packages=PACKAGE_IDS,
+        types=SESSION_TYPE_IDS,
+        max=MAX_SESSION_MINUTES,
+        default=DEFAULT_SESSION_MINUTES,
+        days=RETURN_WINDOW_DAYS,
+    )
 
 
 def _parse_country(rest: list[str]) -> SetCountry:
     """A two-letter ISO 3166 code of a country whose public holidays are known."""
     if len(rest) != 1:
-        raise _wrong("country", "Give one two-letter country code, such as `FI`, `US` or `SE`.")
+        problem = Text("Give one two-letter country code, such as `FI`, `US` or `SE`.")
+        raise _wrong("country", problem)
     code = country_code(rest[0])
     if code is None:
-        raise _wrong(
-            "country",
-            f"{quoted(rest[0])} is not a country code whose public holidays are known: give two "
-            "letters, such as `FI`, `US` or `SE`.",
+        problem = Text(
+            "{token} is not a country code whose public holidays are known: give two letters, "
+            "such as `FI`, `US` or `SE`.",
+            token=quoted(rest[0]),
         )
+        raise _wrong("country", problem)
     return SetCountry(code)
 
 
 def _parse_language(rest: list[str]) -> SetLanguage:
     if len(rest) == 1 and rest[0].lower() in LANGUAGES:
         return SetLanguage(rest[0].lower())
-    said = f"{quoted(' '.join(rest))} is not a language I write." if rest else "Which language?"
-    raise _wrong("language", f"{said} Give `fi` (Finnish) or `en` (English).")
+    if rest:
+        problem = Text(
+            "{token} is not a language I write. Give `fi` (Finnish) or `en` (English).",
+            token=quoted(" ".join(rest)),
+        )
+    else:
+        problem = Text("Which language? Give `fi` (Finnish) or `en` (English).")
+    raise _wrong("language", problem)

@@ -20,7 +20,7 @@ def _zone_countries() -> dict[str, str]:
     base = resources.files("tzdata").joinpath("zoneinfo")
     # zone1970.tab may list several countries for a zone: only a single one counts. zone.tab
     # names exactly one per zone, so it is read last and wins.
-    for name in ("zone1970.tab", "zone.tab"):
+    for name in ("zone1970.tab", "zone.tab"):  # not for people
         try:
             text = base.joinpath(name).read_text(encoding="utf-8")
         except FileNotFoundError:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from bot.domain.errors import InvalidCommand, RuleViolation
 from bot.domain.packages import MAX_SESSION_MINUTES, Package, SessionType
+from bot.domain.text import Plural, Text
 from bot.domain.timeutil import add_days, add_months, local_midnight_utc, require_aware
 
 
@@ -35,7 +36,7 @@ class ContractTerms:
         return min(add_days(self.start, self.package.window_days), self.term_end)
 
     def _covers(self, moment: datetime, end: date) -> bool:
-        require_aware(moment, "session start")
+        require_aware(moment, "session start")  # not for people
         begins = local_midnight_utc(self.start, self.timezone)
         return begins <= moment < local_midnight_utc(end, self.timezone)
 
@@ -92,9 +93,12 @@ class Allocation:
 
 def check_session_minutes(minutes: int) -> int:
     if minutes > MAX_SESSION_MINUTES:
+        # Translators: {max} and {minutes} are minutes; "m" after them is the typed unit.
         raise RuleViolation(
-            f"A session is at most {MAX_SESSION_MINUTES} minutes; {minutes}m is too long. "
-            f"Book {MAX_SESSION_MINUTES}m or less, and a second session for the rest."
+            "A session is at most {max} minutes; {minutes}m is too long. "
+            "Book {max}m or less, and a second session for the rest.",
+            max=MAX_SESSION_MINUTES,
+            minutes=minutes,
         )
     if minutes < 1:
         raise InvalidCommand("A session lasts at least 1 minute, e.g. `45m`.")
@@ -120,21 +124,31 @@ def allocate(
 
 def billable_reason(
     allocation: Allocation, session_type: SessionType, balance: Balance, covered: bool
-) -> str:
+) -> Text:
     """Why a booking would be billable (`billable_refusal` adds how to confirm it)."""
     if session_type.uses_status_update:
         if not covered:
-            reason = "the session falls outside the contract term"
+            reason = Text("the session falls outside the contract term")
         else:
-            reason = f"no status updates are left ({balance.status_updates} included)"
+            # Translators: {included} is how many status updates the contract includes.
+            reason = Text(
+                "no status updates are left ({included} included)", included=balance.status_updates
+            )
     elif not covered:
-        reason = "the session falls outside the window for the included minutes"
+        reason = Text("the session falls outside the window for the included minutes")
     else:
-        reason = (
-            f"only {max(balance.minutes_left, 0)} of {balance.included_minutes} "
-            "included minutes are left"
+        reason = Text(
+            "only {left} of {included} included minutes are left",
+            left=max(balance.minutes_left, 0),
+            included=balance.included_minutes,
         )
-    return f"This would be {allocation.billable_minutes} billable minutes: {reason}."
+    # Translators: {reason} is one of the reasons above (it starts in lower case).
+    return Plural(
+        "This would be {n} billable minute: {reason}.",
+        "This would be {n} billable minutes: {reason}.",
+        allocation.billable_minutes,
+        reason=reason,
+    )
 
 
 def billable_refusal(
@@ -143,16 +157,24 @@ def billable_refusal(
     balance: Balance,
     covered: bool,
     in_form: bool = False,
-) -> str:
+) -> Text:
     """Why a booking would be billable and how to confirm it, for staff who have not: typed,
     add `billable`; in the booking form, tick its checkbox."""
     how = CONFIRM_IN_FORM if in_form else CONFIRM_TYPED
-    return f"{billable_reason(allocation, session_type, balance, covered)} {how}"
+    return refusal_with(billable_reason(allocation, session_type, balance, covered), how)
+
+
+def refusal_with(reason: Text, how: Text) -> Text:
+    """A billable refusal: why, then how to confirm."""
+    # Translators: {reason} says why a booking is billable; {how} how to confirm it.
+    return Text("{reason} {how}", reason=reason, how=how)
 
 
 # How staff confirm billable time, by where they are: a typed command, or the booking form.
-CONFIRM_TYPED = "Add `billable` to confirm the extra time is billed."
-CONFIRM_IN_FORM = "Tick “Confirm billable extra time” to book it with the extra time billed."
+CONFIRM_TYPED = Text("Add `billable` to confirm the extra time is billed.")
+# Translators: “Confirm billable extra time” is the booking form's checkbox: say it as it is
+# translated there.
+CONFIRM_IN_FORM = Text("Tick “Confirm billable extra time” to book it with the extra time billed.")
 
 
 def needs_confirmation(allocation: Allocation, confirmed_billable_minutes: int) -> bool:

@@ -35,8 +35,10 @@ class Unavailable(OuraError):
 
     def __init__(self) -> None:
         super().__init__(
-            "I can't reach the database right now, so nothing was changed. "
-            "Please try again in a minute."
+            Text(
+                "I can't reach the database right now, so nothing was changed. "
+                "Please try again in a minute."
+            )
         )
 
 

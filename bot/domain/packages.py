@@ -8,14 +8,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.text import N_
+
 MAX_SESSION_MINUTES = 60
 DEFAULT_SESSION_MINUTES = 60
 DEFAULT_TERM_MONTHS = 12
 
 
 class ContactRole(StrEnum):
-    ACCOUNT_MANAGER = "account manager"
-    CUSTOMER_SUCCESS_MANAGER = "customer success manager"
+    """The vendor contact's role; the value is also its label, translated where shown."""
+
+    # Translators: the vendor contact's role, shown as "@name (account manager)".
+    ACCOUNT_MANAGER = N_("account manager")
+    # Translators: the vendor contact's role, shown as "@name (customer success manager)".
+    CUSTOMER_SUCCESS_MANAGER = N_("customer success manager")
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,7 @@ class Package:
 
 LAUNCH_KIT = Package(
     id="launch-kit",
-    name="Launch Kit",
+    name="Launch Kit",  # a name
     contact_role=ContactRole.ACCOUNT_MANAGER,
     included_minutes=240,
     window_days=90,
@@ -39,7 +45,7 @@ LAUNCH_KIT = Package(
 )
 PRO_LITE = Package(
     id="pro-lite",
-    name="Pro Lite Success",
+    name="Pro Lite Success",  # a name
     contact_role=ContactRole.CUSTOMER_SUCCESS_MANAGER,
     included_minutes=120,
     window_days=None,
@@ -47,7 +53,7 @@ PRO_LITE = Package(
 )
 PREMIUM = Package(
     id="premium",
-    name="Premium Success",
+    name="Premium Success",  # a name
     contact_role=ContactRole.CUSTOMER_SUCCESS_MANAGER,
     included_minutes=120,
     window_days=None,
@@ -73,11 +79,16 @@ class SessionType(StrEnum):
         return self is SessionType.STATUS_UPDATE
 
 
+# Labels, translated where they are shown (`_(session_type.label)`).
 SESSION_LABELS: dict[SessionType, str] = {
-    SessionType.KICKOFF: "Kickoff",
-    SessionType.ONBOARDING: "Onboarding",
-    SessionType.TRAINING: "Software training",
-    SessionType.STATUS_UPDATE: "Status update",
+    # Translators: a session type.
+    SessionType.KICKOFF: N_("Kickoff"),
+    # Translators: a session type.
+    SessionType.ONBOARDING: N_("Onboarding"),
+    # Translators: a session type.
+    SessionType.TRAINING: N_("Software training"),
+    # Translators: a session type.
+    SessionType.STATUS_UPDATE: N_("Status update"),
 }
 
 

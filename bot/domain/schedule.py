@@ -17,6 +17,7 @@ from bot.domain.country import is_business_day
 from bot.domain.entitlement import Balance, ContractTerms
 from bot.domain.packages import SessionState, SessionType
 from bot.domain.support import RETURN_REMINDER_DAYS, closing_reminder_day, window_last_day
+from bot.domain.text import N_, Text
 from bot.domain.timeutil import add_days, add_months, zone
 
 BUSINESS_START = time(9, 0)
@@ -45,15 +46,25 @@ class PostKind(StrEnum):
         return POST_LABELS[self]
 
 
+# Labels of the automated posts in `/oura-book schedule`, translated where they are shown
+# (`_(kind.label)`).
 POST_LABELS = {
-    PostKind.STATUS_NUDGE: "status-update nudge",
-    PostKind.STATUS_LAST_CALL: "status-update last call",
-    PostKind.WINDOW_WARNING: "Launch Kit window warning",
-    PostKind.WINDOW_CLOSED: "window closed summary",
-    PostKind.TERM_WARNING: "term-end warning",
-    PostKind.TERM_CLOSED: "term closed summary",
-    PostKind.SESSION_REMINDER: "session reminder",
-    PostKind.RETURN_WINDOW: "return-window reminder",
+    # Translators: an automated post that reminds the customer to book a status update.
+    PostKind.STATUS_NUDGE: N_("status-update nudge"),
+    # Translators: the last reminder to book a status update before the period ends.
+    PostKind.STATUS_LAST_CALL: N_("status-update last call"),
+    # Translators: a warning that the Launch Kit's window for included minutes is closing.
+    PostKind.WINDOW_WARNING: N_("Launch Kit window warning"),
+    # Translators: a summary posted when the window for included minutes has closed.
+    PostKind.WINDOW_CLOSED: N_("window closed summary"),
+    # Translators: a warning that the contract term is ending.
+    PostKind.TERM_WARNING: N_("term-end warning"),
+    # Translators: a summary posted when the contract term has ended.
+    PostKind.TERM_CLOSED: N_("term closed summary"),
+    # Translators: a reminder of a booked session.
+    PostKind.SESSION_REMINDER: N_("session reminder"),
+    # Translators: a reminder that an order's return window is closing.
+    PostKind.RETURN_WINDOW: N_("return-window reminder"),
 }
 
 
@@ -356,31 +367,32 @@ def _reminders(facts: ContractFacts, session: SessionFacts) -> list[Post]:
 # -- what is due now ---------------------------------------------------------------------------
 
 
-def moot_reason(post: Post, facts: ContractFacts, now: datetime) -> str | None:
+def moot_reason(post: Post, facts: ContractFacts, now: datetime) -> Text | None:
     """Why a post should not go out (any more), or None if it still should."""
     if post.expires_at is not None and now >= post.expires_at:
-        return "its time has passed"
+        return Text("its time has passed")
     balance = facts.balance
     match post.kind:
         case PostKind.STATUS_NUDGE | PostKind.STATUS_LAST_CALL:
             assert post.period is not None
             if balance.status_updates_left <= 0:
-                return "no status updates are left"
+                return Text("no status updates are left")
             if _status_update_booked(facts, post.period):
-                return "a status update is booked for the period"
+                return Text("a status update is booked for the period")
         case PostKind.WINDOW_WARNING:
             if balance.minutes_left <= 0:
-                return "no included minutes are left"
+                return Text("no included minutes are left")
         case PostKind.TERM_WARNING:
             if balance.minutes_left <= 0 and balance.status_updates_left <= 0:
-                return "nothing included is left"
+                return Text("nothing included is left")
         case PostKind.SESSION_REMINDER:
             session = post.session
             assert session is not None
             if session.state != SessionState.BOOKED:
-                return f"the session is {session.state}"
+                # Translators: {state} is booked, held or cancelled.
+                return Text("the session is {state}", state=session.state)
             if session.scheduled_at > post.due_at:
-                return "the session was booked after the reminder was due"
+                return Text("the session was booked after the reminder was due")
     return None
 
 

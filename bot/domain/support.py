@@ -16,6 +16,8 @@ from datetime import date, datetime, time
 from enum import StrEnum
 
 from bot.domain.country import is_business_day
+from bot.domain.errors import InvalidCommand
+from bot.domain.text import N_
 from bot.domain.timeutil import add_days, zone
 
 RETURN_WINDOW_DAYS = 30
@@ -45,12 +47,18 @@ class CaseCategory(StrEnum):
         return self in (CaseCategory.RETURN, CaseCategory.EXCHANGE)
 
 
+# Labels, translated where they are shown (`_(category.label)`).
 CATEGORY_LABELS = {
-    CaseCategory.NEW_ORDER: "New order",
-    CaseCategory.RETURN: "Return",
-    CaseCategory.EXCHANGE: "Exchange",
-    CaseCategory.PRODUCT_QUESTION: "Product question",
-    CaseCategory.TECHNICAL_ISSUE: "Technical issue",
+    # Translators: a support case category.
+    CaseCategory.NEW_ORDER: N_("New order"),
+    # Translators: a support case category (returning rings).
+    CaseCategory.RETURN: N_("Return"),
+    # Translators: a support case category (exchanging rings).
+    CaseCategory.EXCHANGE: N_("Exchange"),
+    # Translators: a support case category.
+    CaseCategory.PRODUCT_QUESTION: N_("Product question"),
+    # Translators: a support case category.
+    CaseCategory.TECHNICAL_ISSUE: N_("Technical issue"),
 }
 
 
@@ -106,13 +114,17 @@ def return_window(received_on: date, now: datetime, tz_name: str) -> ReturnWindo
 
 
 def check_order_details(received_on: date, rings: int, now: datetime, tz_name: str) -> None:
-    """Raises ValueError with a user-facing reason when an order cannot be what was typed."""
+    """Raises InvalidCommand saying why when an order cannot be what was typed."""
     if not 1 <= rings <= MAX_RINGS:
-        raise ValueError(f"The ring count must be a whole number from 1 to {MAX_RINGS}.")
+        raise InvalidCommand(
+            "The ring count must be a whole number from 1 to {most}.", most=MAX_RINGS
+        )
     if received_on > local_today(now, tz_name):
-        raise ValueError(
-            f"{received_on.isoformat()} is in the future: record an order once the customer "
-            "has received it, with the date they received it."
+        # Translators: {day} is the date typed, YYYY-MM-DD.
+        raise InvalidCommand(
+            "{day} is in the future: record an order once the customer has received it, with "
+            "the date they received it.",
+            day=received_on.isoformat(),
         )
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from bot.domain.errors import InvalidCommand
 from bot.domain.slacktext import escape
+from bot.domain.text import Text
 
 # Dates people type or pick are kept to these years: arithmetic near year 1 or 9999 overflows,
 # and no contract of ours is that old or that far ahead.
@@ -26,17 +27,32 @@ def zone(name: str) -> ZoneInfo:
     if name in known_zones():
         return ZoneInfo(name)
     near = get_close_matches(name, known_zones(), n=1) if len(name) <= MAX_ZONE_NAME else []
-    hint = f" Did you mean `{near[0]}`?" if near else ""
-    shown = escape(name if len(name) <= MAX_ZONE_NAME else name[:MAX_ZONE_NAME] + "…")
+    shown = f"`{escape(name if len(name) <= MAX_ZONE_NAME else name[:MAX_ZONE_NAME] + '…')}`"
+    if near:
+        # Translators: {name} is what was typed and {near} a known zone name, both as code.
+        raise InvalidCommand(
+            "{name} is not a time zone I know. Did you mean {near}? "
+            "Use an IANA name such as `Europe/Helsinki`.",
+            name=shown,
+            near="`" + near[0] + "`",
+        )
     raise InvalidCommand(
-        f"`{shown}` is not a time zone I know.{hint} Use an IANA name such as `Europe/Helsinki`."
+        "{name} is not a time zone I know. Use an IANA name such as `Europe/Helsinki`.",
+        name=shown,
     )
 
 
-def check_year(day: date, what: str = "The date") -> date:
+def check_year(day: date, what: Text | None = None) -> date:
+    """`day` if it is within the years we keep; `what` names it in the error."""
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        # Translators: {what} names the date ("The date", "The start date"); {first} and
+        # {last} are years; {day} is the date as typed.
         raise InvalidCommand(
-            f"{what} must be between {FIRST_YEAR} and {LAST_YEAR}; {day.isoformat()} is not."
+            "{what} must be between {first} and {last}; {day} is not.",
+            what=what or Text("The date"),
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+            day=day.isoformat(),
         )
     return day
 
@@ -55,9 +71,13 @@ def local_to_utc(day: date, time_of_day: time, tz_name: str) -> datetime:
     local = datetime.combine(day, time_of_day, tzinfo=tz)
     instant = local.astimezone(UTC)
     if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        # Translators: {time} is HH:MM, {day} YYYY-MM-DD, {zone} a time zone name.
         raise InvalidCommand(
-            f"{time_of_day:%H:%M} does not exist on {day.isoformat()} in {tz_name} "
-            "(the clocks jump forward then). Pick another time."
+            "{time} does not exist on {day} in {zone} (the clocks jump forward then). "
+            "Pick another time.",
+            time=time_of_day.strftime("%H:%M"),
+            day=day.isoformat(),
+            zone=tz_name,
         )
     return instant
 

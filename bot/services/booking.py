@@ -35,6 +35,7 @@ from bot.domain.entitlement import (
     check_session_minutes,
     contract_covering,
     needs_confirmation,
+    refusal_with,
 )
 from bot.domain.errors import (
     BOOKED,
@@ -82,16 +83,16 @@ class Actor:
 class NeedsBillableConfirmation(RuleViolation):
     """The booking goes past what is left; staff must confirm the billable part."""
 
-    def __init__(self, reason: str, allocation: Allocation) -> None:
+    def __init__(self, reason: Text, allocation: Allocation) -> None:
         # As typed, the message says to add `billable`; a form says how to confirm there.
-        super().__init__(f"{reason} {CONFIRM_TYPED}")
+        super().__init__(refusal_with(reason, CONFIRM_TYPED))
         self.reason = reason
         self.allocation = allocation
 
     @property
-    def in_form(self) -> str:
-        """The refusal as the booking form shows it, under its checkbox."""
-        return f"{self.reason} {CONFIRM_IN_FORM}"
+    def in_form(self) -> Text:
+        """The refusal as the booking form shows it, under its checkbox (`say` writes it)."""
+        return refusal_with(self.reason, CONFIRM_IN_FORM)
 
 
 class ChangeKind(StrEnum):
@@ -149,8 +150,10 @@ def allocation_of(session: OnboardingSession) -> Allocation:
 
 
 def not_linked() -> NotFound:
+    # Translators: {form} is the command that links a channel, as code.
     return NotFound(
-        f"This channel is not linked to a customer yet. Link it first with {form_code('link')}."
+        "This channel is not linked to a customer yet. Link it first with {form}.",
+        form=form_code("link"),
     )
 
 
@@ -241,7 +244,7 @@ class BookingService:
 
     def preview(
         self, channel_id: str, session_type: SessionType, starts_at: datetime, minutes: int
-    ) -> tuple[Allocation, str | None]:
+    ) -> tuple[Allocation, Text | None]:
         """How a booking would be paid for, and why it would be billable (for the modal)."""
         with read_session(self.engine) as db:
             account = _account(db, channel_id)
@@ -263,7 +266,8 @@ class BookingService:
     ) -> tuple[Account, Contract]:
         package = package_by_id(package_id)
         if package is None:
-            raise NotFound(f"No package `{package_id}`.")
+            # Translators: {package} is a package id as code.
+            raise NotFound("No package {package}.", package="`" + escape(package_id) + "`")
         try:
             with write_session(self.engine) as db:
                 existing = _account(db, channel_id)
@@ -554,7 +558,7 @@ class BookingService:
                 )
             if session.starts_at > now:
                 raise RuleViolation(
-                    f"Session #{session.id} has not started yet; log it as held afterwards."
+                    "Session #{id} has not started yet; log it as held afterwards.", id=session.id
                 )
             held = check_session_minutes(minutes or session.minutes_held or session.minutes_booked)
             before = (session.state, session.minutes_held, _paid_as(session))
@@ -587,9 +591,11 @@ def _account(db: Session, channel_id: str) -> Account | None:
 
 
 def _already_linked(account: Account) -> RuleViolation:
+    # Translators: {company} is the customer's name.
     return RuleViolation(
-        f"This channel is already linked to *{escape(account.company)}*. "
-        "See `/oura-book usage`; a channel holds one customer."
+        "This channel is already linked to *{company}*. "
+        "See `/oura-book usage`; a channel holds one customer.",
+        company=escape(account.company),
     )
 
 
@@ -605,7 +611,7 @@ def _contract_for(db: Session, account: Account, moment: datetime, lock: bool = 
     contracts = _contracts(db, account)
     index = contract_covering([terms_of(c, account.timezone) for c in contracts], moment)
     if index is None:
-        raise NotFound(f"*{escape(account.company)}* has no contract on record.")
+        raise NotFound("*{company}* has no contract on record.", company=escape(account.company))
     contract = contracts[index]
     # A contract's term never changes once sold, so which one covers `moment` may be read
     # unlocked; its counters are read again under the lock.
@@ -648,8 +654,9 @@ def _session(
     session = db.exec(query).first()
     if session is None:
         raise NotFound(
-            f"There is no session #{session_id} for *{escape(account.company)}*. "
-            "See the ids with `/oura-book list`."
+            "There is no session #{id} for *{company}*. See the ids with `/oura-book list`.",
+            id=session_id,
+            company=escape(account.company),
         )
     return account, session
 
@@ -660,7 +667,7 @@ def _plan(
     session_type: SessionType,
     starts_at: datetime,
     minutes: int,
-) -> tuple[Allocation, str | None]:
+) -> tuple[Allocation, Text | None]:
     terms = terms_of(contract, account.timezone)
     balance = balance_of(contract)
     covered = terms.covers_session(session_type, starts_at)

@@ -15,6 +15,7 @@ from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
 from bot.domain.packages import SessionType
 from bot.domain.requests import MAX_NOTE, MAX_PREFERRED_TIMES, OPEN_STATES, RequestState
 from bot.domain.slacktext import printable
+from bot.domain.text import Text
 from bot.services.booking import Actor, BookingService, SessionChange, record_audit
 from storage.engine import read_session, write_session
 from storage.models import Account, OnboardingSession, SessionRequest
@@ -50,7 +51,7 @@ class RequestService:
     ) -> RequestView:
         check_session_minutes(minutes)
         if not 1 <= len(times) <= MAX_PREFERRED_TIMES:
-            raise InvalidCommand(f"Give one to {MAX_PREFERRED_TIMES} preferred times.")
+            raise InvalidCommand("Give one to {most} preferred times.", most=MAX_PREFERRED_TIMES)
         now = self.booking.now()
         if any(t <= now for t in times):
             raise InvalidCommand("Preferred times must be in the future.")
@@ -79,7 +80,7 @@ class RequestService:
             request = db.get(SessionRequest, request_id)
             account = db.get(Account, request.account_id) if request else None
             if request is None or account is None:
-                raise NotFound(f"There is no session request #{request_id}.")
+                raise NotFound("There is no session request #{id}.", id=request_id)
             return RequestView(request, account)
 
     def confirm(
@@ -88,7 +89,7 @@ class RequestService:
         """Book the request at `starts_at`; only one confirmation of a request can ever win."""
         view = self.get(request_id)
         if view.request.state not in OPEN_STATES:
-            raise RuleViolation(f"Request #{request_id} is already {view.request.state}.")
+            raise RuleViolation(_settled(request_id, view.request.state))
 
         def settle(db: Session, session: OnboardingSession) -> None:
             settled = db.execute(
@@ -105,7 +106,9 @@ class RequestService:
                 .returning(SessionRequest.id)
             ).first()
             if settled is None:
-                raise RuleViolation(f"Request #{request_id} was just settled by someone else.")
+                raise RuleViolation(
+                    "Request #{id} was just settled by someone else.", id=request_id
+                )
             record_audit(
                 db, actor, "confirm_request", view.account, session, {"request_id": request_id}
             )
@@ -143,10 +146,19 @@ class RequestService:
                 .returning(SessionRequest.account_id)
             ).first()
             if changed is None:
-                raise RuleViolation(f"Request #{request_id} is no longer open.")
+                raise RuleViolation("Request #{id} is no longer open.", id=request_id)
             account = db.get(Account, changed[0])
             assert account is not None
             record_audit(
                 db, actor, f"{action}_request", account, details={"request_id": request_id}
             )
         return self.get(request_id)
+
+
+def _settled(request_id: int, state: str) -> Text:
+    """Why a request settled before can't be confirmed: a whole sentence for each state."""
+    if state == RequestState.CONFIRMED:
+        return Text("Request #{id} is already confirmed.", id=request_id)
+    if state == RequestState.DECLINED:
+        return Text("Request #{id} is already declined.", id=request_id)
+    return Text("Request #{id} is no longer open.", id=request_id)

@@ -29,6 +29,7 @@ from bot.domain.support import (
     order_cases,
     return_window,
 )
+from bot.domain.text import Text
 from bot.services.booking import Actor, BookingService, not_linked, record_audit
 from storage.engine import read_session, write_session
 from storage.facts import case_facts, refresh_next_post_at, terms_of
@@ -154,7 +155,7 @@ class SupportDesk:
         if not description:
             raise InvalidCommand("Describe what you need help with.")
         if category.needs_order and order_id is None:
-            raise InvalidCommand(f"Choose the order the {category.label.lower()} is about.")
+            raise InvalidCommand(order_needed(category))
         with write_session(self.engine) as db:
             account = db.get(Account, account_id)
             if account is None:
@@ -198,7 +199,7 @@ class SupportDesk:
             case = db.get(SupportCase, case_id)
             account = db.get(Account, case.account_id) if case else None
             if case is None or account is None:
-                raise NotFound(f"There is no support case {case_ref(case_id)}.")
+                raise NotFound(_no_case(case_id))
             order = db.get(CustomerOrder, case.order_id) if case.order_id else None
             return CaseView(case, account, order)
 
@@ -247,8 +248,8 @@ class SupportDesk:
             if changed is None:
                 case = db.get(SupportCase, case_id)
                 if case is None:
-                    raise NotFound(f"There is no support case {case_ref(case_id)}.")
-                raise RuleViolation(f"Support case {case_ref(case_id)} is already {case.state}.")
+                    raise NotFound(_no_case(case_id))
+                raise RuleViolation(_case_settled(case_id, case.state))
             account = db.get(Account, changed[0])
             assert account is not None
             record_audit(db, actor, action, account, details={"case_id": case_id})
@@ -289,7 +290,7 @@ def _current_contract(db: Session, account: Account, now: datetime) -> Contract:
     )
     index = contract_covering([terms_of(c, account.timezone) for c in contracts], now)
     if index is None:
-        raise NotFound(f"*{escape(account.company)}* has no contract on record.")
+        raise NotFound("*{company}* has no contract on record.", company=escape(account.company))
     return contracts[index]
 
 
@@ -307,9 +308,11 @@ def _orders(db: Session, account_id: int) -> list[CustomerOrder]:
 def _order_of(db: Session, account: Account, order_id: int) -> CustomerOrder:
     order = db.get(CustomerOrder, order_id)
     if order is None or order.account_id != account.id:
+        # Translators: {company} is the customer's name.
         raise NotFound(
-            f"There is no order #{order_id} for *{escape(account.company)}*. "
-            "See the ids with `/oura-book orders`."
+            "There is no order #{id} for *{company}*. See the ids with `/oura-book orders`.",
+            id=order_id,
+            company=escape(account.company),
         )
     return order
 
@@ -317,9 +320,27 @@ def _order_of(db: Session, account: Account, order_id: int) -> CustomerOrder:
 def _check_order(
     received_on: date, rings: int, reference: str, now: datetime, tz_name: str
 ) -> None:
-    try:
-        check_order_details(received_on, rings, now, tz_name)
-    except ValueError as error:
-        raise InvalidCommand(str(error)) from error
+    check_order_details(received_on, rings, now, tz_name)
     if len(printable(reference, lines=False).strip()) > MAX_REFERENCE:
-        raise InvalidCommand(f"The order reference is longer than {MAX_REFERENCE} characters.")
+        raise InvalidCommand(
+            "The order reference is longer than {limit} characters.", limit=MAX_REFERENCE
+        )
+
+
+def order_needed(category: CaseCategory) -> Text:
+    """A return or an exchange names its order: a whole sentence for each."""
+    if category == CaseCategory.EXCHANGE:
+        return Text("Choose the order the exchange is about.")
+    return Text("Choose the order the return is about.")
+
+
+def _no_case(case_id: int) -> Text:
+    # Translators: {ref} is a support case's id, e.g. S-12.
+    return Text("There is no support case {ref}.", ref=case_ref(case_id))
+
+
+def _case_settled(case_id: int, state: str) -> Text:
+    """Why a case can't be taken or resolved again: a whole sentence for each state."""
+    if state == CaseState.RESOLVED:
+        return Text("Support case {ref} is already resolved.", ref=case_ref(case_id))
+    return Text("Support case {ref} is already taken.", ref=case_ref(case_id))

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.blocks.base import Message, text_message
 from bot.domain import commands
 from bot.domain.identity import Action, Installation, Requester
-from bot.i18n import _, speaking
+from bot.i18n import _, say, speaking
 from bot.services.booking import Actor
 from bot.services.container import Services
 from handlers.commands import report, sessions, support
@@ -127,7 +127,7 @@ def _run(
     typed = sessions.Typed(services, client, request.actor, request.channel_id, now, home)
     match command:
         case commands.Help():
-            return text_message(commands.help_text())
+            return text_message(say(commands.help_text()))
         case commands.SetLanguage(language):
             account = services.booking.set_language(request.actor, request.channel_id, language)
             # Said in the language chosen: it is what the channel will read from now on.

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.base import Message, text_message
 from bot.domain.report import Month
+from bot.i18n import _, n_
 from bot.services.container import Services
 from handlers.replies import log
 
@@ -23,14 +24,26 @@ def send_report(
         client.files_upload_v2(
             channel=dm,
             filename=f"oura-usage-{report.month}.csv",
-            title=f"Oura onboarding usage {report.month}",
+            # Translators: the title of the report's file; {month} is YYYY-MM.
+            title=_("Oura onboarding usage {month}", month=report.month),
             content=report.csv,
-            initial_comment=f"Usage report for {report.month}: {report.contracts} contracts.",
+            initial_comment=n_(
+                "Usage report for {month}: {n} contract.",
+                "Usage report for {month}: {n} contracts.",
+                report.contracts,
+                month=report.month,
+            ),
         )
     except SlackApiError as error:
         code = error.response.get("error")
         log.warning("report upload for user=%s failed: %s", user_id, code)
-        return text_message(f"I could not send you the report (Slack said `{code}`).")
+        # Translators: {code} is Slack's error code.
+        return text_message(_("I could not send you the report (Slack said `{code}`).", code=code))
     return text_message(
-        f"I sent you the usage report for {report.month} ({report.contracts} contracts) in a DM."
+        n_(
+            "I sent you the usage report for {month} ({n} contract) in a DM.",
+            "I sent you the usage report for {month} ({n} contracts) in a DM.",
+            report.contracts,
+            month=report.month,
+        )
     )

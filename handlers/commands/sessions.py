@@ -23,7 +23,9 @@ from bot.blocks.sessions import (
 )
 from bot.domain import commands
 from bot.domain.identity import Installation, customer_ids_among, is_staff, requester
+from bot.domain.slacktext import escape
 from bot.domain.timeutil import local_to_utc
+from bot.i18n import _
 from bot.services.booking import Actor, SessionChange
 from bot.services.container import Services
 from handlers.announce import announce
@@ -50,10 +52,11 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
         case commands.OpenBookingModal():
             return _open_booking_form(typed, trigger_id)
         case commands.Link(package_id, start, company):
-            account, _ = booking.link(actor, channel, package_id, start, company)
+            account, _contract = booking.link(actor, channel, package_id, start, company)
             customer_ids = _customer_ids(typed.client, channel, typed.home, actor.team_id)
             if customer_ids:
-                booking.record_customer_ids(channel, customer_ids, "conversations.info")
+                source = "conversations.info"  # not for people: the audit's source
+                booking.record_customer_ids(channel, customer_ids, source)
             problem = post_in_channel(typed.client, channel, welcome_post(account, package_id))
             return _with_problem(link_reply(account, package_id, start), problem)
         case commands.SetContact(role, user_id):
@@ -112,11 +115,16 @@ def _typed_time(typed: Typed, day: date, time_of_day: time) -> datetime:
 def _open_booking_form(typed: Typed, trigger_id: str | None) -> Message | None:
     if typed.services.booking.account_for_channel(typed.channel_id) is None:
         return text_message(
-            "This channel is not linked to a customer yet, so there is nothing to book. Use "
-            f"{commands.form_code('link')} first."
+            # Translators: {form} is the command that links a channel, as code.
+            _(
+                "This channel is not linked to a customer yet, so there is nothing to book. "
+                "Use {form} first.",
+                form=commands.form_code("link"),
+            )
         )
     if not trigger_id:
-        return text_message(f"Type the booking instead: {commands.form_code('book')}.")
+        # Translators: {form} is the typed booking command, as code.
+        return text_message(_("Type the booking instead: {form}.", form=commands.form_code("book")))
     form = Form(typed.services, typed.client, trigger_id, typed.channel_id)
     form.booking(typed.now, typed.actor.user_id)
     return None
@@ -126,11 +134,16 @@ def _set_contact(typed: Typed, role: str, user_id: str) -> Message:
     """Name a contact. The buyer contact's own workspace and organization (`users.info`)
     become the ids the customer is known by: how staff correct what Slack told before."""
     user = user_info(typed.client, user_id)
+    mention = f"<@{user_id}>"
     if user is None:
-        return text_message(f"I can't find <@{user_id}> in Slack.")
+        # Translators: {user} is a mention of a Slack user.
+        return text_message(_("I can't find {user} in Slack.", user=mention))
     if role == "vendor":
         account = typed.services.booking.set_contact(typed.actor, typed.channel_id, role, user_id)
-        return text_message(f"<@{user_id}> is now the vendor contact for *{account.company}*.")
+        company = escape(account.company)
+        # Translators: {user} is a mention of a Slack user; {company} the customer's name.
+        said = _("{user} is now the vendor contact for *{company}*.", user=mention, company=company)
+        return text_message(said)
     enterprise = user.get("enterprise_user")
     person = requester(
         user_id,
@@ -140,15 +153,25 @@ def _set_contact(typed: Typed, role: str, user_id: str) -> Message:
     )
     if is_staff(person, typed.home):
         return text_message(
-            f"<@{user_id}> belongs to the vendor's own Slack, so they can't be the customer "
-            "contact: mention someone of the customer's."
+            _(
+                "{user} belongs to the vendor's own Slack, so they can't be the customer "
+                "contact: mention someone of the customer's.",
+                user=mention,
+            )
         )
     ids = [i for i in (person.team_id, person.enterprise_id) if i]
     account = typed.services.booking.set_contact(typed.actor, typed.channel_id, role, user_id, ids)
-    known = ", ".join(f"`{i}`" for i in ids) or "nothing Slack would say"
+    # Translators: what the customer is known by when Slack gave no workspace id.
+    known = ", ".join(f"`{i}`" for i in ids) or _("nothing Slack would say")
     return text_message(
-        f"<@{user_id}> is now the customer contact for *{account.company}*. The customer is "
-        f"known in Slack by {known}: their people can use the buttons in this channel."
+        # Translators: {ids} are Slack workspace ids as code (or "nothing Slack would say").
+        _(
+            "{user} is now the customer contact for *{company}*. The customer is known in "
+            "Slack by {ids}: their people can use the buttons in this channel.",
+            user=mention,
+            company=escape(account.company),
+            ids=known,
+        )
     )
 
 

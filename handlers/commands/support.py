@@ -7,12 +7,9 @@ from bot.blocks.base import Message, text_message
 from bot.blocks.support import order_list, order_reply
 from bot.domain import commands
 from bot.domain.support import local_today
+from bot.i18n import _
 from handlers.commands.sessions import Typed
 from handlers.forms import Form
-
-NOT_LINKED = (
-    f"This channel is not linked to a customer yet. Use {commands.form_code('link')} first."
-)
 
 
 def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Message | None:
@@ -28,11 +25,18 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             return order_list(account, orders, local_today(typed.now, account.timezone))
     account = typed.services.booking.account_for_channel(channel_id)
     if account is None or account.id is None:
-        return text_message(NOT_LINKED)
+        return text_message(
+            # Translators: {form} is the command that links a channel, as code.
+            _(
+                "This channel is not linked to a customer yet. Use {form} first.",
+                form=commands.form_code("link"),
+            )
+        )
     is_order = isinstance(command, commands.OpenOrderModal)
     if not trigger_id:
         form = commands.form_code("order" if is_order else "support")
-        return text_message(f"The form could not be opened here; type {form} again.")
+        # Translators: {form} is the command that opens the form, as code.
+        return text_message(_("The form could not be opened here; type {form} again.", form=form))
     opening = Form(typed.services, typed.client, trigger_id, channel_id)
     if is_order:
         opening.order(typed.now)

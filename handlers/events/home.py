@@ -9,12 +9,13 @@ from slack_sdk import WebClient
 
 from bot.domain.identity import Action, requester
 from bot.domain.overview import Scope
+from bot.i18n import speaking
 from handlers.actions.home import publish_home
 from handlers.context import installation_from, services_from
 from handlers.errors import attempt
 from handlers.guard import decide
 from handlers.replies import log
-from handlers.slack_users import user_team
+from handlers.slack_users import reader_language, user_team
 
 
 def register(app: App) -> None:
@@ -36,7 +37,8 @@ def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) 
         if decide(services, installation_from(context), person, None, Action.HOME) is None:
             log.info("home tab not published for user=%s team=%s", user_id, person.team_id)
             return
-        publish_home(client, services, user_id, Scope.MINE, 1)
+        with speaking(reader_language(client, user_id, services)):
+            publish_home(client, services, user_id, Scope.MINE, 1)
 
     # Nobody to answer on an event: a failure is only logged.
     attempt("app_home_opened", publish, lambda text: None, user=user_id)

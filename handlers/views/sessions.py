@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from bot.blocks import ids
 from bot.blocks.sessions import booking_reply
 from bot.domain.identity import Action
+from bot.i18n import say
 from bot.services.booking import NeedsBillableConfirmation, SessionChange
 from handlers.announce import announce
 from handlers.errors import attempt
@@ -46,7 +47,7 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
             )
         except NeedsBillableConfirmation as refusal:
             # The form has a checkbox for it: no `billable` to type here.
-            refuse_form(ack, ids.FIELD_BILLABLE, refusal.in_form)
+            refuse_form(ack, ids.FIELD_BILLABLE, say(refusal.in_form))
             return None
 
     # Booked before the ack, so a refusal can be shown on the form itself.
