@@ -679,7 +679,7 @@ def test_only_staff_see_the_billing_estimate(bot: RunningBot) -> None:
     bot.fake.reset()
     click(bot, "show_usage", "usage", "staff")
     [staff_card] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
-    assert "30 min (estimate EUR 75.00)" in text_of(staff_card.args)
+    assert "30 min (estimate €75.00)" in text_of(staff_card.args)
     bot.fake.reset()
     click(bot, "show_usage", "usage", "buyer")
     [buyer_card] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
@@ -696,7 +696,7 @@ def test_the_estimate_names_the_currency_set(bot: RunningBot) -> None:
     bot.fake.reset()
     click(bot, "show_usage", "usage", "staff")
     [staff_card] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
-    assert "30 min (estimate USD 75.00)" in text_of(staff_card.args)
+    assert "30 min (estimate $75.00)" in text_of(staff_card.args)
 
 
 def buyer_text_is_for_buyers(text: str) -> None:

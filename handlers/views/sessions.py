@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from bot.blocks import ids
 from bot.blocks.sessions import booking_reply
 from bot.domain.identity import Action
+from bot.i18n import _, say
 from bot.services.booking import NeedsBillableConfirmation, SessionChange
 from handlers.announce import announce
 from handlers.errors import attempt
@@ -29,7 +30,7 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     session_type = fields.session_type(view, errors)
     starts_at = picked_time(view, ids.FIELD_STARTS_AT)
     if starts_at is None:
-        errors[ids.FIELD_STARTS_AT] = "Choose the date and time the session starts."
+        errors[ids.FIELD_STARTS_AT] = _("Choose the date and time the session starts.")
     minutes = fields.minutes(field(view, ids.FIELD_MINUTES).get("value"), errors)
     options = field(view, ids.FIELD_BILLABLE).get("selected_options") or []
     billable = any(option.get("value") == "billable" for option in options)
@@ -46,7 +47,7 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
             )
         except NeedsBillableConfirmation as refusal:
             # The form has a checkbox for it: no `billable` to type here.
-            refuse_form(ack, ids.FIELD_BILLABLE, refusal.in_form)
+            refuse_form(ack, ids.FIELD_BILLABLE, say(refusal.in_form))
             return None
 
     # Booked before the ack, so a refusal can be shown on the form itself.
@@ -71,15 +72,17 @@ def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         try:
             return asked.services.booking.log_held(asked.actor, channel, session_id, minutes, False)
         except NeedsBillableConfirmation as refusal:
-            refuse_form(
-                ack,
-                ids.FIELD_MINUTES,
-                f"{refusal.reason} To log it with the extra time billed, type "
-                f"`/oura-book done {session_id} {minutes}m billable`.",
+            # Translators: under a form's field; {reason} says what is left, {command} is the
+            # command to type, kept as it is.
+            hint = _(
+                "{reason} To log it with the extra time billed, type {command}.",
+                reason=say(refusal.reason),
+                command=f"`/oura-book done {session_id} {minutes}m billable`",
             )
+            refuse_form(ack, ids.FIELD_MINUTES, hint)
             return None
 
-    mistake, _ = in_form(ack, ids.FIELD_MINUTES)
+    mistake, _sorry = in_form(ack, ids.FIELD_MINUTES)
     change = attempt("log as held form", log_held, mistake, session=session_id)
     if change is None:
         return
