@@ -69,6 +69,11 @@ STATE_LABELS = {
 TEAM_KINDS = (N_("workspace"), N_("organization"))
 
 
+def _mention(user_id: str | None) -> str:
+    """A person as Slack shows them (a value, not an f-string, inside a marked sentence)."""
+    return f"<@{user_id}>"
+
+
 def _session_type(session: OnboardingSession) -> str:
     """A session's type in the reader's language (the labels are marked in packages.py)."""
     return _(SessionType(session.session_type).label)
@@ -109,7 +114,7 @@ def booked_post(change: SessionChange) -> Message:
     # Translators: {company} is the customer's name, {session} its type, id, date and length.
     booked = _("Booked for {company}: {session}", company=escape(account.company), session=line)
     text = f":calendar: {booked}{_billable_note(session)}"
-    by = _("Booked by {user}", user=f"<@{session.booked_by}>")
+    by = _("Booked by {user}", user=_mention(session.booked_by))
     return Message(
         text=text,
         blocks=[
@@ -130,7 +135,7 @@ def welcome_post(account: Account, package_id: str) -> Message:
         "package has left.",
         company=escape(account.company),
         package=package.name,
-        contact=f"<@{account.vendor_contact_id}>",
+        contact=_mention(account.vendor_contact_id),
         role=_(package.contact_role),
     )
     return Message(
@@ -224,7 +229,7 @@ def link_reply(account: Account, package_id: str, start: Any) -> Message:
             company=escape(account.company),
             package=package.name,
             start=day_text(start),
-            contact=f"<@{account.vendor_contact_id}>",
+            contact=_mention(account.vendor_contact_id),
             timezone=account.timezone,
             command=form_code("timezone"),
         )
@@ -320,7 +325,7 @@ def case_lines(
             # Translators: a support case; {ref} its id, {category} its kind, {user} a person.
             line = _(
                 "*{ref}* {category}: taken by {user}, opened {opened}",
-                user=f"<@{case.taken_by}>",
+                user=_mention(case.taken_by),
                 **facts,
             )
         else:
@@ -394,7 +399,7 @@ def usage_card(
     role = _(package.contact_role)
     contacts = f"{contact_title}\n<@{account.vendor_contact_id}> ({role})"
     buyer = (
-        _("*Customer contact*\n{user}", user=f"<@{account.buyer_contact_id}>")
+        _("*Customer contact*\n{user}", user=_mention(account.buyer_contact_id))
         if account.buyer_contact_id
         else _("*Customer contact*\nnot named yet")
     )
@@ -469,7 +474,7 @@ def usage_card(
 def customer_ids_block(teams: Sequence[CustomerTeam]) -> ContextBlock:
     """For staff: the Slack workspaces and organizations the customer is known by (their
     people are the buyers here), where each came from, and how to correct them."""
-    command = "`/oura-book contact buyer @person`"
+    command = "`/oura-book contact buyer @person`"  # a name
     if not teams:
         # Translators: {command} is the command that fixes it, kept as it is.
         text = _(

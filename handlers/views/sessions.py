@@ -52,7 +52,14 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
 
     # Booked before the ack, so a refusal can be shown on the form itself.
     mistake, sorry = in_form(ack, ids.FIELD_STARTS_AT, sorry_at=ids.FIELD_TYPE)
-    change = attempt("booking form", book, mistake, sorry, user=asked.user_id, channel=channel)
+    change = attempt(
+        "booking form",  # not for people
+        book,
+        mistake,
+        sorry,
+        user=asked.user_id,
+        channel=channel,
+    )
     if change is None:
         return
     ack()
@@ -72,18 +79,19 @@ def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         try:
             return asked.services.booking.log_held(asked.actor, channel, session_id, minutes, False)
         except NeedsBillableConfirmation as refusal:
+            typed = f"`/oura-book done {session_id} {minutes}m billable`"  # a name
             # Translators: under a form's field; {reason} says what is left, {command} is the
             # command to type, kept as it is.
             hint = _(
                 "{reason} To log it with the extra time billed, type {command}.",
                 reason=say(refusal.reason),
-                command=f"`/oura-book done {session_id} {minutes}m billable`",
+                command=typed,
             )
             refuse_form(ack, ids.FIELD_MINUTES, hint)
             return None
 
     mistake, _sorry = in_form(ack, ids.FIELD_MINUTES)
-    change = attempt("log as held form", log_held, mistake, session=session_id)
+    change = attempt("log as held form", log_held, mistake, session=session_id)  # not for people
     if change is None:
         return
     ack()
