@@ -26,7 +26,7 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_decimal
 
 from bot.domain.text import LANGUAGES, Text, render
 from bot.domain.text import N_ as N_
@@ -136,5 +136,6 @@ def month_text(day: date) -> str:
 
 
 def money(amount: Decimal, currency: str) -> str:
-    """An amount with its currency: `€150.00`, `150,00 €`."""
-    return format_currency(amount, currency, locale=current())
+    """An amount with its currency code, which names it unlike `$`: `EUR 150.00`, `150,00 EUR`."""
+    number = format_decimal(amount, format="#,##0.00", locale=current())
+    return f"{number} {currency}" if current() == FINNISH else f"{currency} {number}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, PlainTextObject
 
 from bot.blocks import ids
+from bot.i18n import _
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
@@ -13,35 +14,42 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
     )
 
 
+def _shared_buttons() -> list[ButtonElement]:
+    """What anyone linked in the channel may press, in the reader's language."""
+    return [
+        # Translators: a button, at most 75 characters (short reads best).
+        button(_("Request a session"), ids.REQUEST_SESSION, "request", "primary"),
+        # Translators: a button, at most 75 characters (short reads best).
+        button(_("Show usage"), ids.SHOW_USAGE, "usage"),
+        # Translators: a button, at most 75 characters (short reads best).
+        button(_("Get support"), ids.GET_SUPPORT, "support"),
+    ]
+
+
 def channel_actions() -> ActionsBlock:
     """For anyone in the shared channel: buyers get the request form, staff the booking form;
     anyone linked can ask for support."""
-    return ActionsBlock(
-        block_id=ids.CHANNEL_ACTIONS,
-        elements=[
-            button("Request a session", ids.REQUEST_SESSION, "request", "primary"),
-            button("Show usage", ids.SHOW_USAGE, "usage"),
-            button("Get support", ids.GET_SUPPORT, "support"),
-        ],
-    )
+    return ActionsBlock(block_id=ids.CHANNEL_ACTIONS, elements=_shared_buttons())
 
 
 def session_actions(session_id: int) -> ActionsBlock:
     """Staff-only buttons on a booked session's post (buyers are politely refused)."""
-    cancel = button("Cancel (staff)", ids.CANCEL_SESSION, str(session_id), "danger")
+    # Translators: a button only staff may use, at most 75 characters.
+    cancel = button(_("Cancel (staff)"), ids.CANCEL_SESSION, str(session_id), "danger")
     cancel.confirm = ConfirmObject(
-        title="Cancel this session?",
-        text=f"Session #{session_id} will be cancelled and its time given back.",
-        confirm="Cancel it",
-        deny="Keep it",
+        # Translators: the title of a confirmation dialog, at most 100 characters.
+        title=_("Cancel this session?"),
+        text=_("Session #{id} will be cancelled and its time given back.", id=session_id),
+        # Translators: the dialog's buttons: confirm the cancellation, or keep the session.
+        confirm=_("Cancel it"),
+        deny=_("Keep it"),
     )
     return ActionsBlock(
         block_id=ids.session_actions(session_id),
         elements=[
-            button("Request a session", ids.REQUEST_SESSION, "request", "primary"),
-            button("Show usage", ids.SHOW_USAGE, "usage"),
-            button("Get support", ids.GET_SUPPORT, "support"),
+            *_shared_buttons(),
             cancel,
-            button("Log as held (staff)", ids.LOG_HELD, str(session_id)),
+            # Translators: a button only staff may use, at most 75 characters.
+            button(_("Log as held (staff)"), ids.LOG_HELD, str(session_id)),
         ],
     )

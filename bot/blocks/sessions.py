@@ -33,7 +33,6 @@ from bot.blocks.base import (
     day_text,
     escape,
     form_modal,
-    plural,
     section,
     sections,
     text_message,
@@ -51,21 +50,48 @@ from bot.domain.support import (
     is_overdue,
     order_cases,
 )
+from bot.i18n import FINNISH, N_, _, money, n_, say
 from bot.services.booking import ChangeKind, SessionChange, Usage, balance_of
 from storage.models import Account, CustomerTeam, OnboardingSession
+
+# Words these builders show that are stored or kept as codes elsewhere: marked here so the
+# catalog has them (the contact roles are `ContactRole` values, the rest database values).
+# Translators: a vendor contact's role, shown after their name, e.g. "@Anna (account manager)".
+CONTACT_ROLES = (N_("account manager"), N_("customer success manager"))
+STATE_LABELS = {
+    # Translators: a past session's state in the staff's list of sessions.
+    SessionState.HELD: N_("held"),
+    # Translators: a session's state in the staff's list of sessions.
+    SessionState.CANCELLED: N_("cancelled"),
+}
+# Translators: the kind of a customer's Slack account (a Slack workspace, an Enterprise Grid
+# organization), shown to staff.
+TEAM_KINDS = (N_("workspace"), N_("organization"))
+
+
+def _mention(user_id: str | None) -> str:
+    """A person as Slack shows them (a value, not an f-string, inside a marked sentence)."""
+    return f"<@{user_id}>"
+
+
+def _session_type(session: OnboardingSession) -> str:
+    """A session's type in the reader's language (the labels are marked in packages.py)."""
+    return _(SessionType(session.session_type).label)
+
 
 # -- posts in the linked channel --------------------------------------------------------------
 
 
 def _session_line(session: OnboardingSession, timezone: str) -> str:
-    label = SessionType(session.session_type).label
     minutes = session.minutes_held or session.minutes_booked
-    return f"*{label}* #{session.id}: {date_token(session.starts_at, timezone, minutes)}"
+    when = date_token(session.starts_at, timezone, minutes)
+    return f"*{_session_type(session)}* #{session.id}: {when}"
 
 
 def _billable_note(session: OnboardingSession) -> str:
     if session.billable_minutes:
-        return f"\n{session.billable_minutes} min of it is billable extra time."
+        note = _("{minutes} min of it is billable extra time.", minutes=session.billable_minutes)
+        return "\n" + note
     return ""
 
 
@@ -85,12 +111,15 @@ def booked_post(change: SessionChange) -> Message:
     session, account = change.session, change.account
     assert session.id is not None
     line = _session_line(session, account.timezone)
-    text = f":calendar: Booked for {escape(account.company)}: {line}{_billable_note(session)}"
+    # Translators: {company} is the customer's name, {session} its type, id, date and length.
+    booked = _("Booked for {company}: {session}", company=escape(account.company), session=line)
+    text = f":calendar: {booked}{_billable_note(session)}"
+    by = _("Booked by {user}", user=_mention(session.booked_by))
     return Message(
         text=text,
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=text)),
-            ContextBlock(elements=[MarkdownTextObject(text=f"Booked by <@{session.booked_by}>")]),
+            ContextBlock(elements=[MarkdownTextObject(text=by)]),
             session_actions(session.id),
         ],
     )
@@ -98,11 +127,16 @@ def booked_post(change: SessionChange) -> Message:
 
 def welcome_post(account: Account, package_id: str) -> Message:
     package = PACKAGES[package_id]
-    text = (
-        f":wave: This channel is now where {escape(account.company)} and Oura plan the "
-        f"{package.name} onboarding. <@{account.vendor_contact_id}> is your "
-        f"{package.contact_role}. Use the buttons to ask for a session or to see what your "
-        "package has left."
+    # Translators: {package} is a package's name (Launch Kit…), {contact} a person, {role}
+    # their role (account manager…); the buttons are "Request a session" and "Show usage".
+    text = ":wave: " + _(
+        "This channel is now where {company} and Oura plan the {package} onboarding. "
+        "{contact} is your {role}. Use the buttons to ask for a session or to see what your "
+        "package has left.",
+        company=escape(account.company),
+        package=package.name,
+        contact=_mention(account.vendor_contact_id),
+        role=_(package.contact_role),
     )
     return Message(
         text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
@@ -112,10 +146,13 @@ def welcome_post(account: Account, package_id: str) -> Message:
 def moved_post(change: SessionChange) -> Message:
     session, account = change.session, change.account
     previous = date_token(change.previous_start or session.starts_at, account.timezone)
-    text = (
-        f":arrows_counterclockwise: Moved: {_session_line(session, account.timezone)} "
-        f"(was {previous}){_billable_note(session)}"
+    # Translators: {previous} is the date and time the session had before.
+    moved = _(
+        "Moved: {session} (was {previous})",
+        session=_session_line(session, account.timezone),
+        previous=previous,
     )
+    text = f":arrows_counterclockwise: {moved}{_billable_note(session)}"
     assert session.id is not None
     return Message(
         text=text,
@@ -124,7 +161,8 @@ def moved_post(change: SessionChange) -> Message:
 
 
 def cancelled_post(change: SessionChange) -> Message:
-    text = f":x: Cancelled: {_session_line(change.session, change.account.timezone)}"
+    line = _session_line(change.session, change.account.timezone)
+    text = ":x: " + _("Cancelled: {session}", session=line)
     return Message(
         text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
     )
@@ -134,16 +172,31 @@ def cancelled_post(change: SessionChange) -> Message:
 
 
 def balance_line(balance: Balance) -> str:
-    line = f"{balance.minutes_left} of {balance.included_minutes} included minutes left"
+    line = _(
+        "{left} of {included} included minutes left",
+        left=balance.minutes_left,
+        included=balance.included_minutes,
+    )
     if balance.status_updates:
-        line += f", {balance.status_updates_left} of {balance.status_updates} status updates left"
+        # Translators: follows "… included minutes left" in the same sentence.
+        line += _(
+            ", {left} of {included} status updates left",
+            left=balance.status_updates_left,
+            included=balance.status_updates,
+        )
     return line
 
 
-REPLY_VERBS = {
-    ChangeKind.BOOKED: "Booked",
-    ChangeKind.MOVED: "Moved",
-    ChangeKind.CANCELLED: "Cancelled",
+# What a staff member is told after a change. The line already ends with the minutes held.
+REPLIES = {
+    # Translators: to staff after a change; {session} is its type, id, date and length.
+    ChangeKind.BOOKED: N_("Booked {session}."),
+    # Translators: to staff after a change; {session} is its type, id, date and length.
+    ChangeKind.MOVED: N_("Moved {session}."),
+    # Translators: to staff after a change; {session} is its type, id, date and length.
+    ChangeKind.CANCELLED: N_("Cancelled {session}."),
+    # Translators: to staff; {session} is its type, id, date and the minutes held.
+    ChangeKind.LOGGED_HELD: N_("Logged {session} as held."),
 }
 
 
@@ -151,20 +204,17 @@ def booking_reply(change: SessionChange) -> Message:
     """What the staff member who made the change is told, with what is left."""
     session, account = change.session, change.account
     line = _session_line(session, account.timezone)
-    if change.kind is ChangeKind.LOGGED_HELD:
-        # The line already ends with the minutes held.
-        parts = [f"Logged {line} as held."]
-    else:
-        parts = [f"{REPLY_VERBS[change.kind]} {line}."]
+    parts = [_(REPLIES[change.kind], session=line)]
     paid = []
     if session.included_minutes:
-        paid.append(f"{session.included_minutes} included min")
+        paid.append(_("{minutes} included min", minutes=session.included_minutes))
     if session.uses_status_update:
-        paid.append("1 included status update")
+        paid.append(_("1 included status update"))
     if session.billable_minutes:
-        paid.append(f"{session.billable_minutes} billable min")
+        paid.append(_("{minutes} billable min", minutes=session.billable_minutes))
     if paid and session.state != SessionState.CANCELLED:
-        parts.append("Paid from: " + ", ".join(paid) + ".")
+        # Translators: {sources} lists what pays for the session, e.g. "45 included min".
+        parts.append(_("Paid from: {sources}.", sources=", ".join(paid)))
     parts.append(f"{escape(account.company)}: {balance_line(balance_of(change.contract))}.")
     return text_message(" ".join(parts))
 
@@ -172,45 +222,87 @@ def booking_reply(change: SessionChange) -> Message:
 def link_reply(account: Account, package_id: str, start: Any) -> Message:
     package = PACKAGES[package_id]
     return text_message(
-        f"Linked this channel to *{escape(account.company)}*: {package.name} from "
-        f"{day_text(start)}. Vendor contact: <@{account.vendor_contact_id}>. Account time zone: "
-        f"{account.timezone} (change it with {form_code('timezone')})."
+        # Translators: {command} is the command to type, e.g. `/oura-book timezone <zone>`.
+        _(
+            "Linked this channel to *{company}*: {package} from {start}. Vendor contact: "
+            "{contact}. Account time zone: {timezone} (change it with {command}).",
+            company=escape(account.company),
+            package=package.name,
+            start=day_text(start),
+            contact=_mention(account.vendor_contact_id),
+            timezone=account.timezone,
+            command=form_code("timezone"),
+        )
     )
 
 
 def reconnect_reply(account: Account, cleared: bool) -> Message:
+    company = escape(account.company)
     if not cleared:
         return text_message(
-            f"I can post in this channel for *{escape(account.company)}* already: "
-            "nothing to reconnect."
+            _(
+                "I can post in this channel for *{company}* already: nothing to reconnect.",
+                company=company,
+            )
         )
     return text_message(
-        f"Reconnected: the clock posts for *{escape(account.company)}* in this channel again "
-        "(whatever is still due goes out on its next sweep)."
+        # Translators: "the clock" is the bot's scheduler of reminders and warnings.
+        _(
+            "Reconnected: the clock posts for *{company}* in this channel again (whatever is "
+            "still due goes out on its next sweep).",
+            company=company,
+        )
     )
 
 
 def unreachable_block(account: Account) -> ContextBlock:
     """For staff: the clock has stopped posting in this channel, since when, and the fix."""
     since = account.unreachable_since
-    when = f" since {date_token(since, account.timezone)}" if since else ""
-    text = (
-        f":warning: *The clock can't post here*{when}: "
-        f"{refusal_text(account.unreachable_reason or '')}. Fix the channel (unarchive it, or "
-        "invite me again), then type `/oura-book reconnect`."
-    )
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+    reason = refusal_text(account.unreachable_reason or "")
+    if since:
+        # Translators: {since} is a date and time; {reason} says what Slack refused.
+        text = _(
+            "*The clock can't post here* since {since}: {reason}. Fix the channel (unarchive "
+            "it, or invite me again), then type `/oura-book reconnect`.",
+            since=date_token(since, account.timezone),
+            reason=reason,
+        )
+    else:
+        text = _(
+            "*The clock can't post here*: {reason}. Fix the channel (unarchive it, or invite "
+            "me again), then type `/oura-book reconnect`.",
+            reason=reason,
+        )
+    return ContextBlock(elements=[MarkdownTextObject(text=f":warning: {text}")])
 
 
 def timezone_reply(account: Account) -> Message:
-    return text_message(f"*{escape(account.company)}* now uses the time zone {account.timezone}.")
+    return text_message(
+        _(
+            "*{company}* now uses the time zone {timezone}.",
+            company=escape(account.company),
+            timezone=account.timezone,
+        )
+    )
 
 
 def country_reply(account: Account) -> Message:
     return text_message(
-        f"*{escape(account.company)}* now follows the public holidays of {account.country}: "
-        "automated posts wait for the next business day."
+        # Translators: {country} is a two-letter country code, e.g. FI.
+        _(
+            "*{company}* now follows the public holidays of {country}: automated posts wait "
+            "for the next business day.",
+            company=escape(account.company),
+            country=account.country,
+        )
     )
+
+
+def language_reply(language: str) -> Message:
+    """The answer to `/oura-book language`: built in the NEW language (the caller speaks it)."""
+    if language == FINNISH:
+        return text_message(_("Posts in this channel are now in Finnish."))
+    return text_message(_("Posts in this channel are now in English."))
 
 
 def case_lines(
@@ -224,14 +316,30 @@ def case_lines(
     `country`: whose public holidays are not business days (None: none)."""
     lines = []
     for case in order_cases(cases, now, timezone, country)[:LIST_LIMIT]:
-        status = f"taken by <@{case.taken_by}>" if case.taken_by else "waiting to be taken"
-        opened = date_token(case.created_at, timezone)
-        line = f"*{case.ref}* {case.category.label}: {status}, opened {opened}"
+        facts: dict[str, Any] = {
+            "ref": case.ref,
+            "category": _(case.category.label),
+            "opened": date_token(case.created_at, timezone),
+        }
+        if case.taken_by:
+            # Translators: a support case; {ref} its id, {category} its kind, {user} a person.
+            line = _(
+                "*{ref}* {category}: taken by {user}, opened {opened}",
+                user=_mention(case.taken_by),
+                **facts,
+            )
+        else:
+            line = _("*{ref}* {category}: waiting to be taken, opened {opened}", **facts)
         if for_staff:
             if is_overdue(case.created_at, case.taken_by is not None, now, timezone, country):
-                line = f":rotating_light: {line} (over {OVERDUE_BUSINESS_DAYS} business days)"
+                over = n_(
+                    "(over {n} business day)",
+                    "(over {n} business days)",
+                    OVERDUE_BUSINESS_DAYS,
+                )
+                line = f":rotating_light: {line} {over}"
             if case.outside_window:
-                line += ", outside the return window"
+                line += _(", outside the return window")
         lines.append(line)
     return lines
 
@@ -248,51 +356,85 @@ def usage_card(
     term_end = terms.term_end - timedelta(days=1)
     # Staff keep the precise words; a buyer reads what happened and what is booked ahead.
     spent = (
-        f"({usage.minutes_held} held, {usage.minutes_reserved} reserved by bookings)"
+        _(
+            "({held} held, {reserved} reserved by bookings)",
+            held=usage.minutes_held,
+            reserved=usage.minutes_reserved,
+        )
         if for_staff
-        else f"({usage.minutes_held} used in past sessions, {usage.minutes_reserved} booked ahead)"
+        else _(
+            "({held} used in past sessions, {reserved} booked ahead)",
+            held=usage.minutes_held,
+            reserved=usage.minutes_reserved,
+        )
     )
-    minutes = (
-        f"*Included minutes*\n{balance.minutes_spent} used of {balance.included_minutes}, "
-        f"*{balance.minutes_left} left*\n{spent}"
+    # Translators: a field of the usage card; {details} says where the minutes went.
+    minutes = _(
+        "*Included minutes*\n{spent} used of {included}, *{left} left*\n{details}",
+        spent=balance.minutes_spent,
+        included=balance.included_minutes,
+        left=balance.minutes_left,
+        details=spent,
     )
     if package.window_days:
-        window = f"*Window*\nfirst {package.window_days} days, until {day_text(window_end)}"
+        window = n_(
+            "*Window*\nfirst {n} day, until {end}",
+            "*Window*\nfirst {n} days, until {end}",
+            package.window_days,
+            end=day_text(window_end),
+        )
     else:
-        window = f"*Window*\nthe contract term, until {day_text(window_end)}"
+        window = _("*Window*\nthe contract term, until {end}", end=day_text(window_end))
     status = (
-        f"*Status updates*\n{balance.status_updates_spent} used of {balance.status_updates}, "
-        f"*{balance.status_updates_left} left*"
+        _(
+            "*Status updates*\n{spent} used of {included}, *{left} left*",
+            spent=balance.status_updates_spent,
+            included=balance.status_updates,
+            left=balance.status_updates_left,
+        )
         if balance.status_updates
-        else "*Status updates*\nnone in this package"
+        else _("*Status updates*\nnone in this package")
     )
-    contact_title = "*Vendor contact*" if for_staff else "*Your Oura contact*"
-    contacts = f"{contact_title}\n<@{account.vendor_contact_id}> ({package.contact_role})"
+    contact_title = _("*Vendor contact*") if for_staff else _("*Your Oura contact*")
+    role = _(package.contact_role)
+    contacts = f"{contact_title}\n<@{account.vendor_contact_id}> ({role})"
     buyer = (
-        f"*Customer contact*\n<@{account.buyer_contact_id}>"
+        _("*Customer contact*\n{user}", user=_mention(account.buyer_contact_id))
         if account.buyer_contact_id
-        else "*Customer contact*\nnot named yet"
+        else _("*Customer contact*\nnot named yet")
     )
-    billable = f"*Billable extra time*\n{usage.billable_minutes} min"
+    billable = _("*Billable extra time*\n{minutes} min", minutes=usage.billable_minutes)
     if for_staff and usage.billing_estimate is not None:
-        billable += f" (estimate {usage.currency} {usage.billing_estimate})"
+        # Translators: {amount} is money with its currency, e.g. €75.00.
+        estimate = _("(estimate {amount})", amount=money(usage.billing_estimate, usage.currency))
+        billable += f" {estimate}"
     next_line = (
         _session_line(usage.next_session, account.timezone)
         if usage.next_session
-        else "nothing booked"
+        else _("nothing booked")
     )
-    text = (
-        f"{escape(account.company)}: {package.name}, {balance_line(balance)}; "
-        f"{usage.billable_minutes} billable min."
+    text = _(
+        "{company}: {package}, {balance}; {billable} billable min.",
+        company=escape(account.company),
+        package=package.name,
+        balance=balance_line(balance),
+        billable=usage.billable_minutes,
     )
     return Message(
         text=text,
         blocks=[
-            HeaderBlock(text=PlainTextObject(text=f"{account.company}: usage"[:150])),
+            # Translators: a header (plain text); {company} is the customer's name.
+            HeaderBlock(
+                text=PlainTextObject(text=_("{company}: usage", company=account.company)[:150])
+            ),
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=f"*{package.name}*, contract from {day_text(contract.start)} "
-                    f"to {day_text(term_end)}"
+                    text=_(
+                        "*{package}*, contract from {start} to {end}",
+                        package=package.name,
+                        start=day_text(contract.start),
+                        end=day_text(term_end),
+                    )
                 )
             ),
             SectionBlock(
@@ -305,12 +447,14 @@ def usage_card(
                     MarkdownTextObject(text=buyer),
                 ]
             ),
-            ContextBlock(elements=[MarkdownTextObject(text=f"Next session: {next_line}")]),
+            ContextBlock(
+                elements=[MarkdownTextObject(text=_("Next session: {next}", next=next_line))]
+            ),
             *([customer_ids_block(usage.customer_teams)] if for_staff else []),
             *([unreachable_block(account)] if for_staff and account.unreachable_reason else []),
             *(
                 sections(
-                    "*Open support cases*",
+                    _("*Open support cases*"),
                     case_lines(
                         cases,
                         account.timezone,
@@ -318,7 +462,7 @@ def usage_card(
                         for_staff,
                         effective_country(account.country, account.timezone),
                     )
-                    or ["none"],
+                    or [_("none")],
                 )
                 if now is not None
                 else []
@@ -330,12 +474,23 @@ def usage_card(
 def customer_ids_block(teams: Sequence[CustomerTeam]) -> ContextBlock:
     """For staff: the Slack workspaces and organizations the customer is known by (their
     people are the buyers here), where each came from, and how to correct them."""
-    fix = "`/oura-book contact buyer @person` sets them from the customer contact"
+    command = "`/oura-book contact buyer @person`"  # a name
     if not teams:
-        text = f"Customer's Slack: not known yet, so no customer can use the buttons. {fix}."
+        # Translators: {command} is the command that fixes it, kept as it is.
+        text = _(
+            "Customer's Slack: not known yet, so no customer can use the buttons. {command} "
+            "sets them from the customer contact.",
+            command=command,
+        )
     else:
-        known = ", ".join(f"{t.kind} `{t.team_id}` ({t.source})" for t in teams)
-        text = f"Customer's Slack: {known}. Wrong? {fix}."
+        # The source (channel_shared, buyer…) is a code for staff, kept as it is.
+        known = ", ".join(f"{_(t.kind)} `{t.team_id}` ({t.source})" for t in teams)
+        # Translators: {known} lists the customer's Slack workspaces and organizations.
+        text = _(
+            "Customer's Slack: {known}. Wrong? {command} sets them from the customer contact.",
+            known=known,
+            command=command,
+        )
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
@@ -343,28 +498,40 @@ def session_list(account: Account, sessions: list[OnboardingSession], now: datet
     upcoming = [s for s in sessions if s.state == SessionState.BOOKED and s.starts_at >= now]
     past = [s for s in sessions if s not in upcoming]
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=f"{account.company}: sessions"[:150]))
+        # Translators: a header (plain text); {company} is the customer's name.
+        HeaderBlock(
+            text=PlainTextObject(text=_("{company}: sessions", company=account.company)[:150])
+        )
     ]
 
     def describe(session: OnboardingSession) -> str:
         line = _session_line(session, account.timezone)
         if session.state == SessionState.BOOKED and session.starts_at < now:
-            line += ", not logged yet (`done &lt;id&gt;`)"
+            # Translators: keep the command `done &lt;id&gt;` as it is.
+            line += _(", not logged yet (`done &lt;id&gt;`)")
         elif session.state != SessionState.BOOKED:
-            line += f", {session.state}"
+            line += ", " + _(STATE_LABELS.get(SessionState(session.state), session.state))
         if session.billable_minutes and session.state != SessionState.CANCELLED:
-            line += f", {session.billable_minutes} min billable"
+            line += _(", {minutes} min billable", minutes=session.billable_minutes)
         return line
 
-    for title, group in (("Upcoming", upcoming), ("Past and cancelled", list(reversed(past)))):
-        lines = [describe(s) for s in group[:LIST_LIMIT]] or ["none"]
+    groups = (
+        (_("Upcoming"), upcoming),
+        (_("Past and cancelled"), list(reversed(past))),
+    )
+    for title, group in groups:
+        lines = [describe(s) for s in group[:LIST_LIMIT]] or [_("none")]
         if len(group) > LIST_LIMIT:
-            lines.append(f"…and {len(group) - LIST_LIMIT} more")
+            lines.append(_("…and {count} more", count=len(group) - LIST_LIMIT))
         blocks.extend(sections(f"*{title}*", lines))
         blocks.append(DividerBlock())
-    text = (
-        f"{escape(account.company)}: {plural(len(sessions), 'session')}, "
-        f"{len(upcoming)} upcoming, {len(past)} past or cancelled"
+    text = n_(
+        "{company}: {n} session, {upcoming} upcoming, {past} past or cancelled",
+        "{company}: {n} sessions, {upcoming} upcoming, {past} past or cancelled",
+        len(sessions),
+        company=escape(account.company),
+        upcoming=len(upcoming),
+        past=len(past),
     )
     return Message(text=text, blocks=blocks[:-1])
 
@@ -373,10 +540,14 @@ def session_list(account: Account, sessions: list[OnboardingSession], now: datet
 
 
 def minutes_input(label: str, initial: int) -> InputBlock:
-    """A session's length in whole minutes, 1 to the most a session may last."""
+    """A session's length in whole minutes, 1 to the most a session may last. `label`: in the
+    reader's language already."""
     return InputBlock(
         block_id=ids.FIELD_MINUTES,
-        label=PlainTextObject(text=f"{label} (at most {MAX_SESSION_MINUTES})"),
+        # Translators: a form field's label, e.g. "Minutes (at most 60)".
+        label=PlainTextObject(
+            text=_("{label} (at most {most})", label=label, most=MAX_SESSION_MINUTES)
+        ),
         element=NumberInputElement(
             action_id=ids.FIELD_VALUE,
             is_decimal_allowed=False,
@@ -389,39 +560,43 @@ def minutes_input(label: str, initial: int) -> InputBlock:
 
 def booking_modal(metadata: str, company: str, initial: datetime) -> View:
     """The booking form; `metadata` (signed) names the channel whose account it books for."""
-    types = [Option(value=t.value, label=t.label) for t in SessionType]
+    types = [Option(value=t.value, label=_(t.label)) for t in SessionType]
     return form_modal(
         ids.BOOKING_MODAL,
         metadata,
-        "Book a session",
-        "Book",
+        # Translators: a modal's title, at most 24 characters.
+        _("Book a session"),
+        # Translators: the modal's submit button, at most 24 characters.
+        _("Book"),
         [
-            section(f"For *{escape(company)}*"),
+            section(_("For *{company}*", company=escape(company))),
             InputBlock(
                 block_id=ids.FIELD_TYPE,
-                label=PlainTextObject(text="Session type"),
+                label=PlainTextObject(text=_("Session type")),
                 element=StaticSelectElement(
                     action_id=ids.FIELD_VALUE, options=types, initial_option=types[0]
                 ),
             ),
             InputBlock(
                 block_id=ids.FIELD_STARTS_AT,
-                label=PlainTextObject(text="Starts"),
+                # Translators: the form field of the date and time the session starts.
+                label=PlainTextObject(text=_("Starts")),
                 element=DateTimePickerElement(
                     action_id=ids.FIELD_VALUE, initial_date_time=int(initial.timestamp())
                 ),
             ),
-            minutes_input("Minutes", MAX_SESSION_MINUTES),
+            minutes_input(_("Minutes"), MAX_SESSION_MINUTES),
             InputBlock(
                 block_id=ids.FIELD_BILLABLE,
                 optional=True,
-                label=PlainTextObject(text="Extra time"),
+                label=PlainTextObject(text=_("Extra time")),
                 hint=PlainTextObject(
-                    text="Needed only when the booking goes past what the package has left."
+                    text=_("Needed only when the booking goes past what the package has left.")
                 ),
                 element=CheckboxesElement(
                     action_id=ids.FIELD_VALUE,
-                    options=[Option(value="billable", label="Confirm billable extra time")],
+                    # Translators: a checkbox, at most 75 characters.
+                    options=[Option(value="billable", label=_("Confirm billable extra time"))],
                 ),
             ),
         ],
@@ -433,20 +608,41 @@ def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message
     lines = []
     for post in posts[:LIST_LIMIT]:
         when = date_token(max(post.send_at, now), account.timezone)
-        what = post.kind.label
+        # The kinds' labels are marked in bot/domain/schedule.py.
+        kind = _(post.kind.label)
         if post.period is not None:
-            what += f" (period {post.period.index} of {post.period.count})"
+            # Translators: {kind} is a kind of automated post, e.g. "status-update nudge".
+            what = _(
+                "{kind} (period {index} of {count})",
+                kind=kind,
+                index=post.period.index,
+                count=post.period.count,
+            )
         elif post.session is not None:
-            what += f" for #{post.session.id}"
+            what = _("{kind} for #{session}", kind=kind, session=post.session.id)
         elif post.order is not None:
-            what += f" for order #{post.order.id} ({days_left_text(post.days_before or 0)} "
-            "before it closes)"
+            # Translators: {days} is a count of days, e.g. "3 days".
+            what = _(
+                "{kind} for order #{order} ({days} before it closes)",
+                kind=kind,
+                order=post.order.id,
+                days=say(days_left_text(post.days_before or 0)),
+            )
         elif post.days_before:
-            what += f" ({days_left_text(post.days_before)} before)"
+            what = _(
+                "{kind} ({days} before)", kind=kind, days=say(days_left_text(post.days_before))
+            )
+        else:
+            what = kind
         lines.append(f"{when}: {what}")
     if len(posts) > LIST_LIMIT:
-        lines.append(f"…and {len(posts) - LIST_LIMIT} more")
-    title = f"*Automated posts still to come for {escape(account.company)}*"
-    blocks = sections(title, lines or ["none: nothing is due any more"])
-    count = f"{escape(account.company)}: {plural(len(posts), 'automated post')} to come"
+        lines.append(_("…and {count} more", count=len(posts) - LIST_LIMIT))
+    title = _("*Automated posts still to come for {company}*", company=escape(account.company))
+    blocks = sections(title, lines or [_("none: nothing is due any more")])
+    count = n_(
+        "{company}: {n} automated post to come",
+        "{company}: {n} automated posts to come",
+        len(posts),
+        company=escape(account.company),
+    )
     return Message(text=count, blocks=blocks)

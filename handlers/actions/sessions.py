@@ -8,6 +8,7 @@ from bot.blocks import ids
 from bot.blocks.requests import log_held_modal
 from bot.domain.identity import Action
 from bot.domain.packages import SessionType
+from bot.i18n import _
 from handlers.announce import announce
 from handlers.guard import Asked, button
 from handlers.payloads import id_value
@@ -30,7 +31,8 @@ def cancel_session(asked: Asked) -> None:
 def log_held(asked: Asked) -> None:
     channel, session_id = asked.channel_id or "", asked.target
     session = asked.services.booking.session_in_channel(channel, session_id)
-    label = f"*{SessionType(session.session_type).label}* #{session.id}"
+    # The type's label is marked in bot/domain/packages.py.
+    label = f"*{_(SessionType(session.session_type).label)}* #{session.id}"
     metadata = asked.services.signer.dumps({"channel_id": channel, "session_id": session_id})
     view = log_held_modal(metadata, label, session.minutes_held or session.minutes_booked)
     asked.client.views_open(trigger_id=asked.body["trigger_id"], view=view)

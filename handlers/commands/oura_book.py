@@ -11,6 +11,7 @@ from slack_bolt import Ack, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.base import Message, text_message
+from bot.blocks.sessions import language_reply
 from bot.domain import commands
 from bot.domain.identity import Action, Installation, Requester
 from bot.i18n import _, say, speaking
@@ -132,11 +133,7 @@ def _run(
             account = services.booking.set_language(request.actor, request.channel_id, language)
             # Said in the language chosen: it is what the channel will read from now on.
             with speaking(account.language):
-                return text_message(
-                    _("Posts in this channel are written in English from now on.")
-                    if account.language == "en"
-                    else _("Posts in this channel are written in Finnish from now on.")
-                )
+                return language_reply(account.language)
         case commands.Report(month):
             return report.send_report(client, services, request.user_id, month, now)
         case (

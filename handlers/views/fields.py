@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import ids
+from bot.blocks.base import error_text
 from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import OuraError
-from bot.domain.packages import SessionType
+from bot.domain.packages import MAX_SESSION_MINUTES, SessionType
+from bot.i18n import _
 from handlers.payloads import selected
 
 Errors = dict[str, str]
@@ -17,7 +19,7 @@ def session_type(view: dict[str, Any], errors: Errors) -> SessionType | None:
     chosen = selected(view, ids.FIELD_TYPE)
     if chosen in set(SessionType):
         return SessionType(chosen)
-    errors[ids.FIELD_TYPE] = "Choose a session type."
+    errors[ids.FIELD_TYPE] = _("Choose a session type.")
     return None
 
 
@@ -25,7 +27,9 @@ def minutes(raw: object, errors: Errors) -> int:
     try:
         return check_session_minutes(int(str(raw or "")))
     except ValueError:
-        errors[ids.FIELD_MINUTES] = "Give the length in whole minutes, 1 to 60."
+        errors[ids.FIELD_MINUTES] = _(
+            "Give the length in whole minutes, 1 to {most}.", most=MAX_SESSION_MINUTES
+        )
     except OuraError as error:
-        errors[ids.FIELD_MINUTES] = str(error)
+        errors[ids.FIELD_MINUTES] = error_text(error)
     return 0

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from bot.blocks import ids
 from bot.blocks.sessions import booking_reply
 from bot.domain.identity import Action
-from bot.i18n import say
+from bot.i18n import _, say
 from bot.services.booking import NeedsBillableConfirmation, SessionChange
 from handlers.announce import announce
 from handlers.errors import attempt
@@ -30,7 +30,7 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     session_type = fields.session_type(view, errors)
     starts_at = picked_time(view, ids.FIELD_STARTS_AT)
     if starts_at is None:
-        errors[ids.FIELD_STARTS_AT] = "Choose the date and time the session starts."
+        errors[ids.FIELD_STARTS_AT] = _("Choose the date and time the session starts.")
     minutes = fields.minutes(field(view, ids.FIELD_MINUTES).get("value"), errors)
     options = field(view, ids.FIELD_BILLABLE).get("selected_options") or []
     billable = any(option.get("value") == "billable" for option in options)
@@ -52,7 +52,14 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
 
     # Booked before the ack, so a refusal can be shown on the form itself.
     mistake, sorry = in_form(ack, ids.FIELD_STARTS_AT, sorry_at=ids.FIELD_TYPE)
-    change = attempt("booking form", book, mistake, sorry, user=asked.user_id, channel=channel)
+    change = attempt(
+        "booking form",  # not for people
+        book,
+        mistake,
+        sorry,
+        user=asked.user_id,
+        channel=channel,
+    )
     if change is None:
         return
     ack()
@@ -72,16 +79,19 @@ def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         try:
             return asked.services.booking.log_held(asked.actor, channel, session_id, minutes, False)
         except NeedsBillableConfirmation as refusal:
-            refuse_form(
-                ack,
-                ids.FIELD_MINUTES,
-                f"{refusal.reason} To log it with the extra time billed, type "
-                f"`/oura-book done {session_id} {minutes}m billable`.",
+            typed = f"`/oura-book done {session_id} {minutes}m billable`"  # a name
+            # Translators: under a form's field; {reason} says what is left, {command} is the
+            # command to type, kept as it is.
+            hint = _(
+                "{reason} To log it with the extra time billed, type {command}.",
+                reason=say(refusal.reason),
+                command=typed,
             )
+            refuse_form(ack, ids.FIELD_MINUTES, hint)
             return None
 
-    mistake, _ = in_form(ack, ids.FIELD_MINUTES)
-    change = attempt("log as held form", log_held, mistake, session=session_id)
+    mistake, _sorry = in_form(ack, ids.FIELD_MINUTES)
+    change = attempt("log as held form", log_held, mistake, session=session_id)  # not for people
     if change is None:
         return
     ack()
