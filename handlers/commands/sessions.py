@@ -30,7 +30,7 @@ from bot.services.booking import Actor, SessionChange
 from bot.services.container import Services
 from handlers.announce import announce
 from handlers.forms import Form
-from handlers.replies import log, post_in_channel, with_warning
+from handlers.replies import log, post_for_account, with_warning
 from handlers.slack_users import user_info, user_timezone
 
 
@@ -57,7 +57,9 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             if customer_ids:
                 source = "conversations.info"  # not for people: the audit's source
                 booking.record_customer_ids(channel, customer_ids, source)
-            problem = post_in_channel(typed.client, channel, welcome_post(account, package_id))
+            problem = post_for_account(
+                typed.client, account, lambda: welcome_post(account, package_id)
+            )
             return _with_problem(link_reply(account, package_id, start), problem)
         case commands.SetContact(role, user_id):
             return _set_contact(typed, role, user_id)
