@@ -151,7 +151,7 @@ BUILDERS: dict[str, tuple[Callable[[], Built], list[str], list[str]]] = {
     ),
     "order_reply (new)": (
         lambda: support_blocks.order_reply(OrderChange(_account(), _order())),
-        ["Kirjattu asiakkaalle", "tilaus #3 (PO-42): 2 sormusta", "vastaanotettu", "loppuun asti"],
+        ["kirjattu tilaus #3 (PO-42): 2 sormusta", "vastaanotettu", "loppuun asti"],
         ["Recorded for", "order #3", "2 rings", "received", "Returns and exchanges"],
     ),
     "order_reply (corrected)": (
@@ -162,7 +162,7 @@ BUILDERS: dict[str, tuple[Callable[[], Built], list[str], list[str]]] = {
                 {"rings": 1, "received_on": "2027-01-02", "reference": "PO-1"},
             )
         ),
-        ["Korjattu asiakkaalle", "aiemmin 1 sormus, vastaanotettu", "tilaus #3: 2 sormusta"],
+        ["korjattu tilaus #3: 2 sormusta", "aiemmin 1 sormus, vastaanotettu"],
         ["Corrected for", "was 1 ring", "received"],
     ),
     "order_list": (

@@ -43,48 +43,55 @@ TIME_LABELS = {
 
 # Whole sentences per session type: English needs "a"/"an" before the type, and Finnish
 # bends the words its own way; a sentence with the type put in as a word would do neither.
-# Translators: {who} is the buyer who asked (a Slack mention), {id} the request's number,
-# {vendor} their Oura contact (a Slack mention).
 ASKED_FOR = {
+    # Translators: the channel's note; {who} is the buyer, {vendor} their Oura contact.
     SessionType.KICKOFF: N_(
         ":incoming_envelope: {who} asked for a *Kickoff* session (request #{id}). "
         "{vendor} will confirm a time here."
     ),
+    # Translators: the channel's note; {who} is the buyer, {vendor} their Oura contact.
     SessionType.ONBOARDING: N_(
         ":incoming_envelope: {who} asked for an *Onboarding* session (request #{id}). "
         "{vendor} will confirm a time here."
     ),
+    # Translators: the channel's note; {who} is the buyer, {vendor} their Oura contact.
     SessionType.TRAINING: N_(
         ":incoming_envelope: {who} asked for a *Software training* session (request #{id}). "
         "{vendor} will confirm a time here."
     ),
+    # Translators: the channel's note; {who} is the buyer, {vendor} their Oura contact.
     SessionType.STATUS_UPDATE: N_(
         ":incoming_envelope: {who} asked for a *Status update* session (request #{id}). "
         "{vendor} will confirm a time here."
     ),
 }
-# Translators: the first line of the Oura contact's DM about a request. {company} is the
-# customer's company (bold), {who} the buyer (a Slack mention), {minutes} the length asked for.
 ASKS_FOR = {
+    # Translators: the Oura contact's DM; {company} the customer, {who} the buyer.
     SessionType.KICKOFF: N_(
         "*{company}*: {who} asks for a *Kickoff* session of {minutes} min (request #{id})."
     ),
+    # Translators: the Oura contact's DM; {company} the customer, {who} the buyer.
     SessionType.ONBOARDING: N_(
         "*{company}*: {who} asks for an *Onboarding* session of {minutes} min (request #{id})."
     ),
+    # Translators: the Oura contact's DM; {company} the customer, {who} the buyer.
     SessionType.TRAINING: N_(
         "*{company}*: {who} asks for a *Software training* session of {minutes} min "
         "(request #{id})."
     ),
+    # Translators: the Oura contact's DM; {company} the customer, {who} the buyer.
     SessionType.STATUS_UPDATE: N_(
         "*{company}*: {who} asks for a *Status update* session of {minutes} min (request #{id})."
     ),
 }
-# Translators: the notification text of that DM; {company} is the customer's company.
 ASKS_FOR_SHORT = {
+    # Translators: the DM's notification text; {company} is the customer's company.
     SessionType.KICKOFF: N_("{company} asks for a Kickoff session"),
+    # Translators: the DM's notification text; {company} is the customer's company.
     SessionType.ONBOARDING: N_("{company} asks for an Onboarding session"),
+    # Translators: the DM's notification text; {company} is the customer's company.
     SessionType.TRAINING: N_("{company} asks for a Software training session"),
+    # Translators: the DM's notification text; {company} is the customer's company.
     SessionType.STATUS_UPDATE: N_("{company} asks for a Status update session"),
 }
 
