@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from slack_bolt import App, BoltContext
 from slack_bolt.error import BoltError
@@ -66,6 +67,7 @@ def create_app(
         settings.hourly_rate,
         now or (lambda: datetime.now(UTC)),
         currency=settings.currency,
+        default_language=settings.default_language,
     )
     services = Services.build(settings, booking)
     try:
@@ -113,7 +115,16 @@ def create_app(
         )
 
     register_listeners(app)
+    _services[app] = services
     return app
+
+
+# The services each app was built with, for the sandbox that drives an app from outside.
+_services: WeakKeyDictionary[App, Services] = WeakKeyDictionary()
+
+
+def services_of(app: App) -> Services:
+    return _services[app]
 
 
 def _slack_reason(error: BoltError) -> str:

@@ -150,7 +150,8 @@ def _sweeper(settings: Settings, engine: Engine | None = None) -> Any:
 
     settings.require("SLACK_BOT_TOKEN")
     engine = engine or open_database(settings)
-    return Sweeper(engine, clock_web_client(settings.slack_bot_token, settings.slack_api_url))
+    client = clock_web_client(settings.slack_bot_token, settings.slack_api_url)
+    return Sweeper(engine, client, default_language=settings.default_language)
 
 
 def cmd_remind(args: argparse.Namespace, settings: Settings) -> None:

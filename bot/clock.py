@@ -34,6 +34,7 @@ from sqlalchemy import Engine
 from bot.blocks.automated_posts import post_message, unreachable_dm
 from bot.blocks.base import Message
 from bot.domain.schedule import ContractFacts, Post, plan
+from bot.i18n import language_of, speaking
 from storage.engine import read_session, write_session
 from storage.facts import due_contract_ids, load_facts, mark_unreachable, refresh_next_post_at
 from storage.ledger import (
@@ -46,6 +47,7 @@ from storage.ledger import (
     renew,
     settled_keys,
 )
+from storage.models import Account
 
 log = logging.getLogger("oura.clock")
 
@@ -183,6 +185,7 @@ class Sweeper:
         pace_seconds: float = 1.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         channels_at_once: int = CHANNELS_AT_ONCE,
+        default_language: str = "en",
     ) -> None:
         if client is not None and longest_send(client) + RENEW_AFTER >= CLAIM_LEASE:
             raise ValueError(
@@ -195,6 +198,8 @@ class Sweeper:
         self.pace_seconds = pace_seconds
         self.now = now
         self.channels_at_once = channels_at_once
+        # What a vendor contact reads when Slack does not tell their locale.
+        self.default_language = default_language
         self._last_post: dict[str, float] = {}
 
     def sweep(self, now: datetime | None = None, dry_run: bool = False) -> SweepReport:
@@ -235,7 +240,7 @@ class Sweeper:
         for facts in facts_list:
             due = plan(facts, settled.get(facts.contract_id, set()), now)
             if dry_run:
-                report.would_send.extend((p, facts, post_message(p, facts, now)) for p in due.send)
+                report.would_send.extend((p, facts, _written(p, facts, now)) for p in due.send)
                 continue
             for post in due.superseded:
                 record_skipped(
@@ -318,7 +323,8 @@ class Sweeper:
                     log.info("post %s was already in %s (ts %s)", post.key, post.channel_id, ts)
                     return Outcome.NEXT
             self._pace(post.channel_id)
-            response = self._post(post, post_message(post, facts, self._at(shift)), keep_lease)
+            message = _written(post, facts, self._at(shift))
+            response = self._post(post, message, keep_lease)
         except LeaseLost:
             log.warning("post %s: another clock took it over before it was sent", post.key)
             return Outcome.NEXT
@@ -362,16 +368,29 @@ class Sweeper:
             "channel %s is unreachable (%s): the clock stops posting there", post.channel_id, code
         )
         if account is not None:
-            self._tell_vendor_contact(account.vendor_contact_id, unreachable_dm(account, code))
+            self._tell_vendor_contact(account, code)
         return Outcome.PARK
 
-    def _tell_vendor_contact(self, user_id: str, message: Message) -> None:
+    def _tell_vendor_contact(self, account: Account, code: str) -> None:
+        """A DM in the vendor contact's own language (their Slack locale)."""
         assert self.client is not None
+        user_id = account.vendor_contact_id
         try:
+            with speaking(self._language_of(user_id)):
+                message = unreachable_dm(account, code)
             dm = self.client.conversations_open(users=user_id)["channel"]["id"]
             self.client.chat_postMessage(channel=dm, **message.as_kwargs())
         except Exception:
             log.exception("could not DM %s about an unreachable channel", user_id)
+
+    def _language_of(self, user_id: str) -> str:
+        assert self.client is not None
+        try:
+            user = self.client.users_info(user=user_id, include_locale=True).get("user") or {}
+        except SlackApiError as error:
+            log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+            return self.default_language
+        return language_of(user.get("locale")) or self.default_language
 
     def _retry_at(self, error: Exception, attempt: int, shift: timedelta) -> datetime:
         """The back-off, or longer when Slack asked us to wait longer (a 429's Retry-After)."""
@@ -435,6 +454,12 @@ class Sweeper:
 class Outcome(Enum):
     NEXT = "next"  # go on with the channel's next post
     PARK = "park"  # the channel asked us to wait, or does not answer: leave it for later
+
+
+def _written(post: Post, facts: ContractFacts, now: datetime) -> Message:
+    """A post is written in its account's language, whoever runs the clock."""
+    with speaking(facts.language):
+        return post_message(post, facts, now)
 
 
 def _parks_channel(error: Exception) -> bool:

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from dotenv import load_dotenv
 
+from bot.domain.text import LANGUAGES
 from bot.domain.timeutil import is_valid_zone
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -31,6 +32,9 @@ class Settings:
     hourly_rate: Decimal | None
     # ISO 4217 code the hourly rate and every estimate are in.
     currency: str = "EUR"
+    # What a shared channel is written in until staff choose (`/oura-book language`), and
+    # what a person reads when Slack does not tell us their locale.
+    default_language: str = "en"
 
     def require(self, *names: str) -> None:
         """Stop with one line naming the first missing setting a mode needs."""
@@ -79,6 +83,12 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
     if not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
         raise SettingsError(f"OURA_CURRENCY must be a currency code such as EUR, got {currency!r}")
 
+    language = (get("OURA_DEFAULT_LANGUAGE") or "en").lower()
+    if language not in LANGUAGES:
+        raise SettingsError(
+            f"OURA_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}"
+        )
+
     return Settings(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -89,4 +99,5 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
         default_timezone=tz,
         hourly_rate=hourly_rate,
         currency=currency,
+        default_language=language,
     )

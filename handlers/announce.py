@@ -6,13 +6,16 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.blocks.sessions import session_post
+from bot.i18n import speaking
 from bot.services.booking import SessionChange
 from handlers.replies import post_in_channel
 
 
 def announce(client: WebClient, change: SessionChange) -> str | None:
-    """Post the change where the customer sees it; a note for staff when that failed."""
-    post = session_post(change)
+    """Post the change where the customer sees it, in the account's language; a note for staff
+    (in theirs) when that failed."""
+    with speaking(change.account.language):
+        post = session_post(change)
     if post is None:
         return None
     return post_in_channel(client, change.account.channel_id, post)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from bot.blocks.base import error_text
 from bot.domain.errors import OuraError
+from bot.i18n import _
 from handlers.replies import SORRY, log
 
 T = TypeVar("T")
@@ -30,5 +31,5 @@ def attempt(
         answer(error_text(error))
     except Exception:
         log.exception("%s failed %s", where, context)
-        (answer_sorry or answer)(SORRY)
+        (answer_sorry or answer)(_(SORRY))
     return None

@@ -13,6 +13,7 @@ from bot.blocks.sessions import booking_modal
 from bot.blocks.support import order_modal, support_modal
 from bot.domain.support import local_today
 from bot.domain.timeutil import suggested_start
+from bot.i18n import current
 from bot.services.booking import not_linked
 from bot.services.container import Services
 from handlers.slack_users import user_timezone
@@ -29,7 +30,10 @@ class Form:
             raise not_linked()
         self.services, self.client, self.trigger_id = services, client, trigger_id
         self.account_id, self.company, self.timezone = account.id, account.company, account.timezone
-        self.metadata = services.signer.dumps({"channel_id": channel_id, "account_id": account.id})
+        # The form is answered in the language it was opened in (`slack_users.form_language`).
+        self.metadata = services.signer.dumps(
+            {"channel_id": channel_id, "account_id": account.id, "lang": current()}
+        )
 
     def booking(self, now: datetime, user_id: str) -> None:
         """The booking form, first suggesting the next working hour in the user's own zone

@@ -32,6 +32,7 @@ from bot.domain.identity import (
     organization_would_decide,
     workspace_to_learn,
 )
+from bot.i18n import _, speaking
 from bot.services.booking import Actor
 from bot.services.container import Services
 from handlers.context import (
@@ -44,7 +45,7 @@ from handlers.context import (
 from handlers.errors import Answer, attempt
 from handlers.payloads import channel_of, value_of
 from handlers.replies import EXPIRED, UNIDENTIFIED, answer_privately, refuse_form, tell
-from handlers.slack_users import user_team
+from handlers.slack_users import form_language, reader_language, user_team
 
 log = logging.getLogger("oura.handlers")
 
@@ -85,7 +86,7 @@ class Asked:
 
     def replace_message(self, message: Message) -> None:
         """Replace the DM message whose button was clicked (its response_url)."""
-        assert self.respond is not None, "only DM buttons replace their message"
+        assert self.respond is not None, "only DM buttons replace their message"  # not for people
         self.respond(replace_original=True, **message.as_kwargs())
 
     def tell(self, text: str) -> None:
@@ -145,9 +146,9 @@ def decide(
 
 
 def refusal_for(person: Requester, refusal: str) -> str:
-    """What a refused person is told: the action's own refusal, or, when Slack did not say
-    who they belong to, that."""
-    return refusal if person.identified else UNIDENTIFIED
+    """What a refused person is told, in their language: the action's own refusal (a message
+    id), or, when Slack did not say who they belong to, that."""
+    return _(refusal) if person.identified else _(UNIDENTIFIED)
 
 
 ButtonListener = Callable[[Asked], None]
@@ -173,6 +174,7 @@ def button(
             channel = channel_of(body) if where is Where.CHANNEL else None
             answer = _answer(where, client, channel, requester.user_id, respond)
             services = services_from(context)
+            language = reader_language(client, requester.user_id, services)
 
             def guarded() -> None:
                 if not services.deliveries.first_request(signature_of(request)):
@@ -194,14 +196,15 @@ def button(
                 )  # fmt: skip
                 work(asked)
 
-            attempt(
-                work.__name__,
-                guarded,
-                answer,
-                user=requester.user_id,
-                channel=channel,
-                value=value_of(body)[:40],
-            )
+            with speaking(language):
+                attempt(
+                    work.__name__,
+                    guarded,
+                    answer,
+                    user=requester.user_id,
+                    channel=channel,
+                    value=value_of(body)[:40],
+                )
 
         listener.__name__ = work.__name__
         listener.__doc__ = work.__doc__
@@ -239,8 +242,11 @@ def form(
             requester = requester_from(body)
             services = services_from(context)
             signed = services.signer.loads(view.get("private_metadata"))
+            # No Slack call before the ack: the form says what it was opened in.
+            language = form_language(signed, requester.user_id, services)
             if signed is None or not _holds(signed, metadata):
-                refuse_form(ack, at, EXPIRED)
+                with speaking(language):
+                    refuse_form(ack, at, _(EXPIRED))
                 return
             channel = signed["channel_id"] if "channel_id" in metadata else None
 
@@ -263,7 +269,10 @@ def form(
                 work(asked, ack, view)
 
             # Before the ack: a failure shows on the form (after it, Slack ignores a second ack).
-            attempt(work.__name__, guarded, partial(refuse_form, ack, at), user=requester.user_id)
+            with speaking(language):
+                attempt(
+                    work.__name__, guarded, partial(refuse_form, ack, at), user=requester.user_id
+                )
 
         listener.__name__ = work.__name__
         listener.__doc__ = work.__doc__

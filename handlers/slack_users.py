@@ -1,38 +1,71 @@
-"""What Slack knows of a user: their profile and time zone (`users.info`)."""
+"""What Slack knows of a user: their profile, time zone and locale (`users.info`)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services.container import Services
-from handlers.replies import log
+from bot.i18n import language_of
+from bot.services.container import Profile, Services
+
+log = logging.getLogger("oura.handlers")
 
 
 def user_info(client: WebClient, user_id: str) -> dict[str, Any] | None:
     try:
-        response = client.users_info(user=user_id)
+        response = client.users_info(user=user_id, include_locale=True)
     except SlackApiError as error:
         log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
         return None
     return response.get("user") or None
 
 
-def user_timezone(client: WebClient, user_id: str, services: Services) -> str | None:
-    """The user's Slack time zone (`users.info` `tz`), or None when Slack does not say.
-    A zone Slack gave is reused for a few minutes (`Services.user_zones`)."""
+def _profile(client: WebClient, user_id: str, services: Services) -> Profile | None:
+    """The user's time zone and language as Slack gave them; reused for a few minutes
+    (`Services.user_profiles`), and asked again when Slack said nothing."""
     now = time.monotonic()
-    cached = services.user_zones.get(user_id, now)
+    cached = services.user_profiles.get(user_id, now)
     if cached is not None:
         return cached
-    tz = (user_info(client, user_id) or {}).get("tz")
-    if not isinstance(tz, str) or not tz:
+    user = user_info(client, user_id)
+    if user is None:
         return None
-    services.user_zones.put(user_id, tz, now)
-    return tz
+    tz, locale = user.get("tz"), user.get("locale")
+    profile = Profile(
+        timezone=tz if isinstance(tz, str) and tz else None,
+        # A locale we do not write (de-DE) reads English, the source.
+        language=(language_of(locale) or "en") if isinstance(locale, str) and locale else None,
+    )
+    services.user_profiles.put(user_id, profile, now)
+    return profile
+
+
+def user_timezone(client: WebClient, user_id: str, services: Services) -> str | None:
+    """The user's Slack time zone (`users.info` `tz`), or None when Slack does not say."""
+    profile = _profile(client, user_id, services)
+    return profile.timezone if profile else None
+
+
+def form_language(signed: dict[str, Any] | None, user_id: str, services: Services) -> str:
+    """What a form's submitter reads, without asking Slack (a form is answered in its ack):
+    the language the form was opened in, else what Slack said of them lately."""
+    language = (signed or {}).get("lang")
+    if isinstance(language, str) and language_of(language):
+        return language
+    cached = services.user_profiles.get(user_id, time.monotonic())
+    return (cached.language if cached else None) or services.settings.default_language
+
+
+def reader_language(client: WebClient, user_id: str, services: Services) -> str:
+    """What this person reads: their Slack locale's language (`include_locale`), English for
+    a locale we do not write, and OURA_DEFAULT_LANGUAGE when Slack does not say."""
+    profile = _profile(client, user_id, services)
+    language = profile.language if profile else None
+    return language or services.settings.default_language
 
 
 def user_team(client: WebClient, user_id: str) -> tuple[str | None, str | None]:

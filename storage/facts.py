@@ -106,6 +106,7 @@ def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
                 sessions=tuple(sorted(sessions[contract.id], key=lambda s: s.starts_at)),
                 orders=tuple(orders[contract.id]),
                 country=effective_country(account.country, account.timezone),
+                language=account.language,
             )
         )
     return facts

@@ -24,6 +24,8 @@ class Account(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     # ISO 3166 alpha-2, whose public holidays business hours skip; None follows the time zone.
     country: str | None = Field(default=None, max_length=2)
+    # What the shared channel is written in ("fi", "en"): OURA_DEFAULT_LANGUAGE when linked.
+    language: str = Field(default="en", max_length=8)
     vendor_contact_id: str = Field(max_length=32)
     buyer_contact_id: str | None = Field(default=None, max_length=32)
     # The customer's own Slack workspaces and organizations are `CustomerTeam` rows.

@@ -75,7 +75,11 @@ def test_empty_command_opens_the_modal_with_a_datetimepicker(bot: RunningBot) ->
     elements = {b.get("block_id"): b.get("element", {}) for b in view["blocks"]}
     assert elements["starts_at"]["type"] == "datetimepicker"
     assert elements["minutes"]["max_value"] == "60"
-    assert SIGNER.loads(view["private_metadata"]) == {"channel_id": CHANNEL, "account_id": 1}
+    assert SIGNER.loads(view["private_metadata"]) == {
+        "channel_id": CHANNEL,
+        "account_id": 1,
+        "lang": "en",  # the staff member reads English (their Slack locale)
+    }
 
 
 def test_empty_command_in_an_unlinked_channel_explains(bot: RunningBot) -> None:

@@ -246,3 +246,27 @@ def test_0010_keeps_every_account_and_their_country_follows_the_zone(
         kept = connection.execute(text("SELECT id FROM account ORDER BY id")).all()
     assert "country" not in columns
     assert [row[0] for row in kept] == [1, 2, 3]
+
+
+def test_0011_keeps_every_account_in_the_english_they_read_before(
+    empty_engine: Engine,
+) -> None:
+    upgrade(empty_engine, "0009")
+    fill_at_0009(empty_engine)
+    upgrade(empty_engine)
+    with Session(empty_engine) as db:
+        accounts = db.exec(select(Account).order_by(Account.id)).all()
+        assert [(a.id, a.company, a.language) for a in accounts] == [
+            (1, "Co 1", "en"),
+            (2, "Co 2", "en"),
+            (3, "Co 3", "en"),
+        ]
+    booking = BookingService(empty_engine, "Europe/Helsinki")
+    booking.set_language(Actor(user_id="U1", team_id="T1"), "C2", "fi")
+    assert booking.account_for_channel("C2").language == "fi"  # type: ignore[union-attr]
+    downgrade(empty_engine, "0010")
+    with empty_engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("account")}
+        kept = connection.execute(text("SELECT id, company FROM account ORDER BY id")).all()
+    assert "language" not in columns
+    assert [tuple(row) for row in kept] == [(1, "Co 1"), (2, "Co 2"), (3, "Co 3")]

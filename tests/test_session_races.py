@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from test_cli import OURA_BOT, env_with
 
-from bot.domain.errors import AlreadyChanged
+from bot.domain.errors import CANCELLED, HELD, MOVED, AlreadyChanged
 from bot.domain.packages import SessionType
 from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import (
@@ -138,9 +138,9 @@ def test_threads_racing_on_the_same_sessions_change_each_once(booking: BookingSe
             str(error),
         ), str(error)
         winners = {
-            "cancelled": ChangeKind.CANCELLED,
-            "logged as held": ChangeKind.LOGGED_HELD,
-            "moved to": ChangeKind.MOVED,
+            CANCELLED: ChangeKind.CANCELLED,
+            HELD: ChangeKind.LOGGED_HELD,
+            MOVED: ChangeKind.MOVED,
         }
         assert any(
             c.session_id == o.session_id

@@ -1,4 +1,5 @@
-"""The staff App Home: a page of accounts with what each has used and left, in Block Kit."""
+"""The staff App Home: a page of accounts with what each has used and left, in Block Kit, in the
+language of the moment (the staff member's)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bot.blocks.automated_posts import refusal_text
 from bot.blocks.base import Message, date_token, day_text, escape
 from bot.domain.commands import form_code
 from bot.domain.overview import AccountSummary, HomePage, Scope
+from bot.i18n import _, n_
 
 MAX_BLOCKS = 100
 FIELD_LIMIT = 2000
@@ -29,14 +31,28 @@ SECTION_TEXT_LIMIT = 3000
 HEADER_LIMIT = 150
 CASES_SHOWN = 5
 
-EMPTY_MINE = (
-    "You are not the vendor contact for any account yet. Accounts you link with "
-    f"{form_code('link')} show up here; *All accounts* lists everyone's."
-)
-EMPTY_ALL = (
-    f"No customer is linked yet. Link a customer's channel with {form_code('link')} typed in that "
-    "channel."
-)
+
+def empty_text(scope: Scope) -> str:
+    """What an empty page says: how accounts get here."""
+    if scope is Scope.MINE:
+        # Translators: {form} is the command `/oura-book link …` as it is typed; {button} is
+        # the label of the button "All accounts" above.
+        return _(
+            "You are not the vendor contact for any account yet. Accounts you link with {form} "
+            "show up here; *{button}* lists everyone's.",
+            form=form_code("link"),
+            button=_all_accounts(),
+        )
+    # Translators: {form} is the command `/oura-book link …` as it is typed.
+    return _(
+        "No customer is linked yet. Link a customer's channel with {form} typed in that channel.",
+        form=form_code("link"),
+    )
+
+
+def _all_accounts() -> str:
+    # Translators: a button's label (at most 75 characters) and the heading of the list.
+    return _("All accounts")
 
 
 def page_value(scope: Scope, page: int) -> str:
@@ -67,13 +83,12 @@ def _mrkdwn(text: str, limit: int = FIELD_LIMIT) -> MarkdownTextObject:
 
 def home_view(page: HomePage) -> View:
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text="Onboarding accounts")),
+        # Translators: the App Home's heading (at most 150 characters).
+        HeaderBlock(text=PlainTextObject(text=_("Onboarding accounts"))),
         _toggle(page.scope),
     ]
     if page.total == 0:
-        blocks.append(
-            SectionBlock(text=_mrkdwn(EMPTY_MINE if page.scope is Scope.MINE else EMPTY_ALL))
-        )
+        blocks.append(SectionBlock(text=_mrkdwn(empty_text(page.scope))))
     else:
         blocks.append(ContextBlock(elements=[_mrkdwn(summary_line(page))]))
         blocks.append(DividerBlock())
@@ -82,7 +97,7 @@ def home_view(page: HomePage) -> View:
                 blocks.append(DividerBlock())
             blocks.append(account_section(account, show_contact=page.scope is Scope.ALL))
         if not page.accounts:
-            blocks.append(SectionBlock(text=_mrkdwn("Nothing on this page.")))
+            blocks.append(SectionBlock(text=_mrkdwn(_("Nothing on this page."))))
         pager = _pager(page)
         if pager is not None:
             blocks.append(DividerBlock())
@@ -100,20 +115,33 @@ def home_view(page: HomePage) -> View:
 
 
 def summary_line(page: HomePage) -> str:
-    who = "Your accounts" if page.scope is Scope.MINE else "All accounts"
-    noun = "account" if page.total == 1 else "accounts"
-    return f"{who} · page {page.page} of {page.pages} · {page.total} {noun}"
+    where = {"page": page.page, "pages": page.pages}
+    if page.scope is Scope.MINE:
+        # Translators: {page} of {pages}: which page of the list this is; {n} accounts in all.
+        return n_(
+            "Your accounts · page {page} of {pages} · {n} account",
+            "Your accounts · page {page} of {pages} · {n} accounts",
+            page.total,
+            **where,
+        )
+    return n_(
+        "All accounts · page {page} of {pages} · {n} account",
+        "All accounts · page {page} of {pages} · {n} accounts",
+        page.total,
+        **where,
+    )
 
 
 def _toggle(scope: Scope) -> ActionsBlock:
     mine = ButtonElement(
-        text="My accounts",
+        # Translators: a button's label (at most 75 characters).
+        text=_("My accounts"),
         action_id=ids.HOME_MINE,
         value=page_value(Scope.MINE, 1),
         style="primary" if scope is Scope.MINE else None,
     )
     everyone = ButtonElement(
-        text="All accounts",
+        text=_all_accounts(),
         action_id=ids.HOME_ALL,
         value=page_value(Scope.ALL, 1),
         style="primary" if scope is Scope.ALL else None,
@@ -128,7 +156,7 @@ def _pager(page: HomePage) -> ActionsBlock | None:
     if page.page > 1:
         buttons.append(
             ButtonElement(
-                text="◀ Previous",
+                text=_("◀ Previous"),
                 action_id=f"{ids.HOME_PAGE}:prev",
                 value=page_value(page.scope, min(page.page - 1, page.pages)),
             )
@@ -136,7 +164,7 @@ def _pager(page: HomePage) -> ActionsBlock | None:
     if page.page < page.pages:
         buttons.append(
             ButtonElement(
-                text="Next ▶",
+                text=_("Next ▶"),
                 action_id=f"{ids.HOME_PAGE}:next",
                 value=page_value(page.scope, page.page + 1),
             )
@@ -145,40 +173,58 @@ def _pager(page: HomePage) -> ActionsBlock | None:
 
 
 def account_section(account: AccountSummary, show_contact: bool = False) -> SectionBlock:
-    title = f"*{escape(account.company)}* · {account.package_name}"
+    # An account with no contract on record has no package name to show.
+    package = account.package_name if account.package_id else _("No contract")
+    title = f"*{escape(account.company)}* · {package}"
     if show_contact:
         title += f" · <@{account.vendor_contact_id}>"
     if account.unreachable_reason:
-        title += (
-            f"\n:warning: the clock can't post in the channel: "
-            f"{refusal_text(account.unreachable_reason)}"
+        # Translators: {reason} is why Slack refuses the posts (e.g. "the channel is
+        # archived"), with Slack's error code.
+        title += "\n" + _(
+            ":warning: the clock can't post in the channel: {reason}",
+            reason=refusal_text(account.unreachable_reason),
         )
-    minutes = (
-        f"*Minutes*\n{account.minutes_used} used · *{account.minutes_left} left* "
-        f"of {account.minutes_included}"
+    # Translators: the fields' headings are in *bold*; "{left} left" is in bold too.
+    minutes = _(
+        "*Minutes*\n{used} used · *{left} left* of {included}",
+        used=account.minutes_used,
+        left=account.minutes_left,
+        included=account.minutes_included,
     )
     if account.status_updates_included:
-        status = (
-            f"*Status updates*\n{account.status_updates_used} used · "
-            f"*{account.status_updates_left} left* of {account.status_updates_included}"
+        status = _(
+            "*Status updates*\n{used} used · *{left} left* of {included}",
+            used=account.status_updates_used,
+            left=account.status_updates_left,
+            included=account.status_updates_included,
         )
     else:
-        status = "*Status updates*\nnone in this package"
+        status = _("*Status updates*\nnone in this package")
     if account.window_end is None or account.term_end is None:
-        ends = "*Ends*\nno contract on record"
+        ends = _("*Ends*\nno contract on record")
     elif account.window_end != account.term_end:
-        ends = (
-            f"*Window ends*\n{day_text(account.window_end)}\n"
-            f"(term ends {day_text(account.term_end)})"
+        # Translators: {window}: the last day to use the included minutes; {term}: the
+        # contract term's last day.
+        ends = _(
+            "*Window ends*\n{window}\n(term ends {term})",
+            window=day_text(account.window_end),
+            term=day_text(account.term_end),
         )
     else:
-        ends = f"*Term ends*\n{day_text(account.term_end)}"
+        ends = _("*Term ends*\n{term}", term=day_text(account.term_end))
     upcoming = account.next_session
     if upcoming is None:
-        next_text = "*Next session*\nnothing booked"
+        next_text = _("*Next session*\nnothing booked")
     else:
-        when = date_token(upcoming.starts_at, account.timezone, upcoming.minutes)
-        next_text = f"*Next session*\n{upcoming.session_type.label} #{upcoming.id}: {when}"
+        # Translators: {type}: the kind of session (Kickoff, Onboarding, …); {when}: its date
+        # and time.
+        next_text = _(
+            "*Next session*\n{type} #{id}: {when}",
+            type=_(upcoming.session_type.label),
+            id=upcoming.id,
+            when=date_token(upcoming.starts_at, account.timezone, upcoming.minutes),
+        )
     return SectionBlock(
         text=_mrkdwn(title, SECTION_TEXT_LIMIT),
         fields=[
@@ -189,7 +235,7 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
             _mrkdwn(cases_field(account)),
         ],
         accessory=ButtonElement(
-            text="Usage card", action_id=ids.HOME_USAGE, value=str(account.account_id)
+            text=_usage_card(), action_id=ids.HOME_USAGE, value=str(account.account_id)
         ),
     )
 
@@ -197,14 +243,16 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
 def cases_field(account: AccountSummary) -> str:
     """Open support cases, untaken for over two business days first (already in that order)."""
     if not account.open_cases:
-        return "*Support cases*\nnone open"
-    lines = [f"*Support cases* · {len(account.open_cases)} open"]
+        return _("*Support cases*\nnone open")
+    lines = [_("*Support cases* · {n} open", n=len(account.open_cases))]
     for case in account.open_cases[:CASES_SHOWN]:
-        who = f"taken by <@{case.taken_by}>" if case.taken_by else "not taken"
+        # Translators: {user} becomes the name of the staff member who took the case.
+        who = _("taken by <@{user}>", user=case.taken_by) if case.taken_by else _("not taken")
         mark = ":rotating_light: " if case.id in account.overdue_case_ids else ""
-        lines.append(f"{mark}{case.ref} {case.category.label}, {who}")
+        lines.append(f"{mark}{case.ref} {_(case.category.label)}, {who}")
     if len(account.open_cases) > CASES_SHOWN:
-        lines.append(f"…and {len(account.open_cases) - CASES_SHOWN} more (usage card)")
+        # Translators: {n} more cases are listed on the account's usage card.
+        lines.append(_("…and {n} more (usage card)", n=len(account.open_cases) - CASES_SHOWN))
     return "\n".join(lines)
 
 
@@ -225,9 +273,15 @@ def _usage_card_modal(blocks: list[Block]) -> View:
     view = View(
         type="modal",
         callback_id=ids.USAGE_MODAL,
-        title=PlainTextObject(text="Usage card"),
-        close=PlainTextObject(text="Close"),
+        title=PlainTextObject(text=_usage_card()),
+        # Translators: a modal's close button (at most 24 characters).
+        close=PlainTextObject(text=_("Close")),
         blocks=blocks,
     )
     view.validate_json()
     return view
+
+
+def _usage_card() -> str:
+    # Translators: a button's label and a modal's title (at most 24 characters).
+    return _("Usage card")

@@ -25,6 +25,8 @@ from bot.domain.timeutil import FIRST_YEAR, LAST_YEAR, add_months, local_midnigh
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 
+# The CSV's header row: column keys for staff spreadsheets, not sentences. They stay the
+# same in every language, so formulas and imports that name a column keep working.
 COLUMNS = (
     "month",
     "account_id",

@@ -91,6 +91,8 @@ class ContractFacts:
     # Whose public holidays business hours skip, already resolved from the account's own
     # setting or its time zone (`bot.domain.country.effective_country`); None: no holidays.
     country: str | None = None
+    # What the account's channel is written in (`/oura-book language`).
+    language: str = "en"
 
     @property
     def timezone(self) -> str:

@@ -159,9 +159,11 @@ class FakeSlack:
         tz: str = "Europe/Helsinki",
         team_id: str | None = None,
         name: str | None = None,
+        locale: str = "en-US",
     ) -> dict[str, Any]:
         name = name or user_id.lower()
         user = {"id": user_id, "team_id": team_id or self.team_id, "name": name, "tz": tz}
+        user["locale"] = locale
         user["real_name"] = name.replace(".", " ").title()
         with self._lock:
             self.users[user_id] = user
@@ -356,7 +358,10 @@ class FakeSlack:
         offset = now.utcoffset()
         assert offset is not None
         tz_fields = {"tz_label": now.tzname(), "tz_offset": int(offset.total_seconds())}
-        return {"ok": True, "user": {"is_bot": False, "tz": "UTC", **tz_fields, **user}}
+        shown = {"is_bot": False, "tz": "UTC", **tz_fields, **user}
+        if str(args.get("include_locale")).lower() not in ("1", "true"):
+            del shown["locale"]  # Slack gives the locale only when asked for it
+        return {"ok": True, "user": shown}
 
     def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")

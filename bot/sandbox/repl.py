@@ -18,18 +18,19 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.app import create_app
+from bot.app import create_app, services_of
 from bot.clock import Sweeper, clock_web_client
 from bot.domain.commands import COMMAND
 from bot.domain.country import effective_country
 from bot.domain.schedule import is_sendable_now
+from bot.domain.text import LANGUAGES
 from bot.domain.timeutil import zone
 from bot.sandbox.fakeslack import FakeSlack, Output
 from bot.sandbox.forms import Cancelled, fill, has_inputs
 from bot.sandbox.render import Renderer, indent
 from bot.sandbox.requests import Dispatcher, slack_command_text
 from bot.sandbox.screen import Screen
-from bot.services.booking import BookingService
+from bot.services.booking import Actor, BookingService
 from bot.settings import Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -98,6 +99,8 @@ HELP = f"""Sandbox commands:
   :clock +30d                    move the sandbox's time forward (m, h, d or w) and show the
                                  automated posts that would have gone out; :clock shows the time
   :home                          open the App Home (the staff dashboard)
+  :lang fi | :lang en            everyone's Slack set to Finnish (or English), and every demo
+                                 channel's posts written in it
   :help                          this list
   :quit                          leave (also Ctrl-D)"""
 
@@ -139,6 +142,8 @@ class Sandbox:
         self.engine = make_engine(database_url)
         upgrade(self.engine)
         app = create_app(self.settings, self.engine, process_before_response=True, now=self.now)
+        self.app = app
+        self.language = "en"
         self.dispatcher = Dispatcher(app, secret)
         self.sweeper = Sweeper(
             self.engine,
@@ -239,6 +244,8 @@ class Sandbox:
             self.switch_channel(line[8:].strip())
         elif line.startswith(":clock"):
             self.move_time(line[6:].strip())
+        elif line.startswith(":lang"):
+            self.switch_language(line[5:].strip())
         elif line == ":home":
             self.dispatcher.app_home_opened(user=self._user_dict(), team_id=VENDOR_TEAM)
             if not self.show():
@@ -320,6 +327,22 @@ class Sandbox:
             return
         self.user = chosen
         self.say(f"You are now @{chosen.name}, {self._role(chosen)}.")
+
+    def switch_language(self, language: str) -> None:
+        """Every demo person's Slack locale, and every linked demo channel's language."""
+        if language not in LANGUAGES:
+            self.say(f"Say :lang fi or :lang en (now: {self.language}).")
+            return
+        self.language = language
+        locale = {"fi": "fi-FI", "en": "en-US"}[language]
+        for user in self.people:
+            self.api.users[user.id]["locale"] = locale
+        services_of(self.app).user_profiles.clear()
+        booking = BookingService(self.engine, self.timezone)
+        for channel in DEMO_CHANNELS:
+            if self._is_linked(channel.id):
+                booking.set_language(Actor(self.staff.id, VENDOR_TEAM), channel.id, language)
+        self.say(f"Everyone reads {'Finnish' if language == 'fi' else 'English'} now.")
 
     def _role(self, user: DemoUser) -> str:
         if user == self.staff:

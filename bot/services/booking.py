@@ -162,12 +162,14 @@ class BookingService:
         hourly_rate: Decimal | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         currency: str = "EUR",
+        default_language: str = "en",
     ) -> None:
         self.engine = engine
         self.default_timezone = default_timezone
         self.hourly_rate = hourly_rate
         self.now = now
         self.currency = currency
+        self.default_language = default_language  # of a newly linked channel
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -271,6 +273,7 @@ class BookingService:
                     company=company,
                     channel_id=channel_id,
                     timezone=timezone or self.default_timezone,
+                    language=self.default_language,
                     vendor_contact_id=actor.user_id,
                 )
                 db.add(account)
@@ -401,9 +404,17 @@ class BookingService:
         """Whose public holidays the account's business hours skip (checked by the parser)."""
         return self._replan_with(actor, channel_id, "country", country)
 
-    def _replan_with(self, actor: Actor, channel_id: str, setting: str, value: str) -> Account:
-        """Change an account setting the clock's plan depends on (its time zone, its country),
-        audited under the setting's name; every contract's next look is recomputed."""
+    def set_language(self, actor: Actor, channel_id: str, language: str) -> Account:
+        """What the channel's posts are written in, the clock's included (checked by the
+        parser). The plan does not change: only its words."""
+        return self._replan_with(actor, channel_id, "language", language, replan=False)
+
+    def _replan_with(
+        self, actor: Actor, channel_id: str, setting: str, value: str, replan: bool = True
+    ) -> Account:
+        """Change an account setting (its time zone, its country, its language), audited under
+        the setting's name; when the clock's plan depends on it, every contract's next look is
+        recomputed."""
         with write_session(self.engine) as db:
             account = _account(db, channel_id)
             if account is None:
@@ -412,7 +423,8 @@ class BookingService:
             setattr(account, setting, value)
             db.add(account)
             record_audit(db, actor, setting, account, details={"from": before, "to": value})
-            refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.now())
+            if replan:
+                refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.now())
             return account
 
     def book(

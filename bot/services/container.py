@@ -14,9 +14,17 @@ from bot.services.support import SupportDesk
 from bot.services.ttlcache import TTLCache
 from bot.settings import Settings
 
-# A user's Slack time zone changes rarely (travel); asking users.info for it on every typed
-# booking was one of three Slack round trips per booking (bench/ack.py).
-USER_ZONE_SECONDS = 600
+# A user's Slack time zone and locale change rarely (travel, a setting); asking users.info on
+# every typed booking was one of three Slack round trips per booking (bench/ack.py).
+USER_PROFILE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Slack said of a user that changes how we answer them (None: it did not say)."""
+
+    timezone: str | None
+    language: str | None
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,9 @@ class Services:
     reports: ReportService
     deliveries: Deliveries
     signer: MetadataSigner
-    user_zones: TTLCache[str, str] = field(default_factory=lambda: TTLCache(USER_ZONE_SECONDS))
+    user_profiles: TTLCache[str, Profile] = field(
+        default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
+    )
 
     @classmethod
     def build(cls, settings: Settings, booking: BookingService) -> Services:

@@ -29,3 +29,6 @@ class TTLCache(Generic[K, V]):
             # Dicts keep insertion order, so the first key is the oldest put.
             self._entries.pop(next(iter(self._entries)), None)
         self._entries[key] = (now, value)
+
+    def clear(self) -> None:
+        self._entries.clear()

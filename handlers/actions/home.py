@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.blocks import ids
+from bot.blocks.base import error_text
 from bot.blocks.home import home_view, notice_modal, parse_page_value, usage_modal
 from bot.blocks.sessions import usage_card
 from bot.domain.errors import OuraError
@@ -29,25 +30,27 @@ def register(app: App) -> None:
     app.action(ids.HOME_USAGE)(open_usage_card)
 
 
-@button(Action.HOME, "staff only", Where.HOME, target=lambda value: value)
+# On the Home tab a refusal is only logged (handlers/guard.py): "staff only" is for the log.
+@button(Action.HOME, "staff only", Where.HOME, target=lambda value: value)  # not for people
 def switch_page(asked: Asked) -> None:
     """`home_mine`, `home_all` and `home_page*`: the button's value says which scope and page."""
     scope, page = parse_page_value(asked.target)
     publish_home(asked.client, asked.services, asked.user_id, scope, page)
 
 
-@button(Action.HOME, "staff only", Where.HOME, target=id_value)
+@button(Action.HOME, "staff only", Where.HOME, target=id_value)  # not for people
 def open_usage_card(asked: Asked) -> None:
     trigger_id = asked.body.get("trigger_id")
     if not trigger_id:
-        asked.answer(f"home_usage without trigger_id from user={asked.user_id}")
+        # Only logged: there is nothing to answer in on the Home tab.
+        asked.answer(f"home_usage without trigger_id from user={asked.user_id}")  # not for people
         return
     try:
         shown = asked.services.home.account_usage(asked.target)
         card = usage_card(shown.usage, for_staff=True, cases=shown.cases, now=shown.now)
         view = usage_modal(card)
     except OuraError as error:
-        view = notice_modal(str(error))
+        view = notice_modal(error_text(error))
     asked.client.views_open(trigger_id=trigger_id, view=view)
 
 

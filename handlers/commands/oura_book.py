@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.blocks.base import Message, text_message
 from bot.domain import commands
 from bot.domain.identity import Action, Installation, Requester
+from bot.i18n import _, speaking
 from bot.services.booking import Actor
 from bot.services.container import Services
 from handlers.commands import report, sessions, support
@@ -26,6 +27,7 @@ from handlers.context import (
 from handlers.errors import attempt
 from handlers.guard import decide, refusal_for
 from handlers.replies import SORRY_STAFF, STAFF_ONLY, log
+from handlers.slack_users import reader_language
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,12 @@ def oura_book(
     ack()
     typed = CommandRequest.from_payload(command)
     services, home = services_from(context), installation_from(context)
-    reply = answer(typed, services, client, home, signature=signature_of(request))
-    if reply is not None:
-        respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
+    # Staff read replies in their own Slack locale; a post into the channel is written in the
+    # account's language where it is built (`handlers.announce`).
+    with speaking(reader_language(client, typed.user_id, services)):
+        reply = answer(typed, services, client, home, signature=signature_of(request))
+        if reply is not None:
+            respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
 
 
 def answer(
@@ -102,7 +107,7 @@ def answer(
         "/oura-book",
         work,
         lambda text: replies.append(text_message(text)),
-        lambda _sorry: replies.append(text_message(SORRY_STAFF)),
+        lambda _sorry: replies.append(text_message(_(SORRY_STAFF))),
         team=request.team_id,
         user=request.user_id,
         channel=request.channel_id,
@@ -123,6 +128,15 @@ def _run(
     match command:
         case commands.Help():
             return text_message(commands.help_text())
+        case commands.SetLanguage(language):
+            account = services.booking.set_language(request.actor, request.channel_id, language)
+            # Said in the language chosen: it is what the channel will read from now on.
+            with speaking(account.language):
+                return text_message(
+                    _("Posts in this channel are written in English from now on.")
+                    if account.language == "en"
+                    else _("Posts in this channel are written in Finnish from now on.")
+                )
         case commands.Report(month):
             return report.send_report(client, services, request.user_id, month, now)
         case (
