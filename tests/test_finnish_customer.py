@@ -11,7 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import CHANNEL, STAFF, VENDOR_TEAM, RunningBot, text_of
 from slack_sdk.models.views import View
+from slackreq import view_submission
+from test_slack_connect import PERSONAS, SIGNER, in_days, picked_time
+from test_support_desk import DM, dm_click, local_today, open_form, send_case
 
 from bot.blocks import requests as request_blocks
 from bot.blocks import support as support_blocks
@@ -20,6 +24,7 @@ from bot.domain.packages import SessionType
 from bot.domain.support import CaseCategory, ReturnWindow
 from bot.domain.text import Text
 from bot.i18n import _, speaking
+from bot.services.booking import Actor
 from bot.services.requests import RequestView
 from bot.services.support import CaseView, OrderChange
 from handlers.views import support as support_form
@@ -346,3 +351,63 @@ def test_the_form_errors_of_returns_and_exchanges_are_finnish() -> None:
     assert all(f != m for f, m in zip(finnish, messages, strict=True))
     assert "Valitse tilaus, jota palautus koskee." in finnish
     assert any(f.startswith("Vaihto edellyttää kirjattua tilausta") for f in finnish)
+
+
+# -- over HTTP: each reader in their own language -------------------------------------------------
+
+
+def test_a_finnish_channel_and_contact_read_finnish_while_the_buyer_reads_english(
+    bot: RunningBot,
+) -> None:
+    """The buyer (an English Slack) asks for support and for a session in a Finnish account's
+    channel: the channel's notes are Finnish, the Oura contact's DMs (a Finnish Slack) too, and
+    the buyer's own answers English."""
+    fake = bot.fake
+    # Acme's channel and people as the support desk's tests set them up, with the Oura
+    # contact's Slack in Finnish from the start (the bot keeps what Slack said a while).
+    for person in PERSONAS.values():
+        locale = "fi-FI" if person.user_id == STAFF else "en-US"
+        fake.add_user(person.user_id, team_id=person.team_id, locale=locale)
+    fake.channels[CHANNEL] = {"shared_team_ids": [VENDOR_TEAM, "T_ACME"]}
+    bot.link("premium", (local_today() - timedelta(days=60)).isoformat())
+    bot.booking.set_language(Actor(STAFF, VENDOR_TEAM), CHANNEL, "fi")
+    # Support: the form opens in the buyer's English; the case goes to everyone in theirs.
+    form = open_form(bot, "buyer")
+    assert form["title"]["text"] == "Get support"
+    assert send_case(bot, "buyer", form["private_metadata"], "product-question", None) is None
+    [note] = fake.wait_for_posts(CHANNEL, 1)
+    assert "avasi tukipyynnön *S-1*" in text_of(note.args)
+    [dm] = fake.wait_for(lambda: fake.posts(DM))
+    assert "avasi tukipyynnön *S-1*" in text_of(dm.args) and "opened" not in text_of(dm.args)
+    [told] = fake.wait_for(lambda: fake.calls_to("chat.postEphemeral"))
+    assert "Your support case *S-1* is recorded" in told.args["text"]
+    dm_click(bot, dm, "Merkitse ratkaistuksi", "resolved")
+    [replaced] = fake.wait_for_responses("resolved", 1)
+    assert "ratkaisi sen" in text_of(replaced.body)
+    resolved = fake.wait_for_posts(CHANNEL, 2)[-1]
+    assert "on ratkaistu" in text_of(resolved.args) and "Pyydä tukea" in text_of(resolved.args)
+    # A session request: the same, and the contact's decline reaches the channel in Finnish.
+    fake.reset()
+    values = {
+        "type": {"value": {"type": "static_select", "selected_option": {"value": "kickoff"}}},
+        "minutes": {"value": {"type": "static_select", "selected_option": {"value": "45"}}},
+        **picked_time("time_1", in_days(9)),
+        "note": {"value": {"type": "plain_text_input", "value": ""}},
+    }
+    metadata = SIGNER.dumps({"channel_id": CHANNEL, "account_id": 1, "lang": "en"})
+    payload = view_submission(
+        "request_session_modal",
+        values,
+        user_id=PERSONAS["buyer"].user_id,
+        team_id=PERSONAS["buyer"].team_id,
+        private_metadata=metadata,
+    )
+    assert bot.sender.interaction(payload).json() is None
+    [asked] = fake.wait_for_posts(CHANNEL, 1)
+    assert "pyysi *aloituspalaveria* (pyyntö #1)" in text_of(asked.args)
+    [request_dm] = fake.wait_for(lambda: fake.posts(DM))
+    assert "Vahvista aika 1" in text_of(request_dm.args)
+    dm_click(bot, request_dm, "Hylkää", "declined")
+    assert "hylätty" in text_of(fake.wait_for_responses("declined", 1)[0].body)
+    declined = fake.wait_for_posts(CHANNEL, 2)[-1]
+    assert "ei voi toteuttaa pyyntöä #1" in text_of(declined.args)

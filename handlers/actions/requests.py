@@ -23,7 +23,7 @@ from bot.services.requests import RequestView
 from handlers.announce import announce
 from handlers.guard import Asked, Where, button
 from handlers.payloads import id_value
-from handlers.replies import NOT_HERE, STAFF_ONLY, direct_message, post_in_channel
+from handlers.replies import NOT_HERE, STAFF_ONLY, message_person, post_for_account
 
 
 def register(app: App) -> None:
@@ -93,7 +93,7 @@ def propose_time(asked: Asked) -> None:
 @button(Action.DECLINE_REQUEST, STAFF_ONLY, Where.DM, target=id_value)
 def decline_request(asked: Asked) -> None:
     view = asked.services.requests.decline(asked.actor, asked.target)
-    post_in_channel(asked.client, view.account.channel_id, declined_post(view))
+    post_for_account(asked.client, view.account, lambda: declined_post(view))
     asked.replace_message(request_declined_dm(view))
 
 
@@ -113,7 +113,7 @@ def accept_proposal(asked: Asked) -> None:
             asked.actor, asked.target, chosen_time(view, "p"), billable=False
         )
     except NeedsBillableConfirmation as refusal:
-        vendor = view.account.vendor_contact_id
+        vendor, reason = view.account.vendor_contact_id, refusal.reason
         mention = f"<@{vendor}>"
         asked.tell(
             _(
@@ -122,6 +122,12 @@ def accept_proposal(asked: Asked) -> None:
                 vendor=mention,
             )
         )
-        direct_message(asked.client, vendor, billable_prompt(view, "p", refusal.reason))
+        # The buyer clicked; the prompt is for the Oura contact, in their language.
+        message_person(
+            asked.client,
+            asked.services,
+            vendor,
+            lambda: billable_prompt(view, "p", reason),
+        )
         return
     announce(asked.client, change)

@@ -17,8 +17,8 @@ from handlers.payloads import field, picked_time, selected
 from handlers.replies import (
     NOT_IN_THAT_CHANNEL,
     STAFF_ONLY,
-    direct_message,
-    post_in_channel,
+    message_person,
+    post_for_account,
     refuse_form,
 )
 from handlers.views import fields
@@ -60,8 +60,11 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     if request is None:
         return
     ack()
-    post_in_channel(asked.client, asked.channel_id or "", request_acknowledgement(request))
-    if not direct_message(asked.client, request.account.vendor_contact_id, request_dm(request)):
+    # The channel reads its account's language, the Oura contact their own; the buyer who
+    # sent the form is answered in theirs.
+    post_for_account(asked.client, request.account, lambda: request_acknowledgement(request))
+    vendor = request.account.vendor_contact_id
+    if not message_person(asked.client, asked.services, vendor, lambda: request_dm(request)):
         asked.tell(
             _(
                 "Your request is saved, but I couldn't reach your Oura contact directly; "
@@ -87,4 +90,4 @@ def submit_proposal(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     if request is None:
         return
     ack()
-    post_in_channel(asked.client, request.account.channel_id, proposal_post(request))
+    post_for_account(asked.client, request.account, lambda: proposal_post(request))

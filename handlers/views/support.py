@@ -14,7 +14,7 @@ from bot.i18n import N_, _
 from handlers.errors import attempt
 from handlers.guard import Asked, form, in_form
 from handlers.payloads import field, id_value, picked_date, selected
-from handlers.replies import NOT_IN_THAT_CHANNEL, STAFF_ONLY, direct_message, post_in_channel
+from handlers.replies import NOT_IN_THAT_CHANNEL, STAFF_ONLY, message_person, post_for_account
 from handlers.views import fields
 
 # Whole sentences per category that needs an order (returns, exchanges): Finnish bends the
@@ -84,9 +84,12 @@ def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         return
     case, window = opened
     ack()
-    post_in_channel(asked.client, asked.channel_id or "", case_acknowledgement(case))
+    # The channel reads its account's language, the Oura contact their own; the person who
+    # opened the case is answered in theirs.
+    post_for_account(asked.client, case.account, lambda: case_acknowledgement(case))
     note = case_opener_note(case, window)
-    if not direct_message(asked.client, case.account.vendor_contact_id, case_dm(case)):
+    vendor = case.account.vendor_contact_id
+    if not message_person(asked.client, asked.services, vendor, lambda: case_dm(case)):
         note += " " + _("I couldn't reach your Oura contact directly; please mention them here.")
     asked.tell(note)
 
