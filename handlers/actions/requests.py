@@ -12,16 +12,18 @@ from bot.blocks.requests import (
     billable_prompt,
     declined_post,
     propose_modal,
-    request_settled_dm,
+    request_booked_dm,
+    request_declined_dm,
 )
 from bot.domain.errors import OuraError
 from bot.domain.identity import Action
+from bot.i18n import _
 from bot.services.booking import NeedsBillableConfirmation
 from bot.services.requests import RequestView
 from handlers.announce import announce
 from handlers.guard import Asked, Where, button
 from handlers.payloads import id_value
-from handlers.replies import NOT_HERE, STAFF_ONLY, direct_message, post_in_channel
+from handlers.replies import NOT_HERE, STAFF_ONLY, message_person, post_for_account
 
 
 def register(app: App) -> None:
@@ -42,12 +44,12 @@ def request_choice(value: str) -> tuple[int, str] | None:
 def chosen_time(view: RequestView, choice: str) -> datetime:
     if choice == "p":
         if view.request.proposed_time is None:
-            raise OuraError(f"Request #{view.request.id} has no proposed time.")
+            raise OuraError("Request #{id} has no proposed time.", id=view.request.id)
         return view.request.proposed_time
     index = id_value(choice)
     times = view.preferred_times
     if index is None or index >= len(times):
-        raise OuraError(f"Request #{view.request.id} has no such time.")
+        raise OuraError("Request #{id} has no such time.", id=view.request.id)
     return times[index]
 
 
@@ -73,13 +75,10 @@ def _settle(asked: Asked, billable: bool) -> None:
             asked.actor, request_id, chosen_time(view, choice), billable
         )
     except NeedsBillableConfirmation as refusal:
-        asked.replace_message(billable_prompt(view, choice, str(refusal)))
+        asked.replace_message(billable_prompt(view, choice, refusal.reason))
         return
-    outcome = f"booked as #{change.session.id}."
     problem = announce(asked.client, change)
-    if problem:
-        outcome += f" :warning: {problem}"
-    asked.replace_message(request_settled_dm(view, outcome))
+    asked.replace_message(request_booked_dm(view, change.session.id, problem))
 
 
 @button(Action.PROPOSE_TIME, STAFF_ONLY, Where.DM, target=id_value)
@@ -94,8 +93,8 @@ def propose_time(asked: Asked) -> None:
 @button(Action.DECLINE_REQUEST, STAFF_ONLY, Where.DM, target=id_value)
 def decline_request(asked: Asked) -> None:
     view = asked.services.requests.decline(asked.actor, asked.target)
-    post_in_channel(asked.client, view.account.channel_id, declined_post(view))
-    asked.replace_message(request_settled_dm(view, "declined."))
+    post_for_account(asked.client, view.account, lambda: declined_post(view))
+    asked.replace_message(request_declined_dm(view))
 
 
 # -- the buyer accepts a proposed time in the shared channel ----------------------------------
@@ -107,18 +106,28 @@ def accept_proposal(asked: Asked) -> None:
     view = requests.get(asked.target)
     if view.account.id != asked.access.account_id:
         # The button names a request of another account than this channel's.
-        asked.tell(NOT_HERE)
+        asked.tell(_(NOT_HERE))
         return
     try:
         view, change = requests.confirm(
             asked.actor, asked.target, chosen_time(view, "p"), billable=False
         )
     except NeedsBillableConfirmation as refusal:
-        vendor = view.account.vendor_contact_id
+        vendor, reason = view.account.vendor_contact_id, refusal.reason
+        mention = f"<@{vendor}>"
         asked.tell(
-            f"That time goes past what the package includes, so <@{vendor}> needs to confirm "
-            "it; they have been asked."
+            _(
+                "That time goes past what the package includes, so {vendor} needs to confirm "
+                "it; they have been asked.",
+                vendor=mention,
+            )
         )
-        direct_message(asked.client, vendor, billable_prompt(view, "p", str(refusal)))
+        # The buyer clicked; the prompt is for the Oura contact, in their language.
+        message_person(
+            asked.client,
+            asked.services,
+            vendor,
+            lambda: billable_prompt(view, "p", reason),
+        )
         return
     announce(asked.client, change)

@@ -9,7 +9,7 @@ from bot.blocks.support import case_resolved_dm, case_resolved_post, case_taken_
 from bot.domain.identity import Action
 from handlers.guard import Asked, Where, button
 from handlers.payloads import id_value
-from handlers.replies import STAFF_ONLY, post_in_channel
+from handlers.replies import STAFF_ONLY, post_for_account
 
 
 def register(app: App) -> None:
@@ -26,5 +26,7 @@ def take_case(asked: Asked) -> None:
 @button(Action.RESOLVE_CASE, STAFF_ONLY, Where.DM, target=id_value)
 def resolve_case(asked: Asked) -> None:
     case = asked.services.support.resolve(asked.actor, asked.target)
-    problem = post_in_channel(asked.client, case.account.channel_id, case_resolved_post(case))
+    # The channel's post in its account's language; the staff member's DM (and any problem
+    # posting) in theirs.
+    problem = post_for_account(asked.client, case.account, lambda: case_resolved_post(case))
     asked.replace_message(case_resolved_dm(case, problem))

@@ -10,14 +10,15 @@ from bot.blocks import ids
 from bot.blocks.requests import proposal_post, request_acknowledgement, request_dm
 from bot.domain.identity import Action
 from bot.domain.requests import MAX_PREFERRED_TIMES
+from bot.i18n import _
 from handlers.errors import attempt
 from handlers.guard import Asked, form, in_form
 from handlers.payloads import field, picked_time, selected
 from handlers.replies import (
     NOT_IN_THAT_CHANNEL,
     STAFF_ONLY,
-    direct_message,
-    post_in_channel,
+    message_person,
+    post_for_account,
     refuse_form,
 )
 from handlers.views import fields
@@ -39,7 +40,7 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         if (t := picked_time(view, ids.field_preferred_time(i)))
     ]
     if not times:
-        errors[ids.field_preferred_time(1)] = "Choose at least one time that suits you."
+        errors[ids.field_preferred_time(1)] = _("Choose at least one time that suits you.")
     note = str(field(view, ids.FIELD_NOTE).get("value") or "")
     if errors:
         ack(response_action="errors", errors=errors)
@@ -48,7 +49,7 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     assert session_type is not None and account_id is not None
     mistake, sorry = in_form(ack, ids.field_preferred_time(1), sorry_at=ids.FIELD_TYPE)
     request = attempt(
-        "session request form",
+        "session request form",  # not for people
         lambda: asked.services.requests.create(
             asked.actor, account_id, session_type, minutes, times, note
         ),
@@ -59,11 +60,24 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     if request is None:
         return
     ack()
-    post_in_channel(asked.client, asked.channel_id or "", request_acknowledgement(request))
-    if not direct_message(asked.client, request.account.vendor_contact_id, request_dm(request)):
+    # The channel reads its account's language, the Oura contact their own; the buyer who
+    # sent the form is answered in theirs.
+    post_for_account(asked.client, request.account, lambda: request_acknowledgement(request))
+    vendor = request.account.vendor_contact_id
+    if message_person(asked.client, asked.services, vendor, lambda: request_dm(request)):
+        # The channel's acknowledgement may be in another language than the buyer's.
         asked.tell(
-            "Your request is saved, but I couldn't reach your Oura contact directly; "
-            "please mention them here."
+            _(
+                "Your request is sent: your Oura contact will confirm one of your times, or "
+                "propose another, here in the channel."
+            )
+        )
+    else:
+        asked.tell(
+            _(
+                "Your request is saved, but I couldn't reach your Oura contact directly; "
+                "please mention them here."
+            )
         )
 
 
@@ -72,11 +86,11 @@ def submit_proposal(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     request_id = asked.metadata["request_id"]
     starts_at = picked_time(view, ids.FIELD_TIME)
     if starts_at is None:
-        refuse_form(ack, ids.FIELD_TIME, "Choose the time to propose.")
+        refuse_form(ack, ids.FIELD_TIME, _("Choose the time to propose."))
         return
-    mistake, _ = in_form(ack, ids.FIELD_TIME)
+    mistake, _sorry = in_form(ack, ids.FIELD_TIME)
     request = attempt(
-        "proposal form",
+        "proposal form",  # not for people
         lambda: asked.services.requests.propose(asked.actor, request_id, starts_at),
         mistake,
         request=request_id,
@@ -84,4 +98,4 @@ def submit_proposal(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     if request is None:
         return
     ack()
-    post_in_channel(asked.client, request.account.channel_id, proposal_post(request))
+    post_for_account(asked.client, request.account, lambda: proposal_post(request))

@@ -10,11 +10,34 @@ from bot.blocks import ids
 from bot.blocks.support import case_acknowledgement, case_dm, case_opener_note, order_reply
 from bot.domain.identity import Action
 from bot.domain.support import MAX_RINGS, CaseCategory
+from bot.i18n import N_, _
 from handlers.errors import attempt
 from handlers.guard import Asked, form, in_form
 from handlers.payloads import field, id_value, picked_date, selected
-from handlers.replies import NOT_IN_THAT_CHANNEL, STAFF_ONLY, direct_message, post_in_channel
+from handlers.replies import NOT_IN_THAT_CHANNEL, STAFF_ONLY, message_person, post_for_account
 from handlers.views import fields
+
+# Whole sentences per category that needs an order (returns, exchanges): Finnish bends the
+# category's word, so it is not put in as a word.
+CHOOSE_ORDER = {
+    CaseCategory.RETURN: N_("Choose the order the return is about."),
+    CaseCategory.EXCHANGE: N_("Choose the order the exchange is about."),
+}
+CHOOSE_ORDER_ANY = N_("Choose the order this is about.")
+NO_ORDER = {
+    CaseCategory.RETURN: N_(
+        "A return needs an order on record, and none is yet: "
+        "choose another category and describe the order, or ask your Oura contact."
+    ),
+    CaseCategory.EXCHANGE: N_(
+        "An exchange needs an order on record, and none is yet: "
+        "choose another category and describe the order, or ask your Oura contact."
+    ),
+}
+NO_ORDER_ANY = N_(
+    "This needs an order on record, and none is yet: "
+    "choose another category and describe the order, or ask your Oura contact."
+)
 
 
 def register(app: App) -> None:
@@ -28,22 +51,19 @@ def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     chosen = selected(view, ids.FIELD_CATEGORY)
     category = CaseCategory(chosen) if chosen in set(CaseCategory) else None
     if category is None:
-        errors[ids.FIELD_CATEGORY] = "Choose what you need help with."
+        errors[ids.FIELD_CATEGORY] = _("Choose what you need help with.")
     order_value = selected(view, ids.FIELD_ORDER)
     order_id = id_value(str(order_value)) if order_value is not None else None
     if order_value is not None and order_id is None:
-        errors[ids.FIELD_ORDER] = "Choose one of the orders listed."
+        errors[ids.FIELD_ORDER] = _("Choose one of the orders listed.")
     if category is not None and category.needs_order and order_id is None:
         if ids.FIELD_ORDER in view.get("state", {}).get("values", {}):
-            errors[ids.FIELD_ORDER] = f"Choose the order the {category.label.lower()} is about."
+            errors[ids.FIELD_ORDER] = _(CHOOSE_ORDER.get(category, CHOOSE_ORDER_ANY))
         else:
-            errors[ids.FIELD_CATEGORY] = (
-                f"A {category.label.lower()} needs an order on record, and none is yet: "
-                "choose another category and describe the order, or ask your Oura contact."
-            )
+            errors[ids.FIELD_CATEGORY] = _(NO_ORDER.get(category, NO_ORDER_ANY))
     description = str(field(view, ids.FIELD_DESCRIPTION).get("value") or "").strip()
     if not description:
-        errors[ids.FIELD_DESCRIPTION] = "Describe what you need help with."
+        errors[ids.FIELD_DESCRIPTION] = _("Describe what you need help with.")
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -52,7 +72,7 @@ def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     at = ids.FIELD_ORDER if order_id is not None else ids.FIELD_CATEGORY
     mistake, sorry = in_form(ack, at, sorry_at=ids.FIELD_CATEGORY)
     opened = attempt(
-        "support form",
+        "support form",  # not for people
         lambda: asked.services.support.open_case(
             asked.actor, account_id, category, order_id, description
         ),
@@ -64,10 +84,13 @@ def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         return
     case, window = opened
     ack()
-    post_in_channel(asked.client, asked.channel_id or "", case_acknowledgement(case))
+    # The channel reads its account's language, the Oura contact their own; the person who
+    # opened the case is answered in theirs.
+    post_for_account(asked.client, case.account, lambda: case_acknowledgement(case))
     note = case_opener_note(case, window)
-    if not direct_message(asked.client, case.account.vendor_contact_id, case_dm(case)):
-        note += " I couldn't reach your Oura contact directly; please mention them here."
+    vendor = case.account.vendor_contact_id
+    if not message_person(asked.client, asked.services, vendor, lambda: case_dm(case)):
+        note += " " + _("I couldn't reach your Oura contact directly; please mention them here.")
     asked.tell(note)
 
 
@@ -76,20 +99,22 @@ def submit_order(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     errors: fields.Errors = {}
     received_on = picked_date(view, ids.FIELD_RECEIVED_ON)
     if received_on is None:
-        errors[ids.FIELD_RECEIVED_ON] = "Choose the date the customer received the order."
+        errors[ids.FIELD_RECEIVED_ON] = _("Choose the date the customer received the order.")
     rings_text = str(field(view, ids.FIELD_RINGS).get("value") or "")
     rings = int(rings_text) if id_value(rings_text) is not None and len(rings_text) <= 6 else 0
     if not 1 <= rings <= MAX_RINGS:
-        errors[ids.FIELD_RINGS] = f"Give the ring count as a whole number from 1 to {MAX_RINGS}."
+        errors[ids.FIELD_RINGS] = _(
+            "Give the ring count as a whole number from 1 to {most}.", most=MAX_RINGS
+        )
     reference = str(field(view, ids.FIELD_REFERENCE).get("value") or "")
     if errors:
         ack(response_action="errors", errors=errors)
         return
     assert received_on is not None
     channel = asked.channel_id or ""
-    mistake, _ = in_form(ack, ids.FIELD_RECEIVED_ON)
+    mistake, _sorry = in_form(ack, ids.FIELD_RECEIVED_ON)
     change = attempt(
-        "order form",
+        "order form",  # not for people
         lambda: asked.services.support.record_order(
             asked.actor, channel, received_on, rings, reference
         ),
