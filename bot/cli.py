@@ -15,7 +15,6 @@ from typing import Any, NoReturn
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from bot.blocks.base import plural
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from storage.engine import make_engine, normalise_url
@@ -27,6 +26,11 @@ log = logging.getLogger("oura")
 def fail(message: str) -> NoReturn:
     print(f"oura-bot: {message}", file=sys.stderr)
     raise SystemExit(2)
+
+
+def plural(n: int, word: str) -> str:
+    """`1 post`, `2 posts`: the CLI speaks English to whoever runs it (logs, operators)."""
+    return f"{n} {word if n == 1 else word + 's'}"
 
 
 def open_database(settings: Settings, migrate_sqlite: bool = True) -> Engine:

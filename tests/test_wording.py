@@ -12,12 +12,12 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.blocks.automated_posts import post_message
-from bot.blocks.base import article, plural
 from bot.blocks.sessions import booking_reply, schedule_list, usage_card
 from bot.clock import METADATA_EVENT, Sweeper, clock_web_client
 from bot.domain.entitlement import Balance, ContractTerms
 from bot.domain.packages import LAUNCH_KIT, PRO_LITE, SessionType
 from bot.domain.schedule import ContractFacts, OrderFacts, Post, PostKind, timeline
+from bot.i18n import n_, speaking
 from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import Actor, BookingService
 from bot.settings import SettingsError, load_settings
@@ -55,13 +55,14 @@ def post_text(post: Post, contract: ContractFacts) -> str:
 # -- small helpers ----------------------------------------------------------------------------
 
 
-def test_article_and_plural() -> None:
-    assert [article(w) for w in ("Onboarding", "Kickoff", "Software training")] == [
-        "an",
-        "a",
-        "a",
-    ]
-    assert (plural(1, "day"), plural(2, "day"), plural(0, "post")) == ("1 day", "2 days", "0 posts")
+def test_a_count_takes_its_form_in_each_language() -> None:
+    def counts() -> list[str]:
+        return [n_("{n} status update", "{n} status updates", n) for n in (1, 2, 0)]
+
+    with speaking("en"):
+        assert counts() == ["1 status update", "2 status updates", "0 status updates"]
+    with speaking("fi"):
+        assert counts() == ["1 tilannekatsaus", "2 tilannekatsausta", "0 tilannekatsausta"]
 
 
 # -- automated posts (builders) ---------------------------------------------------------------

@@ -108,12 +108,3 @@ def form_modal(
     )
     view.validate_json()
     return view
-
-
-# English only: every use goes over to `n_` (bot/i18n.py) with issue 13, then these go.
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
-def article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
