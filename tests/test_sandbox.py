@@ -386,3 +386,30 @@ def test_a_form_is_submitted_with_every_input_and_keeps_answers_when_refused() -
     )
     assert again["rings"] == values["rings"] and again["received_on"] == values["received_on"]
     assert again["reference"]["value"]["value"] == "PO-9"
+
+
+def test_lang_fi_shows_everything_in_finnish(sandbox: Terminal) -> None:
+    sandbox.read_until(PROMPT)
+    sandbox.type(":lang sv")
+    assert ":lang fi or :lang en" in sandbox.read_until(PROMPT)
+    sandbox.type(":lang fi")
+    assert "Everyone reads Finnish now." in sandbox.read_until(PROMPT)
+    # The staff member's reply and the channel's post are both Finnish now.
+    day = (datetime.now(ZoneInfo("Europe/Helsinki")) + timedelta(days=2)).date()
+    sandbox.type(f"kickoff {day.isoformat()} 10:00")
+    booked = sandbox.read_until(PROMPT)
+    assert "Aloituspalaveri" in booked and "Booked" not in booked, booked
+    assert "Näytä käyttö" in booked
+    # So is the buyer's usage card.
+    sandbox.type(":as buyer")
+    sandbox.read_until("bea.buyer" + PROMPT)
+    sandbox.type("usage")  # refused for a buyer, in Finnish
+    assert "Vain Ouran henkilöstö" in sandbox.read_until("bea.buyer" + PROMPT)
+    sandbox.type(":lang en")
+    sandbox.read_until(PROMPT)
+    sandbox.type(":as staff")
+    sandbox.read_until("sam.staff" + PROMPT)
+    sandbox.type("usage")
+    assert "Included minutes" in sandbox.read_until(PROMPT)
+    sandbox.type(":quit")
+    assert sandbox.close() == 0
