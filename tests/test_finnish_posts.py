@@ -12,11 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import STAFF, text_of
+from test_wording import facts
 
 from bot.blocks.automated_posts import REFUSALS, post_message, refusal_text, unreachable_dm
 from bot.blocks.base import text_message
 from bot.blocks.home import home_view, notice_modal, usage_modal
-from bot.domain.entitlement import Balance, ContractTerms
+from bot.domain.entitlement import Balance
 from bot.domain.overview import AccountSummary, HomePage, NextSession, Scope
 from bot.domain.packages import LAUNCH_KIT, PRO_LITE, SessionState, SessionType
 from bot.domain.schedule import ContractFacts, OrderFacts, Post, PostKind, SessionFacts, timeline
@@ -51,18 +52,6 @@ ENGLISH_IN_POSTS = (
     "period",
     "booked",
 )
-
-
-def facts(package=PRO_LITE, balance: Balance | None = None, **extra) -> ContractFacts:
-    return ContractFacts(
-        contract_id=1,
-        account_id=1,
-        channel_id="C1",
-        company="Demo Launch Oy",
-        terms=ContractTerms(package, date(2026, 11, 30), 12, TZ),
-        balance=balance or Balance(120, 120, 12, 1),
-        **extra,
-    )
 
 
 SESSION = SessionFacts(

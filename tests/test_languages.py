@@ -58,6 +58,22 @@ def opened_view(bot: RunningBot) -> dict[str, Any]:
     return view
 
 
+def buyer_submits(
+    bot: RunningBot, callback_id: str, values: dict[str, Any], form: dict[str, Any]
+) -> Any:
+    """Anna submits the form she was shown (Slack's Slack Connect submission sample)."""
+    return bot.sender.interaction(
+        fixture_submission(
+            "view_submission.slack_connect.json",
+            callback_id,
+            values,
+            form["private_metadata"],
+            user=PERSONAS["buyer"],
+            installed_team=PERSONAS["staff"].team_id,
+        )
+    )
+
+
 def test_a_finnish_buyer_reads_the_usage_card_in_finnish_and_staff_read_english(
     world: RunningBot,
 ) -> None:
@@ -98,16 +114,7 @@ def test_a_finnish_buyers_request_form_refusal_and_confirmation_are_finnish(
         "note": {"value": {"type": "plain_text_input", "value": "sormusten koot"}},
     }
     asked_before = len(bot.fake.calls_to("users.info"))
-    refused = bot.sender.interaction(
-        fixture_submission(
-            "view_submission.slack_connect.json",
-            "request_session_modal",
-            values,
-            form["private_metadata"],
-            user=PERSONAS["buyer"],
-            installed_team=PERSONAS["staff"].team_id,
-        )
-    ).json()
+    refused = buyer_submits(bot, "request_session_modal", values, form).json()
     # Refused in the form's own language, without asking Slack anything before the ack.
     assert refused["response_action"] == "errors"
     [error] = refused["errors"].values()
@@ -115,16 +122,7 @@ def test_a_finnish_buyers_request_form_refusal_and_confirmation_are_finnish(
     assert len(bot.fake.calls_to("users.info")) == asked_before
 
     values.update(picked_time("time_1", in_days(8).replace(hour=9, minute=0)))
-    answer = bot.sender.interaction(
-        fixture_submission(
-            "view_submission.slack_connect.json",
-            "request_session_modal",
-            values,
-            form["private_metadata"],
-            user=PERSONAS["buyer"],
-            installed_team=PERSONAS["staff"].team_id,
-        )
-    )
+    answer = buyer_submits(bot, "request_session_modal", values, form)
     assert answer.status == 200 and answer.json() is None
     # The channel reads its account's language (English here); the vendor contact's DM is in
     # theirs; the buyer is told in Finnish.
@@ -147,16 +145,7 @@ def test_a_finnish_buyers_support_form_and_confirmation_are_finnish(world: Runni
         },
         "description": {"value": {"type": "plain_text_input", "value": "Miten sormus ladataan?"}},
     }
-    answer = bot.sender.interaction(
-        fixture_submission(
-            "view_submission.slack_connect.json",
-            "support_case_modal",
-            values,
-            form["private_metadata"],
-            user=PERSONAS["buyer"],
-            installed_team=PERSONAS["staff"].team_id,
-        )
-    )
+    answer = buyer_submits(bot, "support_case_modal", values, form)
     assert answer.status == 200 and answer.json() is None
     [note] = bot.fake.wait_for(lambda: ephemeral_to(bot, BUYER))
     assert finnish(text_of(note.args)), text_of(note.args)
