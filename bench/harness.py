@@ -129,7 +129,7 @@ def _session_row(account_id: int, j: int, count: int, now: datetime) -> dict[str
         "billable_minutes": billable,
         "uses_status_update": False,
         "billable_confirmed_minutes": billable,
-        "status": status.value,
+        "state": status.value,
         "booked_by": STAFF,
         "booked_by_team": VENDOR_TEAM,
         "created_at": starts_at - timedelta(days=7),
