@@ -495,8 +495,13 @@ def customer_ids_block(teams: Sequence[CustomerTeam]) -> ContextBlock:
 
 
 def session_list(account: Account, sessions: list[OnboardingSession], now: datetime) -> Message:
-    upcoming = [s for s in sessions if s.state == SessionState.BOOKED and s.starts_at >= now]
-    past = [s for s in sessions if s not in upcoming]
+    # One pass (`sessions` are in start order): a membership test per session made this
+    # quadratic, comparing whole rows (0.7 s for an account with 1,000 sessions).
+    upcoming: list[OnboardingSession] = []
+    past: list[OnboardingSession] = []
+    for session in sessions:
+        ahead = session.state == SessionState.BOOKED and session.starts_at >= now
+        (upcoming if ahead else past).append(session)
     blocks: list[Block] = [
         # Translators: a header (plain text); {company} is the customer's name.
         HeaderBlock(
