@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -34,6 +34,18 @@ class Account(SQLModel, table=True):
     unreachable_reason: str | None = Field(default=None, max_length=64)
     unreachable_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# The App Home lists accounts by company name (case-insensitively), then id: one staff member's
+# and everyone's. These indexes hand a page over in that order, so neither the count nor the
+# page walks the whole table (storage/overview.py, migration 0012).
+Index(
+    "ix_account_contact_company",
+    Account.vendor_contact_id,  # type: ignore[arg-type]
+    func.lower(Account.company),
+    Account.id,  # type: ignore[arg-type]
+)
+Index("ix_account_company", func.lower(Account.company), Account.id)  # type: ignore[arg-type]
 
 
 class CustomerTeam(SQLModel, table=True):

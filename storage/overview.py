@@ -10,7 +10,8 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.domain.country import effective_country
@@ -52,7 +53,7 @@ def account_overview(
         return [], int(total)
     contracts = _contracts(db, ids)
     upcoming = _next_sessions(db, ids, now)
-    cases = _open_cases(db, ids)
+    cases = open_cases(db, ids)
     summaries = [_summary(a, contracts[a.id], upcoming.get(a.id), now) for a in accounts]
     return [
         _with_cases(s, cases[s.account_id], now, effective_country(a.country, a.timezone))
@@ -75,7 +76,8 @@ def _with_cases(
     )
 
 
-def _open_cases(db: Session, account_ids: list[int]) -> dict[int, list[CaseFacts]]:
+def open_cases(db: Session, account_ids: list[int]) -> dict[int, list[CaseFacts]]:
+    """The accounts' support cases not yet resolved (one query for all), unordered."""
     by_account: dict[int, list[CaseFacts]] = defaultdict(list)
     for case in db.exec(
         select(SupportCase).where(
@@ -85,6 +87,15 @@ def _open_cases(db: Session, account_ids: list[int]) -> dict[int, list[CaseFacts
     ).all():
         by_account[case.account_id].append(case_facts(case))
     return by_account
+
+
+def open_cases_in_order(db: Session, account: Account, now: datetime) -> list[CaseFacts]:
+    """One account's cases not yet resolved, overdue untaken ones first (as the usage card and
+    the support desk list them)."""
+    assert account.id is not None
+    cases = open_cases(db, [account.id])[account.id]
+    country = effective_country(account.country, account.timezone)
+    return order_cases(cases, now, account.timezone, country)
 
 
 def _contracts(db: Session, account_ids: list[int]) -> dict[int | None, list[Contract]]:
@@ -101,43 +112,46 @@ def _contracts(db: Session, account_ids: list[int]) -> dict[int | None, list[Con
 def _next_sessions(
     db: Session, account_ids: list[int], now: datetime
 ) -> dict[int | None, NextSession]:
-    """Each account's first booked session that has not started yet (one query for all)."""
-    booked_ahead = (
-        col(OnboardingSession.state) == SessionState.BOOKED,
-        col(OnboardingSession.starts_at) >= now,
-    )
-    first = (
-        select(
-            col(OnboardingSession.account_id).label("account_id"),
-            func.min(OnboardingSession.starts_at).label("starts_at"),
+    """Each account's first booked session that has not started yet (one query for all).
+
+    Per account, one probe of (account_id, state, starts_at) for its first entry from `now`:
+    the cost follows the page's accounts, not how many sessions are booked ahead in all (a join
+    on the earliest start per account let SQLite walk every booked future session).
+    """
+    ahead = aliased(OnboardingSession)
+    first_id = (
+        select(ahead.id)
+        .where(
+            col(ahead.account_id) == col(Account.id),
+            col(ahead.state) == SessionState.BOOKED,
+            col(ahead.starts_at) >= now,
         )
-        .where(col(OnboardingSession.account_id).in_(account_ids), *booked_ahead)
-        .group_by(col(OnboardingSession.account_id))
-        .subquery()
+        # Two sessions at the same moment: the first booked wins.
+        .order_by(col(ahead.starts_at), col(ahead.id))
+        .limit(1)
+        .correlate(Account)
+        .scalar_subquery()
     )
+    firsts = select(first_id).where(col(Account.id).in_(account_ids))
     rows = db.exec(
-        select(OnboardingSession)
-        .join(
-            first,
-            and_(
-                col(OnboardingSession.account_id) == first.c.account_id,
-                col(OnboardingSession.starts_at) == first.c.starts_at,
-            ),
-        )
-        .where(*booked_ahead)
-        .order_by(col(OnboardingSession.id))
+        select(
+            OnboardingSession.id,
+            OnboardingSession.account_id,
+            OnboardingSession.session_type,
+            OnboardingSession.starts_at,
+            OnboardingSession.minutes_held,
+            OnboardingSession.minutes_booked,
+        ).where(col(OnboardingSession.id).in_(firsts))
     ).all()
-    found: dict[int | None, NextSession] = {}
-    for session in rows:
-        if session.account_id in found or session.id is None:
-            continue  # two sessions at the same moment: the first booked wins
-        found[session.account_id] = NextSession(
-            id=session.id,
-            session_type=SessionType(session.session_type),
-            starts_at=session.starts_at,
-            minutes=session.minutes_held or session.minutes_booked,
+    return {
+        account_id: NextSession(
+            id=session_id,
+            session_type=SessionType(session_type),
+            starts_at=starts_at,
+            minutes=minutes_held or minutes_booked,
         )
-    return found
+        for session_id, account_id, session_type, starts_at, minutes_held, minutes_booked in rows
+    }
 
 
 def _summary(
@@ -184,8 +198,3 @@ def _summary(
         window_end=current.window_end - timedelta(days=1),
         term_end=current.term_end - timedelta(days=1),
     )
-
-
-def account_channel(db: Session, account_id: int) -> str | None:
-    """The channel linked to an account (the usage card is read by channel)."""
-    return db.exec(select(Account.channel_id).where(Account.id == account_id)).first()
