@@ -50,6 +50,7 @@ from bot.domain.identity import LinkedAccount
 from bot.domain.packages import DEFAULT_TERM_MONTHS, SessionState, SessionType, package_by_id
 from bot.domain.schedule import Post, first_reminder_at, upcoming
 from bot.domain.slacktext import escape
+from bot.domain.support import CaseFacts
 from bot.domain.text import Text
 from bot.domain.timeutil import zone
 from storage.customers import (
@@ -70,6 +71,7 @@ from storage.facts import (
 )
 from storage.ledger import settled_keys
 from storage.models import Account, AuditEvent, Contract, CustomerTeam, OnboardingSession
+from storage.overview import open_cases_in_order
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ class Usage:
     hourly_rate: Decimal | None
     # The Slack workspaces and organizations the customer is known by (shown to staff).
     customer_teams: tuple[CustomerTeam, ...] = ()
+    # Support cases not yet resolved, overdue untaken ones first.
+    open_cases: tuple[CaseFacts, ...] = ()
     currency: str = "EUR"  # of the hourly rate and the estimate (OURA_CURRENCY)
 
     @property
@@ -181,33 +185,39 @@ class BookingService:
             return _account(db, channel_id)
 
     def usage(self, channel_id: str, now: datetime | None = None) -> Usage:
+        """The usage card's facts, its open cases included, in one read transaction."""
         now = now or self.now()
         with read_session(self.engine) as db:
             account = _account(db, channel_id)
             if account is None:
                 raise not_linked()
-            contract = _current_contract(db, account, now)
-            totals = _session_totals(db, contract.id)
-            next_session = db.exec(
-                select(OnboardingSession)
-                .where(
-                    OnboardingSession.account_id == account.id,
-                    OnboardingSession.state == SessionState.BOOKED,
-                    OnboardingSession.starts_at >= now,
-                )
-                .order_by(col(OnboardingSession.starts_at))
-                .limit(1)
-            ).first()
-            return Usage(
-                account=account,
-                contract=contract,
-                terms=terms_of(contract, account.timezone),
-                next_session=next_session,
-                hourly_rate=self.hourly_rate,
-                currency=self.currency,
-                customer_teams=tuple(customer_teams(db, account.id or 0)),
-                **totals,
+            return self.read_usage(db, account, now)
+
+    def read_usage(self, db: Session, account: Account, now: datetime) -> Usage:
+        """The usage of an account already read, inside the caller's transaction."""
+        contract = _current_contract(db, account, now)
+        totals = _session_totals(db, contract.id)
+        next_session = db.exec(
+            select(OnboardingSession)
+            .where(
+                OnboardingSession.account_id == account.id,
+                OnboardingSession.state == SessionState.BOOKED,
+                OnboardingSession.starts_at >= now,
             )
+            .order_by(col(OnboardingSession.starts_at))
+            .limit(1)
+        ).first()
+        return Usage(
+            account=account,
+            contract=contract,
+            terms=terms_of(contract, account.timezone),
+            next_session=next_session,
+            hourly_rate=self.hourly_rate,
+            currency=self.currency,
+            customer_teams=tuple(customer_teams(db, account.id or 0)),
+            open_cases=tuple(open_cases_in_order(db, account, now)),
+            **totals,
+        )
 
     def sessions(self, channel_id: str) -> tuple[Account, list[OnboardingSession]]:
         with read_session(self.engine) as db:

@@ -49,7 +49,7 @@ class Services:
             booking=booking,
             requests=RequestService(booking),
             support=support,
-            home=HomeService(booking, support),
+            home=HomeService(booking),
             reports=ReportService(booking, settings.default_timezone, settings.hourly_rate),
             deliveries=Deliveries(booking.engine),
             # Socket Mode has no signing secret: the app token is as secret.

@@ -9,9 +9,9 @@ from bot.domain.errors import NotFound
 from bot.domain.overview import PAGE_SIZE, AccountSummary, HomePage, Scope, page_count
 from bot.domain.support import CaseFacts
 from bot.services.booking import BookingService, Usage
-from bot.services.support import SupportDesk
 from storage.engine import read_session
-from storage.overview import account_channel, account_overview
+from storage.models import Account
+from storage.overview import account_overview
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,8 @@ class AccountUsage:
 
 
 class HomeService:
-    def __init__(self, booking: BookingService, support: SupportDesk) -> None:
+    def __init__(self, booking: BookingService) -> None:
         self.booking = booking
-        self.support = support
 
     def page(self, user_id: str, scope: Scope, page: int, now: datetime | None = None) -> HomePage:
         """The asked-for page; one past the end (accounts went away meanwhile) shows the last."""
@@ -46,11 +45,12 @@ class HomeService:
         return HomePage(scope=scope, page=page, total=total, accounts=accounts)
 
     def account_usage(self, account_id: int) -> AccountUsage:
-        """One account's usage and open cases (NotFound when the account is gone)."""
-        with read_session(self.booking.engine) as db:
-            channel_id = account_channel(db, account_id)
-        if channel_id is None:
-            raise NotFound("This account no longer exists.")
+        """One account's usage and open cases, in one read transaction (NotFound when the
+        account is gone)."""
         now = self.booking.now()
-        usage = self.booking.usage(channel_id, now)
-        return AccountUsage(usage, self.support.open_cases(account_id, now), now)
+        with read_session(self.booking.engine) as db:
+            account = db.get(Account, account_id)
+            if account is None:
+                raise NotFound("This account no longer exists.")
+            usage = self.booking.read_usage(db, account, now)
+        return AccountUsage(usage, list(usage.open_cases), now)

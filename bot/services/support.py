@@ -13,7 +13,6 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.domain.country import effective_country
 from bot.domain.entitlement import contract_covering
 from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
 from bot.domain.slacktext import escape, printable
@@ -26,14 +25,14 @@ from bot.domain.support import (
     ReturnWindow,
     case_ref,
     check_order_details,
-    order_cases,
     return_window,
 )
 from bot.domain.text import Text
 from bot.services.booking import Actor, BookingService, not_linked, record_audit
 from storage.engine import read_session, write_session
-from storage.facts import case_facts, refresh_next_post_at, terms_of
+from storage.facts import refresh_next_post_at, terms_of
 from storage.models import Account, Contract, CustomerOrder, SupportCase
+from storage.overview import open_cases_in_order
 
 ORDER_LIST_LIMIT = 100
 
@@ -262,14 +261,7 @@ class SupportDesk:
             account = db.get(Account, account_id)
             if account is None:
                 return []
-            rows = db.exec(
-                select(SupportCase).where(
-                    col(SupportCase.account_id) == account_id,
-                    col(SupportCase.state) != CaseState.RESOLVED.value,
-                )
-            ).all()
-            country = effective_country(account.country, account.timezone)
-            return order_cases([case_facts(c) for c in rows], now, account.timezone, country)
+            return open_cases_in_order(db, account, now)
 
 
 # -- helpers used inside one transaction ------------------------------------------------------

@@ -35,8 +35,7 @@ def show_usage(asked: Asked) -> None:
     now = services.booking.now()
     usage = services.booking.usage(channel, now)
     # Buyers see their own account's open cases, without staff-only flags.
-    cases = services.support.open_cases(usage.account.id or 0, now)
-    card = usage_card(usage, for_staff=asked.access.is_staff, cases=cases, now=now)
+    card = usage_card(usage, for_staff=asked.access.is_staff, cases=usage.open_cases, now=now)
     asked.client.chat_postEphemeral(channel=channel, user=asked.user_id, **card.as_kwargs())
 
 

@@ -65,8 +65,7 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             return _set_contact(typed, role, user_id)
         case commands.Usage():
             usage = booking.usage(channel, typed.now)
-            cases = typed.services.support.open_cases(usage.account.id or 0, typed.now)
-            return usage_card(usage, for_staff=True, cases=cases, now=typed.now)
+            return usage_card(usage, for_staff=True, cases=usage.open_cases, now=typed.now)
         case commands.ListSessions():
             account, sessions = booking.sessions(channel)
             return session_list(account, sessions, typed.now)
