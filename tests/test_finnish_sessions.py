@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 from sqlalchemy import Engine
 
 from bot.blocks import ids
-from bot.blocks.base import Message
+from bot.blocks.base import LIST_LIMIT, Message
 from bot.blocks.buttons import channel_actions, session_actions
 from bot.blocks.sessions import (
     booked_post,
@@ -46,7 +46,7 @@ from bot.domain.packages import LAUNCH_KIT, SessionType
 from bot.domain.schedule import ContractFacts, OrderFacts, timeline
 from bot.domain.support import CaseCategory, CaseFacts, CaseState
 from bot.i18n import _, speaking
-from bot.services.booking import Actor, BookingService, SessionChange
+from bot.services.booking import Actor, BookingService, SessionChange, SessionListing
 from handlers.views import fields
 from storage.models import Account, CustomerTeam
 
@@ -214,7 +214,9 @@ def facts_with_an_order() -> ContractFacts:
 def builders(world: World) -> dict[str, Callable[[], Message | View | Block]]:
     """Every builder of the session files, with what it is given in the app."""
     service = world.service
-    account, sessions = service.sessions("C1")
+    account = service.account_for_channel("C1")
+    assert account is not None
+    listing = service.session_listing("C1", NOW, LIST_LIMIT)
     posts = service.schedule("C1", NOW)[1]
     launch_posts = service.schedule("C2", NOW)[1]
     usage = service.usage("C1", NOW)
@@ -251,8 +253,8 @@ def builders(world: World) -> dict[str, Callable[[], Message | View | Block]]:
         "usage_card no buyer": lambda: usage_card(replace(launch, account=unlinked), False),
         "customer_ids_block none": lambda: customer_ids_block([]),
         "customer_ids_block known": lambda: customer_ids_block(teams()),
-        "session_list": lambda: session_list(account, sessions, NOW),
-        "session_list empty": lambda: session_list(account, [], NOW),
+        "session_list": lambda: session_list(listing, NOW),
+        "session_list empty": lambda: session_list(SessionListing(account, [], [], 0, 0), NOW),
         "schedule_list": lambda: schedule_list(account, posts, NOW),
         "schedule_list window": lambda: schedule_list(account, launch_posts, NOW),
         "schedule_list orders": lambda: schedule_list(
@@ -417,10 +419,11 @@ def test_counts_take_the_right_form_in_each_language(
 
 def test_one_session_is_counted_in_the_singular(world: World) -> None:
     account, sessions = world.service.sessions("C1")
+    one = SessionListing(account, [], sessions[:1], 0, 1)
     with speaking("en"):
-        assert session_list(account, sessions[:1], NOW).text.startswith("Demo Oy: 1 session, ")
+        assert session_list(one, NOW).text.startswith("Demo Oy: 1 session, ")
     with speaking("fi"):
-        assert session_list(account, sessions[:1], NOW).text.startswith("Demo Oy: 1 tapaaminen (")
+        assert session_list(one, NOW).text.startswith("Demo Oy: 1 tapaaminen (")
 
 
 def test_the_language_reply_is_written_in_the_new_language() -> None:

@@ -51,7 +51,7 @@ from bot.domain.support import (
     order_cases,
 )
 from bot.i18n import FINNISH, N_, _, money, n_, say
-from bot.services.booking import ChangeKind, SessionChange, Usage, balance_of
+from bot.services.booking import ChangeKind, SessionChange, SessionListing, Usage, balance_of
 from storage.models import Account, CustomerTeam, OnboardingSession
 
 # Words these builders show that are stored or kept as codes elsewhere: marked here so the
@@ -494,14 +494,10 @@ def customer_ids_block(teams: Sequence[CustomerTeam]) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
-def session_list(account: Account, sessions: list[OnboardingSession], now: datetime) -> Message:
-    # One pass (`sessions` are in start order): a membership test per session made this
-    # quadratic, comparing whole rows (0.7 s for an account with 1,000 sessions).
-    upcoming: list[OnboardingSession] = []
-    past: list[OnboardingSession] = []
-    for session in sessions:
-        ahead = session.state == SessionState.BOOKED and session.starts_at >= now
-        (upcoming if ahead else past).append(session)
+def session_list(listing: SessionListing, now: datetime) -> Message:
+    """`/oura-book list`: the sessions ahead, then the others latest first, each group cut at
+    LIST_LIMIT with how many more there are."""
+    account = listing.account
     blocks: list[Block] = [
         # Translators: a header (plain text); {company} is the customer's name.
         HeaderBlock(
@@ -521,22 +517,23 @@ def session_list(account: Account, sessions: list[OnboardingSession], now: datet
         return line
 
     groups = (
-        (_("Upcoming"), upcoming),
-        (_("Past and cancelled"), list(reversed(past))),
+        (_("Upcoming"), listing.upcoming, listing.upcoming_count),
+        (_("Past and cancelled"), listing.past, listing.past_count),
     )
-    for title, group in groups:
-        lines = [describe(s) for s in group[:LIST_LIMIT]] or [_("none")]
-        if len(group) > LIST_LIMIT:
-            lines.append(_("…and {count} more", count=len(group) - LIST_LIMIT))
+    for title, group, count in groups:
+        shown = group[:LIST_LIMIT]
+        lines = [describe(s) for s in shown] or [_("none")]
+        if count > len(shown):
+            lines.append(_("…and {count} more", count=count - len(shown)))
         blocks.extend(sections(f"*{title}*", lines))
         blocks.append(DividerBlock())
     text = n_(
         "{company}: {n} session, {upcoming} upcoming, {past} past or cancelled",
         "{company}: {n} sessions, {upcoming} upcoming, {past} past or cancelled",
-        len(sessions),
+        listing.upcoming_count + listing.past_count,
         company=escape(account.company),
-        upcoming=len(upcoming),
-        past=len(past),
+        upcoming=listing.upcoming_count,
+        past=listing.past_count,
     )
     return Message(text=text, blocks=blocks[:-1])
 

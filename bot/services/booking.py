@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, and_, case, func, not_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -145,6 +145,19 @@ class Usage:
         return (self.hourly_rate * self.billable_minutes / 60).quantize(Decimal("0.01"))
 
 
+@dataclass(frozen=True)
+class SessionListing:
+    """What `/oura-book list` shows of an account's sessions."""
+
+    account: Account
+    # Booked and not started yet, soonest first (at most the limit asked for).
+    upcoming: list[OnboardingSession]
+    # The others (held, cancelled, booked but not logged yet), latest first (at most the limit).
+    past: list[OnboardingSession]
+    upcoming_count: int
+    past_count: int
+
+
 def allocation_of(session: OnboardingSession) -> Allocation:
     return Allocation(
         included_minutes=session.included_minutes,
@@ -218,6 +231,45 @@ class BookingService:
             open_cases=tuple(open_cases_in_order(db, account, now)),
             **totals,
         )
+
+    def session_listing(self, channel_id: str, now: datetime, limit: int) -> SessionListing:
+        """`/oura-book list`: the first `limit` sessions ahead and the latest `limit` others,
+        with how many there are of each, in one read transaction. Only the rows shown are
+        read, so an account's long history costs a count, not a row each."""
+        with read_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None:
+                raise not_linked()
+            mine = col(OnboardingSession.account_id) == account.id
+            ahead = and_(
+                col(OnboardingSession.state) == SessionState.BOOKED,
+                col(OnboardingSession.starts_at) >= now,
+            )
+            total, upcoming_count = db.exec(
+                select(func.count(), func.coalesce(func.sum(case((ahead, 1), else_=0)), 0)).where(
+                    mine
+                )
+            ).one()
+            start, session_id = col(OnboardingSession.starts_at), col(OnboardingSession.id)
+            upcoming = db.exec(
+                select(OnboardingSession)
+                .where(mine, ahead)
+                .order_by(start, session_id)
+                .limit(limit)
+            ).all()
+            past = db.exec(
+                select(OnboardingSession)
+                .where(mine, not_(ahead))
+                .order_by(start.desc(), session_id.desc())
+                .limit(limit)
+            ).all()
+            return SessionListing(
+                account=account,
+                upcoming=list(upcoming),
+                past=list(past),
+                upcoming_count=int(upcoming_count),
+                past_count=int(total) - int(upcoming_count),
+            )
 
     def sessions(self, channel_id: str) -> tuple[Account, list[OnboardingSession]]:
         with read_session(self.engine) as db:

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 
 from slack_sdk import WebClient
 
-from bot.blocks.base import Message, text_message
+from bot.blocks.base import LIST_LIMIT, Message, text_message
 from bot.blocks.sessions import (
     booking_reply,
     country_reply,
@@ -67,8 +67,8 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             usage = booking.usage(channel, typed.now)
             return usage_card(usage, for_staff=True, cases=usage.open_cases, now=typed.now)
         case commands.ListSessions():
-            account, sessions = booking.sessions(channel)
-            return session_list(account, sessions, typed.now)
+            listing = booking.session_listing(channel, typed.now, LIST_LIMIT)
+            return session_list(listing, typed.now)
         case commands.Schedule():
             account, posts = booking.schedule(channel, typed.now)
             return schedule_list(account, posts, typed.now)
