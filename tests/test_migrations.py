@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from storage.models import (
     SessionRequest,
     SupportCase,
 )
+from storage.overview import account_overview
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -270,3 +272,46 @@ def test_0011_keeps_every_account_in_the_english_they_read_before(
         kept = connection.execute(text("SELECT id, company FROM account ORDER BY id")).all()
     assert "language" not in columns
     assert [tuple(row) for row in kept] == [(1, "Co 1"), (2, "Co 2"), (3, "Co 3")]
+
+
+def account_indexes(engine: Engine) -> set[str]:
+    """Index names on `account`, expression indexes included (SQLite's reflection skips them)."""
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'account'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE tablename = 'account'"
+    )
+    with engine.connect() as connection:
+        return {row[0] for row in connection.execute(text(query))}
+
+
+def test_0012_indexes_the_app_home_and_keeps_its_order(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0011")
+    created = "'2027-01-01 10:00:00+00'"
+    if empty_engine.dialect.name == "sqlite":
+        created = "'2027-01-01 10:00:00.000000'"
+    companies = ((1, "beta", "U1"), (2, "Alpha", "U2"), (3, "ALPHA", "U1"), (4, "gamma", "U1"))
+    with empty_engine.begin() as connection:
+        for id_, company, contact in (*companies, (5, "alpha", "U1")):
+            connection.execute(
+                text(
+                    "INSERT INTO account (id, company, channel_id, timezone, vendor_contact_id, "
+                    f"created_at) VALUES ({id_}, '{company}', 'C{id_}', 'Europe/Helsinki', "
+                    f"'{contact}', {created})"
+                )
+            )
+    upgrade(empty_engine)
+    wanted = {"ix_account_contact_company", "ix_account_company"}
+    assert wanted <= account_indexes(empty_engine)
+    now = datetime(2027, 1, 10, tzinfo=UTC)
+    with Session(empty_engine) as db:
+        mine, mine_total = account_overview(db, vendor_contact_id="U1", offset=0, limit=20, now=now)
+        everyone, total = account_overview(db, vendor_contact_id=None, offset=1, limit=3, now=now)
+    # By company case-insensitively, then id, as before the indexes.
+    assert ([a.account_id for a in mine], mine_total) == ([3, 5, 1, 4], 4)
+    assert ([a.account_id for a in everyone], total) == ([3, 5, 1], 5)
+    downgrade(empty_engine, "0011")
+    assert not wanted & account_indexes(empty_engine)
+    with empty_engine.connect() as connection:
+        kept = connection.execute(text("SELECT id FROM account ORDER BY id")).all()
+    assert [row[0] for row in kept] == [1, 2, 3, 4, 5]
