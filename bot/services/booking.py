@@ -217,7 +217,8 @@ class BookingService:
                 OnboardingSession.state == SessionState.BOOKED,
                 OnboardingSession.starts_at >= now,
             )
-            .order_by(col(OnboardingSession.starts_at))
+            # Two at the same moment: the first booked, as the App Home shows it.
+            .order_by(col(OnboardingSession.starts_at), col(OnboardingSession.id))
             .limit(1)
         ).first()
         return Usage(
