@@ -300,8 +300,8 @@ def form(
 
                 def after_ack() -> None:
                     with speaking(language):
-                        attempt(f"{work.__name__} after its ack", then[0], tell_them,
-                                user=requester.user_id)  # fmt: skip
+                        where = f"{work.__name__} after its ack"  # not for people
+                        attempt(where, then[0], tell_them, user=requester.user_id)
 
                 follow_up_later(context, after_ack)
 
