@@ -156,8 +156,50 @@ def seeded_database(
 # -- the fake Slack, in a child process -----------------------------------------------------
 
 
-def _serve_fake(connection: Connection) -> None:
-    fake = FakeSlack(team_id=VENDOR_TEAM)
+class _ReportingFake(FakeSlack):
+    """The fake Slack, also reporting each answer as it arrives: (key, text, time.monotonic())
+    on `answers`, the key being the response_url's key, or `ephemeral:<channel>:<user>`.
+    CLOCK_MONOTONIC is one clock for every process, so the sender can subtract its send time."""
+
+    answers: Any = None
+
+    def _record_response(self, key: str, body: dict[str, Any]) -> None:
+        super()._record_response(key, body)
+        self.answers.put((key, text_of(body), time.monotonic()))
+
+    def _handle_api(
+        self, method: str, args: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        status, body, headers = super()._handle_api(method, args, token)
+        if method == "chat.postEphemeral":
+            key = f"ephemeral:{args.get('channel')}:{args.get('user')}"
+            self.answers.put((key, text_of(args) if body.get("ok") else "", time.monotonic()))
+        return status, body, headers
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """All the text a person would read in a message: its fallback and its blocks' text."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    parts.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({"text": message.get("text"), "blocks": message.get("blocks")})
+    return "\n".join(parts)
+
+
+def _serve_fake(connection: Connection, answers: Any = None) -> None:
+    fake = FakeSlack(team_id=VENDOR_TEAM) if answers is None else _ReportingFake(VENDOR_TEAM)
+    if answers is not None:
+        fake.answers = answers
     fake.add_user(STAFF, tz=TZ, team_id=VENDOR_TEAM)
     with fake:
         connection.send(fake.base_url)
@@ -181,20 +223,29 @@ def _serve_fake(connection: Connection) -> None:
 
 
 class FakeSlackProcess:
-    def __init__(self) -> None:
+    """The fake Slack in a child process. With `answers=True` it also reports every answer
+    (a reply at a response_url, an ephemeral note) as it arrives: see `Answers`."""
+
+    def __init__(self, answers: bool = False) -> None:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
-        self._process = context.Process(target=_serve_fake, args=(child,), daemon=True)
+        self.answers = Answers(context.Queue()) if answers else None
+        queue = self.answers.queue if self.answers else None
+        self._process = context.Process(target=_serve_fake, args=(child, queue), daemon=True)
         self._lock = threading.Lock()  # one conversation on the pipe at a time
 
     def __enter__(self) -> FakeSlackProcess:
         self._process.start()
         self.base_url: str = self._connection.recv()
+        if self.answers:
+            self.answers.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._connection.send("stop")
         self._process.join(timeout=5)
+        if self.answers:
+            self.answers.stop()
 
     @property
     def api_url(self) -> str:
@@ -230,6 +281,50 @@ class FakeSlackProcess:
         while (seen := self.counts()[name]) < n and time.monotonic() < deadline:
             time.sleep(0.05)
         return seen
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    at: float  # time.monotonic() when the fake Slack received it
+
+
+class Answers:
+    """The answers the fake Slack reported, by key; a sender waits for its own."""
+
+    def __init__(self, queue: Any) -> None:
+        self.queue = queue
+        self._seen: dict[str, Answer] = {}
+        self._extra: list[str] = []  # keys answered more than once
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.queue.put(None)
+        self._thread.join(timeout=5)
+
+    def _read(self) -> None:
+        while (item := self.queue.get()) is not None:
+            key, text, at = item
+            with self._changed:
+                if key in self._seen:
+                    self._extra.append(key)
+                else:
+                    self._seen[key] = Answer(text, at)
+                self._changed.notify_all()
+
+    def wait(self, key: str, timeout: float = 30) -> Answer | None:
+        """The answer for `key`, waiting up to `timeout` seconds for it; None if none came."""
+        with self._changed:
+            self._changed.wait_for(lambda: key in self._seen, timeout)
+            return self._seen.get(key)
+
+    def answered_twice(self) -> list[str]:
+        with self._changed:
+            return list(self._extra)
 
 
 # -- servers --------------------------------------------------------------------------------

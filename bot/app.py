@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -24,14 +24,27 @@ from bot.services.booking import BookingService
 from bot.services.container import Services
 from bot.settings import Settings, SettingsError
 from handlers import register_listeners
-from handlers.context import SERVICES_KEY
+from handlers.context import put_services
 
 log = logging.getLogger("oura.app")
 
-# Bolt acks only once a listener has started on its executor (5 threads by default): with
-# five listeners waiting on Slack's Web API (100 ms or more a call), the next click's ack
-# would wait for one of them to finish. Threads waiting on I/O are cheap.
+# The threads that run listeners' lazy work, after the ack (Bolt's default is 5). Work waits
+# on Slack's Web API (100 ms or more a call) and threads waiting on I/O are cheap; acks never
+# wait for these threads (they are sent from the request thread).
 LISTENER_THREADS = 16
+
+
+class InlineExecutor(Executor):
+    """Runs what is submitted at once, in the caller's thread: the sandbox's lazy work is
+    done before its request returns."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
 
 
 def make_web_client(settings: Settings) -> WebClient:
@@ -54,9 +67,15 @@ def create_app(
     process_before_response: bool = False,
     now: Callable[[], datetime] | None = None,
 ) -> App:
-    """`process_before_response` runs each listener before the answer goes back, and `now`
-    replaces the wall clock: the sandbox uses both, to show a request's whole outcome before
-    its next prompt and to move its time forward."""
+    """`process_before_response` runs each listener's lazy work too before the answer goes
+    back, and `now` replaces the wall clock: the sandbox uses both, to show a request's whole
+    outcome before its next prompt and to move its time forward.
+
+    Bolt always runs with its own `process_before_response`: a listener's ack function then
+    runs in the request thread and its response goes back as soon as it returns. Without it
+    Bolt would run the ack function on its executor and poll for the `ack()` every 10 ms.
+    Commands, clicks and events ack at once (`handlers.context.ack_now`) and do their work
+    in a lazy function; forms answer in their ack (handlers.guard.form)."""
     if settings.slack_app_token:
         settings.require("SLACK_BOT_TOKEN")  # Socket Mode: Slack's socket is authenticated
     else:
@@ -76,10 +95,12 @@ def create_app(
             client=make_web_client(settings),
             signing_secret=settings.slack_signing_secret,
             request_verification_enabled=True,
-            process_before_response=process_before_response,
+            process_before_response=True,
             name="oura-bot",
             logger=bolt_logger(),
-            listener_executor=ThreadPoolExecutor(
+            listener_executor=InlineExecutor()
+            if process_before_response
+            else ThreadPoolExecutor(
                 max_workers=LISTENER_THREADS, thread_name_prefix="oura-listener"
             ),
         )
@@ -101,7 +122,7 @@ def create_app(
 
     @app.middleware
     def inject_services(context: BoltContext, next: Callable[[], Any]) -> Any:
-        context[SERVICES_KEY] = services
+        put_services(context, services)
         return next()
 
     @app.error

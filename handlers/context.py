@@ -2,19 +2,61 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
-from slack_bolt import BoltContext, BoltRequest
+from slack_bolt import Ack, BoltContext, BoltRequest
 
 from bot.domain.identity import Installation, Requester, requester
 from bot.services.booking import Actor
 from bot.services.container import Services
 
 SERVICES_KEY = "oura_services"
+FOLLOW_UP_KEY = "oura_follow_up"
+
+T = TypeVar("T")
+
+
+class Shared(Generic[T]):
+    """A value a lazy listener must get as it is. Bolt hands a lazy listener a deep copy of the
+    request's context (`BoltContext.to_copyable`), which would copy the services (engine,
+    caches, locks) or, failing that, drop them."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Shared[T]:
+        return self
+
+
+def put_services(context: BoltContext, services: Services) -> None:
+    context[SERVICES_KEY] = Shared(services)
 
 
 def services_from(context: BoltContext) -> Services:
-    return context[SERVICES_KEY]  # type: ignore[no-any-return]
+    return context[SERVICES_KEY].value  # type: ignore[no-any-return]
+
+
+def ack_now(ack: Ack) -> None:
+    """The whole ack of a command, a click or an event, sent from Bolt's request thread (the
+    app runs with `process_before_response`): nothing is read or written before it. The
+    work is the listener's lazy function, which Bolt runs on its executor after this."""
+    ack()
+
+
+def follow_up_later(context: BoltContext, work: Callable[[], None]) -> None:
+    """What a form does after its ack (posts, notes): run by its lazy `follow_up` once the
+    ack is on its way, so the form's answer does not wait on Slack calls."""
+    context[FOLLOW_UP_KEY] = Shared(work)
+
+
+def follow_up(context: BoltContext) -> None:
+    """The lazy half of a form (`app.view(...)(ack=form, lazy=[follow_up])`)."""
+    work = context.get(FOLLOW_UP_KEY)
+    if work is not None:
+        work.value()
 
 
 def installation_from(context: BoltContext) -> Installation:

@@ -4,6 +4,7 @@ politely, never as a traceback."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,3 +34,17 @@ def attempt(
         log.exception("%s failed %s", where, context)
         (answer_sorry or answer)(_(SORRY))
     return None
+
+
+def logged(work: Callable[..., None]) -> Callable[..., None]:
+    """A lazy listener with no one to answer (an event): a failure is logged with its
+    traceback (Bolt's lazy runner would log only the exception's message)."""
+
+    @functools.wraps(work)  # Bolt reads the wrapped function's arguments (inspect.unwrap)
+    def run(**kwargs: Any) -> None:
+        try:
+            work(**kwargs)
+        except Exception:
+            log.exception("%s failed", work.__name__)
+
+    return run

@@ -1,9 +1,20 @@
 """Who may do this here: the one guard every listener goes through before it acts.
 
-`button` and `form` wrap a listener: they ack (buttons at once; forms are left to the listener,
-which may still refuse a field), find who is asking and where, ask `bot.domain.identity`
-whether that person may do the action there, and only then call the listener with an `Asked`.
-A refusal changes nothing and posts nothing but a polite note to the person asking.
+`button` and `form` wrap a listener: they find who is asking and where, ask
+`bot.domain.identity` whether that person may do the action there, and only then call the
+listener with an `Asked`. A refusal changes nothing and posts nothing but a polite note to the
+person asking.
+
+When each answers Slack:
+- A button is acked before anything else, from the request thread (`ack_now`), and all of
+  its work is a lazy listener: `app.action(id)(ack=ack_now, lazy=[listener])`.
+- A form answers in its ack (a field's error, a refusal shown on the form, or closing it), so
+  what decides that answer runs before the ack, in the request thread: the replay check, the
+  guard, the change itself. Kept so on purpose: checking fields and acking first would close
+  the form and leave a refusal (no minutes left, the time taken) to an ephemeral note, with the
+  person's typing lost. What the form does after its ack (posts, notes) is returned by the
+  listener and run by the lazy `follow_up`, so the form's answer never waits on Slack calls:
+  `app.view(id)(ack=listener, lazy=[follow_up])`. Slack gives a form 3 seconds, as any ack.
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ from bot.services.booking import Actor
 from bot.services.container import Services
 from handlers.context import (
     actor_of,
+    follow_up_later,
     installation_from,
     requester_from,
     services_from,
@@ -166,10 +178,10 @@ def button(
 
     def decorate(work: ButtonListener) -> Callable[..., None]:
         def listener(
-            ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
-            respond: Respond, request: BoltRequest,
+            body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond,
+            request: BoltRequest,
         ) -> None:  # fmt: skip
-            ack()
+            # A lazy listener: the click was acked before this (`ack_now`).
             requester = requester_from(body)
             channel = channel_of(body) if where is Where.CHANNEL else None
             answer = _answer(where, client, channel, requester.user_id, respond)
@@ -223,7 +235,9 @@ def _answer(
     return lambda text: log.info("home tab: %s", text[:80])
 
 
-FormListener = Callable[[Asked, Ack, dict[str, Any]], None]
+# What a form does once it has acked (posts and notes), or None.
+FollowUp = Callable[[], None]
+FormListener = Callable[[Asked, Ack, dict[str, Any]], FollowUp | None]
 
 
 def form(
@@ -232,7 +246,8 @@ def form(
     """A form (view submission) listener for `action`. What the form acts on comes from its
     signed metadata, which must hold `metadata` (a `channel_id` string, ids as numbers); the
     submitter is authorized again in that channel, on that same account. A refusal or an
-    expired form is shown at the field `at`. The listener acks itself."""
+    expired form is shown at the field `at`. The listener acks itself, and returns what it
+    does after the ack (run by the lazy `follow_up`, in the same language)."""
 
     def decorate(work: FormListener) -> Callable[..., None]:
         def listener(
@@ -249,6 +264,7 @@ def form(
                     refuse_form(ack, at, _(EXPIRED))
                 return
             channel = signed["channel_id"] if "channel_id" in metadata else None
+            then: list[FollowUp] = []
 
             def guarded() -> None:
                 if not services.deliveries.first_request(signature_of(request)):
@@ -266,13 +282,28 @@ def form(
                 asked = Asked(
                     requester, access, services, client, body, channel, answer, None, signed
                 )
-                work(asked, ack, view)
+                after = work(asked, ack, view)
+                if after is not None:
+                    then.append(after)
 
             # Before the ack: a failure shows on the form (after it, Slack ignores a second ack).
             with speaking(language):
                 attempt(
                     work.__name__, guarded, partial(refuse_form, ack, at), user=requester.user_id
                 )
+            if then:
+                tell_them: Answer = (
+                    partial(tell, client, channel, requester.user_id)
+                    if channel
+                    else lambda text: None  # a DM form: the failure is logged by `attempt`
+                )
+
+                def after_ack() -> None:
+                    with speaking(language):
+                        where = f"{work.__name__} after its ack"  # not for people
+                        attempt(where, then[0], tell_them, user=requester.user_id)
+
+                follow_up_later(context, after_ack)
 
         listener.__name__ = work.__name__
         listener.__doc__ = work.__doc__

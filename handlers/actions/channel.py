@@ -8,15 +8,16 @@ from slack_bolt import App
 from bot.blocks import ids
 from bot.blocks.sessions import usage_card
 from bot.domain.identity import Action
+from handlers.context import ack_now
 from handlers.forms import Form
 from handlers.guard import Asked, button
 from handlers.replies import NOT_HERE
 
 
 def register(app: App) -> None:
-    app.action(ids.REQUEST_SESSION)(request_session)
-    app.action(ids.SHOW_USAGE)(show_usage)
-    app.action(ids.GET_SUPPORT)(get_support)
+    app.action(ids.REQUEST_SESSION)(ack=ack_now, lazy=[request_session])
+    app.action(ids.SHOW_USAGE)(ack=ack_now, lazy=[show_usage])
+    app.action(ids.GET_SUPPORT)(ack=ack_now, lazy=[get_support])
 
 
 @button(Action.REQUEST_SESSION, NOT_HERE, needs_account=True)

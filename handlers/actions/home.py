@@ -16,6 +16,7 @@ from bot.domain.errors import OuraError
 from bot.domain.identity import Action
 from bot.domain.overview import Scope
 from bot.services.container import Services
+from handlers.context import ack_now
 from handlers.guard import Asked, Where, button
 from handlers.payloads import id_value
 
@@ -24,10 +25,10 @@ PAGE_ACTION = re.compile(rf"^{ids.HOME_PAGE}(:\w+)?$")
 
 
 def register(app: App) -> None:
-    app.action(ids.HOME_MINE)(switch_page)
-    app.action(ids.HOME_ALL)(switch_page)
-    app.action(PAGE_ACTION)(switch_page)
-    app.action(ids.HOME_USAGE)(open_usage_card)
+    app.action(ids.HOME_MINE)(ack=ack_now, lazy=[switch_page])
+    app.action(ids.HOME_ALL)(ack=ack_now, lazy=[switch_page])
+    app.action(PAGE_ACTION)(ack=ack_now, lazy=[switch_page])
+    app.action(ids.HOME_USAGE)(ack=ack_now, lazy=[open_usage_card])
 
 
 # On the Home tab a refusal is only logged (handlers/guard.py): "staff only" is for the log.

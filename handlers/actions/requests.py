@@ -21,17 +21,18 @@ from bot.i18n import _
 from bot.services.booking import NeedsBillableConfirmation
 from bot.services.requests import RequestView
 from handlers.announce import announce
+from handlers.context import ack_now
 from handlers.guard import Asked, Where, button
 from handlers.payloads import id_value
 from handlers.replies import NOT_HERE, STAFF_ONLY, message_person, post_for_account
 
 
 def register(app: App) -> None:
-    app.action(ids.CONFIRM_REQUEST)(confirm_request)
-    app.action(ids.CONFIRM_BILLABLE)(confirm_request_billable)
-    app.action(ids.PROPOSE_TIME)(propose_time)
-    app.action(ids.DECLINE_REQUEST)(decline_request)
-    app.action(ids.ACCEPT_PROPOSAL)(accept_proposal)
+    app.action(ids.CONFIRM_REQUEST)(ack=ack_now, lazy=[confirm_request])
+    app.action(ids.CONFIRM_BILLABLE)(ack=ack_now, lazy=[confirm_request_billable])
+    app.action(ids.PROPOSE_TIME)(ack=ack_now, lazy=[propose_time])
+    app.action(ids.DECLINE_REQUEST)(ack=ack_now, lazy=[decline_request])
+    app.action(ids.ACCEPT_PROPOSAL)(ack=ack_now, lazy=[accept_proposal])
 
 
 def request_choice(value: str) -> tuple[int, str] | None:

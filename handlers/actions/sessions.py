@@ -10,14 +10,15 @@ from bot.domain.identity import Action
 from bot.domain.packages import SessionType
 from bot.i18n import _
 from handlers.announce import announce
+from handlers.context import ack_now
 from handlers.guard import Asked, button
 from handlers.payloads import id_value
 from handlers.replies import STAFF_ONLY
 
 
 def register(app: App) -> None:
-    app.action(ids.CANCEL_SESSION)(cancel_session)
-    app.action(ids.LOG_HELD)(log_held)
+    app.action(ids.CANCEL_SESSION)(ack=ack_now, lazy=[cancel_session])
+    app.action(ids.LOG_HELD)(ack=ack_now, lazy=[log_held])
 
 
 @button(Action.CANCEL, STAFF_ONLY, target=id_value)

@@ -7,14 +7,15 @@ from slack_bolt import App
 from bot.blocks import ids
 from bot.blocks.support import case_resolved_dm, case_resolved_post, case_taken_dm
 from bot.domain.identity import Action
+from handlers.context import ack_now
 from handlers.guard import Asked, Where, button
 from handlers.payloads import id_value
 from handlers.replies import STAFF_ONLY, post_for_account
 
 
 def register(app: App) -> None:
-    app.action(ids.TAKE_CASE)(take_case)
-    app.action(ids.RESOLVE_CASE)(resolve_case)
+    app.action(ids.TAKE_CASE)(ack=ack_now, lazy=[take_case])
+    app.action(ids.RESOLVE_CASE)(ack=ack_now, lazy=[resolve_case])
 
 
 @button(Action.TAKE_CASE, STAFF_ONLY, Where.DM, target=id_value)

@@ -6,7 +6,9 @@ from slack_bolt import App
 
 from bot.domain.commands import COMMAND
 from handlers.commands.oura_book import oura_book
+from handlers.context import ack_now
 
 
 def register(app: App) -> None:
-    app.command(COMMAND)(oura_book)
+    # Acked from the request thread; the command's work runs after, in Bolt's lazy listener.
+    app.command(COMMAND)(ack=ack_now, lazy=[oura_book])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, BoltRequest, Respond
+from slack_bolt import BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.base import Message, text_message
@@ -64,14 +64,14 @@ class CommandRequest:
 
 
 def oura_book(
-    ack: Ack,
     command: dict[str, Any],
     respond: Respond,
     client: WebClient,
     context: BoltContext,
     request: BoltRequest,
 ) -> None:
-    ack()
+    """The command's work, after its ack (`handlers.commands.register`): the replay check,
+    the typist's language (`users.info`), the guard, the feature, the reply."""
     typed = CommandRequest.from_payload(command)
     services, home = services_from(context), installation_from(context)
     # Staff read replies in their own Slack locale; a post into the channel is written in the

@@ -1,4 +1,5 @@
-"""Events API listeners, one file per feature. Bolt acknowledges events itself; these run after."""
+"""Events API listeners, one file per feature. Each event is acked at once from the request
+thread (`ack_now`); the listener is its lazy work, run after, with each delivery's dedupe."""
 
 from __future__ import annotations
 

@@ -9,15 +9,16 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot.domain.identity import customer_ids_among
-from handlers.context import installation_from, services_from
+from handlers.context import ack_now, installation_from, services_from
+from handlers.errors import logged
 from handlers.replies import log
 
 
 def register(app: App) -> None:
-    app.event("channel_id_changed")(channel_id_changed)
-    app.event("channel_shared")(channel_shared)
-    app.event("channel_unarchive")(channel_unarchived)
-    app.event("group_unarchive")(channel_unarchived)
+    app.event("channel_id_changed")(ack=ack_now, lazy=[logged(channel_id_changed)])
+    app.event("channel_shared")(ack=ack_now, lazy=[logged(channel_shared)])
+    app.event("channel_unarchive")(ack=ack_now, lazy=[logged(channel_unarchived)])
+    app.event("group_unarchive")(ack=ack_now, lazy=[logged(channel_unarchived)])
 
 
 def _first_time(context: BoltContext, body: dict[str, Any]) -> bool:

@@ -11,7 +11,7 @@ from bot.domain.identity import Action, requester
 from bot.domain.overview import Scope
 from bot.i18n import speaking
 from handlers.actions.home import publish_home
-from handlers.context import installation_from, services_from
+from handlers.context import ack_now, installation_from, services_from
 from handlers.errors import attempt
 from handlers.guard import decide
 from handlers.replies import log
@@ -19,7 +19,7 @@ from handlers.slack_users import reader_language, user_team
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(home_opened)
+    app.event("app_home_opened")(ack=ack_now, lazy=[home_opened])
 
 
 def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -11,8 +11,9 @@ from bot.blocks.requests import proposal_post, request_acknowledgement, request_
 from bot.domain.identity import Action
 from bot.domain.requests import MAX_PREFERRED_TIMES
 from bot.i18n import _
+from handlers.context import follow_up
 from handlers.errors import attempt
-from handlers.guard import Asked, form, in_form
+from handlers.guard import Asked, FollowUp, form, in_form
 from handlers.payloads import field, picked_time, selected
 from handlers.replies import (
     NOT_IN_THAT_CHANNEL,
@@ -25,12 +26,12 @@ from handlers.views import fields
 
 
 def register(app: App) -> None:
-    app.view(ids.REQUEST_MODAL)(submit_request)
-    app.view(ids.PROPOSE_MODAL)(submit_proposal)
+    app.view(ids.REQUEST_MODAL)(ack=submit_request, lazy=[follow_up])
+    app.view(ids.PROPOSE_MODAL)(ack=submit_proposal, lazy=[follow_up])
 
 
 @form(Action.REQUEST_SESSION, NOT_IN_THAT_CHANNEL, at=ids.FIELD_TYPE)
-def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | None:
     errors: fields.Errors = {}
     session_type = fields.session_type(view, errors)
     minutes = fields.minutes(selected(view, ids.FIELD_MINUTES), errors)
@@ -44,7 +45,7 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     note = str(field(view, ids.FIELD_NOTE).get("value") or "")
     if errors:
         ack(response_action="errors", errors=errors)
-        return
+        return None
     account_id = asked.access.account_id
     assert session_type is not None and account_id is not None
     mistake, sorry = in_form(ack, ids.field_preferred_time(1), sorry_at=ids.FIELD_TYPE)
@@ -58,36 +59,40 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         user=asked.user_id,
     )
     if request is None:
-        return
+        return None
     ack()
-    # The channel reads its account's language, the Oura contact their own; the buyer who
-    # sent the form is answered in theirs.
-    post_for_account(asked.client, request.account, lambda: request_acknowledgement(request))
-    vendor = request.account.vendor_contact_id
-    if message_person(asked.client, asked.services, vendor, lambda: request_dm(request)):
-        # The channel's acknowledgement may be in another language than the buyer's.
-        asked.tell(
-            _(
-                "Your request is sent: your Oura contact will confirm one of your times, or "
-                "propose another, here in the channel."
+
+    def tell_everyone() -> None:
+        # The channel reads its account's language, the Oura contact their own; the buyer who
+        # sent the form is answered in theirs.
+        post_for_account(asked.client, request.account, lambda: request_acknowledgement(request))
+        vendor = request.account.vendor_contact_id
+        if message_person(asked.client, asked.services, vendor, lambda: request_dm(request)):
+            # The channel's acknowledgement may be in another language than the buyer's.
+            asked.tell(
+                _(
+                    "Your request is sent: your Oura contact will confirm one of your times, or "
+                    "propose another, here in the channel."
+                )
             )
-        )
-    else:
-        asked.tell(
-            _(
-                "Your request is saved, but I couldn't reach your Oura contact directly; "
-                "please mention them here."
+        else:
+            asked.tell(
+                _(
+                    "Your request is saved, but I couldn't reach your Oura contact directly; "
+                    "please mention them here."
+                )
             )
-        )
+
+    return tell_everyone
 
 
 @form(Action.PROPOSE_TIME, STAFF_ONLY, at=ids.FIELD_TIME, metadata=("request_id",))
-def submit_proposal(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+def submit_proposal(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | None:
     request_id = asked.metadata["request_id"]
     starts_at = picked_time(view, ids.FIELD_TIME)
     if starts_at is None:
         refuse_form(ack, ids.FIELD_TIME, _("Choose the time to propose."))
-        return
+        return None
     mistake, _sorry = in_form(ack, ids.FIELD_TIME)
     request = attempt(
         "proposal form",  # not for people
@@ -96,6 +101,6 @@ def submit_proposal(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         request=request_id,
     )
     if request is None:
-        return
+        return None
     ack()
-    post_for_account(asked.client, request.account, lambda: proposal_post(request))
+    return lambda: post_for_account(asked.client, request.account, lambda: proposal_post(request))

@@ -12,20 +12,21 @@ from bot.domain.identity import Action
 from bot.i18n import _, say
 from bot.services.booking import NeedsBillableConfirmation, SessionChange
 from handlers.announce import announce
+from handlers.context import follow_up
 from handlers.errors import attempt
-from handlers.guard import Asked, form, in_form
+from handlers.guard import Asked, FollowUp, form, in_form
 from handlers.payloads import field, picked_time
 from handlers.replies import STAFF_ONLY, refuse_form, with_warning
 from handlers.views import fields
 
 
 def register(app: App) -> None:
-    app.view(ids.BOOKING_MODAL)(submit_booking)
-    app.view(ids.LOG_HELD_MODAL)(submit_log_held)
+    app.view(ids.BOOKING_MODAL)(ack=submit_booking, lazy=[follow_up])
+    app.view(ids.LOG_HELD_MODAL)(ack=submit_log_held, lazy=[follow_up])
 
 
 @form(Action.BOOK, STAFF_ONLY, at=ids.FIELD_TYPE)
-def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | None:
     errors: fields.Errors = {}
     session_type = fields.session_type(view, errors)
     starts_at = picked_time(view, ids.FIELD_STARTS_AT)
@@ -36,7 +37,7 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     billable = any(option.get("value") == "billable" for option in options)
     if errors:
         ack(response_action="errors", errors=errors)
-        return
+        return None
     assert session_type is not None and starts_at is not None
     channel = asked.channel_id or ""
 
@@ -61,18 +62,20 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         channel=channel,
     )
     if change is None:
-        return
+        return None
     ack()
-    asked.tell(with_warning(booking_reply(change).text, announce(asked.client, change)))
+    return lambda: asked.tell(
+        with_warning(booking_reply(change).text, announce(asked.client, change))
+    )
 
 
 @form(Action.LOG_HELD, STAFF_ONLY, at=ids.FIELD_MINUTES, metadata=("channel_id", "session_id"))
-def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | None:
     errors: fields.Errors = {}
     minutes = fields.minutes(field(view, ids.FIELD_MINUTES).get("value"), errors)
     if errors:
         ack(response_action="errors", errors=errors)
-        return
+        return None
     channel, session_id = asked.channel_id or "", asked.metadata["session_id"]
 
     def log_held() -> SessionChange | None:
@@ -93,6 +96,8 @@ def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     mistake, _sorry = in_form(ack, ids.FIELD_MINUTES)
     change = attempt("log as held form", log_held, mistake, session=session_id)  # not for people
     if change is None:
-        return
+        return None
     ack()
-    asked.tell(with_warning(booking_reply(change).text, announce(asked.client, change)))
+    return lambda: asked.tell(
+        with_warning(booking_reply(change).text, announce(asked.client, change))
+    )

@@ -11,8 +11,9 @@ from bot.blocks.support import case_acknowledgement, case_dm, case_opener_note, 
 from bot.domain.identity import Action
 from bot.domain.support import MAX_RINGS, CaseCategory
 from bot.i18n import N_, _
+from handlers.context import follow_up
 from handlers.errors import attempt
-from handlers.guard import Asked, form, in_form
+from handlers.guard import Asked, FollowUp, form, in_form
 from handlers.payloads import field, id_value, picked_date, selected
 from handlers.replies import NOT_IN_THAT_CHANNEL, STAFF_ONLY, message_person, post_for_account
 from handlers.views import fields
@@ -41,12 +42,12 @@ NO_ORDER_ANY = N_(
 
 
 def register(app: App) -> None:
-    app.view(ids.SUPPORT_MODAL)(submit_case)
-    app.view(ids.ORDER_MODAL)(submit_order)
+    app.view(ids.SUPPORT_MODAL)(ack=submit_case, lazy=[follow_up])
+    app.view(ids.ORDER_MODAL)(ack=submit_order, lazy=[follow_up])
 
 
 @form(Action.OPEN_SUPPORT, NOT_IN_THAT_CHANNEL, at=ids.FIELD_CATEGORY)
-def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | None:
     errors: fields.Errors = {}
     chosen = selected(view, ids.FIELD_CATEGORY)
     category = CaseCategory(chosen) if chosen in set(CaseCategory) else None
@@ -66,7 +67,7 @@ def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         errors[ids.FIELD_DESCRIPTION] = _("Describe what you need help with.")
     if errors:
         ack(response_action="errors", errors=errors)
-        return
+        return None
     account_id = asked.access.account_id
     assert category is not None and account_id is not None
     at = ids.FIELD_ORDER if order_id is not None else ids.FIELD_CATEGORY
@@ -81,21 +82,27 @@ def submit_case(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         user=asked.user_id,
     )
     if opened is None:
-        return
+        return None
     case, window = opened
     ack()
-    # The channel reads its account's language, the Oura contact their own; the person who
-    # opened the case is answered in theirs.
-    post_for_account(asked.client, case.account, lambda: case_acknowledgement(case))
-    note = case_opener_note(case, window)
-    vendor = case.account.vendor_contact_id
-    if not message_person(asked.client, asked.services, vendor, lambda: case_dm(case)):
-        note += " " + _("I couldn't reach your Oura contact directly; please mention them here.")
-    asked.tell(note)
+
+    def tell_everyone() -> None:
+        # The channel reads its account's language, the Oura contact their own; the person who
+        # opened the case is answered in theirs.
+        post_for_account(asked.client, case.account, lambda: case_acknowledgement(case))
+        note = case_opener_note(case, window)
+        vendor = case.account.vendor_contact_id
+        if not message_person(asked.client, asked.services, vendor, lambda: case_dm(case)):
+            note += " " + _(
+                "I couldn't reach your Oura contact directly; please mention them here."
+            )
+        asked.tell(note)
+
+    return tell_everyone
 
 
 @form(Action.RECORD_ORDER, STAFF_ONLY, at=ids.FIELD_RECEIVED_ON)
-def submit_order(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
+def submit_order(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | None:
     errors: fields.Errors = {}
     received_on = picked_date(view, ids.FIELD_RECEIVED_ON)
     if received_on is None:
@@ -109,7 +116,7 @@ def submit_order(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
     reference = str(field(view, ids.FIELD_REFERENCE).get("value") or "")
     if errors:
         ack(response_action="errors", errors=errors)
-        return
+        return None
     assert received_on is not None
     channel = asked.channel_id or ""
     mistake, _sorry = in_form(ack, ids.FIELD_RECEIVED_ON)
@@ -122,6 +129,6 @@ def submit_order(asked: Asked, ack: Ack, view: dict[str, Any]) -> None:
         user=asked.user_id,
     )
     if change is None:
-        return
+        return None
     ack()
-    asked.tell(order_reply(change).text)
+    return lambda: asked.tell(order_reply(change).text)
