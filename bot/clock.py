@@ -196,7 +196,7 @@ class SweepReport:
 
     def summary(self) -> str:
         return (
-            f"sent {len(self.sent)}, recovered {len(self.recovered)}, "
+            f"sent {len(self.sent)}, recovered {len(self.recovered)}, "  # not for people
             f"failed {len(self.failed)}, superseded {len(self.superseded)}, "
             f"waiting for a look-up {len(self.waiting)}"
         )
