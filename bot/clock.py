@@ -105,6 +105,9 @@ RENEW_AFTER = timedelta(minutes=1)
 # sweep every 5 minutes, 5 stays inside it. An outage leaves few posts to look up anyway:
 # only tries that may have reached Slack need one (`_may_have_reached_slack`).
 LOOKUPS_PER_SWEEP = 5
+# Tries in a row that may have reached Slack with no answer (5xx, timeouts) before a sweep
+# stops starting posts: each such post needs a look-up later, which Slack rations.
+SLACK_DOWN_AFTER = 16
 # How far ahead a session's reminders can fall due (the day-before one).
 REMINDER_HORIZON = max(REMINDER_LEADS)
 
@@ -219,11 +222,30 @@ class _Run:
 
 
 class _Budget:
-    """Look-ups a sweep may still make, shared by its channel threads."""
+    """Look-ups a sweep may still make, and whether Slack still answers: shared by the
+    sweep's channel threads."""
 
     def __init__(self, left: int) -> None:
         self.left = left
+        self.halted = False
+        self._unanswered = 0
         self._lock = threading.Lock()
+
+    def answered(self) -> None:
+        with self._lock:
+            self._unanswered = 0
+
+    def unanswered(self) -> None:
+        """A try that may have reached Slack got no answer: after `SLACK_DOWN_AFTER` in a row
+        the sweep starts no more posts, so an outage leaves few posts to look up later."""
+        with self._lock:
+            self._unanswered += 1
+            if self._unanswered >= SLACK_DOWN_AFTER and not self.halted:
+                self.halted = True
+                log.warning(
+                    "Slack gave no answer to %d posts in a row: the rest waits for the next sweep",
+                    self._unanswered,
+                )
 
     def take(self) -> bool:
         with self._lock:
@@ -288,7 +310,7 @@ class Sweeper:
             pool = ChannelPool(self.channels_at_once, waiting=self.channels_at_once)
         run = _Run(shift, report, budget, pool)
         try:
-            while True:
+            while not budget.halted:
                 moment = max(now, self._at(shift))
                 with read_session(self.engine) as db:
                     soon = due_reminder_contract_ids(db, moment, REMINDER_HORIZON)
@@ -306,6 +328,7 @@ class Sweeper:
                 seen.update(ids)
                 if ids:
                     self._plan_chunk(ids, now, shift, report, budget, dry_run=False, run=run)
+            return report  # Slack stopped answering: the rest waits for the next sweep
         finally:
             if pool is not None:
                 pool.close()
@@ -427,6 +450,8 @@ class Sweeper:
         report: SweepReport,
         budget: _Budget,
     ) -> Outcome:
+        if budget.halted:
+            return Outcome.PARK  # unclaimed: the next sweep finds it due
         claimed_at = self._at(shift)
         won, attempt, unsure_since = claim(
             self.engine,
@@ -484,13 +509,16 @@ class Sweeper:
                 return self._refused_for_good(post, code, shift, report)
             if _may_have_reached_slack(error):
                 unsure = unsure or claimed_at
+                budget.unanswered()
             return self._failed(post, error, attempt, unsure, shift, report)
         except Exception as error:  # dropped connections, timeouts, anything: retry later
             if _may_have_reached_slack(error):
                 unsure = unsure or claimed_at
+                budget.unanswered()
             return self._failed(post, error, attempt, unsure, shift, report)
         mark_sent(self.engine, post.key, post.channel_id, response.get("ts"), self._at(shift))
         report.sent.append(post.key)
+        budget.answered()
         log.info("posted %s in %s", post.key, post.channel_id)
         return Outcome.NEXT
 

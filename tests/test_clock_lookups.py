@@ -133,3 +133,23 @@ def test_the_pool_starts_a_reminders_channel_before_channels_already_waiting() -
     go.set()
     pool.close()
     assert started == ["reminder", "nudge-1", "nudge-2"]
+
+
+def test_a_sweep_stops_starting_posts_when_slack_stops_answering(
+    service: BookingService, engine: Engine, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.clock, "SLACK_DOWN_AFTER", 3)
+    channels = [f"C{i}" for i in range(1, 9)]
+    for channel in channels:
+        launch_kit(service, channel)
+    fake_slack.fail("chat.postMessage", 503, times=100)  # Slack takes posts and never answers
+    clock = _sweeper(engine, fake_slack.api_url, channels_at_once=1)
+    first = clock.sweep(DUE)
+    # Three unanswered tries, each to be looked up later; the other five were never started.
+    assert len(first.failed) == 3
+    assert len(ledger(engine)) == 3
+    fake_slack.reset()
+    later = clock.sweep(DUE + timedelta(minutes=2))
+    assert len(later.sent) == 8
+    assert _history_calls(fake_slack) == 3
+    assert Counter(posted_keys(fake_slack)) == {key: 1 for key in later.sent}
