@@ -123,3 +123,30 @@ def test_two_worker_processes_answer_signed_requests_and_refuse_replays(
     engine.dispose()
     assert booked == 1
     assert len(fake_slack.responses("book")) == 1
+
+
+def test_workers_on_sqlite_serve_from_one_process_and_say_why(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    process = subprocess.Popen(
+        [OURA_BOT, "web", "--workers", "2", "--host", "127.0.0.1", "--port", "0"],
+        cwd=tmp_path,
+        env=env_with(
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=fake_slack.api_url,
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "serving Slack over HTTP at" in line  # one waitress process
+        assert _children(process.pid) == set()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "SQLite has one writer" in errors
