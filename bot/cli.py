@@ -56,9 +56,33 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_web(args: argparse.Namespace, settings: Settings) -> None:
-    """The scale-out web process: HTTP only, no clock."""
+    """The scale-out web process: HTTP only, no clock. With --workers N on PostgreSQL, N
+    processes on gunicorn (`bot.serve`); else one waitress process."""
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    _serve(args, settings, socket_mode=False, with_clock=False)
+    workers = args.workers or 1
+    if workers > 1 and make_url(normalise_url(settings.database_url)).get_backend_name() == (
+        "sqlite"
+    ):
+        log.warning(
+            "SQLite has one writer: %d web processes would only queue on its lock, so one "
+            "process serves (use PostgreSQL for --workers)",
+            workers,
+        )
+        workers = 1
+    if workers == 1:
+        _serve(args, settings, socket_mode=False, with_clock=False)
+        return
+    from bot.app import create_app
+    from bot.serve import serve_workers
+    from bot.web import wsgi_from
+
+    # Checked once here, before any fork, with the one-line answers of one process: the
+    # schema is up to date, the token works, Slack can be reached.
+    engine = open_database(settings)
+    create_app(settings, engine)
+    engine.dispose()
+    port = args.port if args.port is not None else settings.port
+    serve_workers(lambda: wsgi_from(settings), args.host, port, workers, args.threads)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
@@ -333,7 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
         web = sub.add_parser(name, help=help_text)
         web.add_argument("--host", default="0.0.0.0")
         web.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
-        web.add_argument("--threads", type=int, default=8)
+        web.add_argument("--threads", type=int, default=8, help="per process (default 8)")
+        if name == "web":
+            web.add_argument(
+                "--workers",
+                type=int,
+                default=None,
+                help="web processes on gunicorn (PostgreSQL only; default: one waitress process)",
+            )
         _database_option(web)
         if name == "run":
             web.add_argument("--no-clock", action="store_true", help="do not run the clock here")

@@ -2,7 +2,12 @@
 
 Several clocks may sweep at once; a post is claimed with one insert that only one of them can
 win. A post whose try failed (Slack 5xx, a dropped connection) or whose claimer died is tried
-again later, after first looking in the channel's history for it, so it is never posted twice.
+again later, after first looking in the channel's history for it when the failed try may have
+reached Slack (a timeout, a 5xx, a dead claimer), so it is never posted twice. Slack rations
+`conversations.history` hard, so a sweep makes at most `LOOKUPS_PER_SWEEP` look-ups; the other
+unsure posts are given back untried for later sweeps (never sent without a look).
+Session reminders go first: before each page of other posts the sweep takes the contracts
+whose reminders may be due by then, and a channel's reminder goes before its other posts.
 A claim is stamped when it is made, and its lease (`storage.ledger.CLAIM_LEASE`) outlasts the
 longest send this clock's client can make, so no other clock takes a post over while its first
 send can still succeed, however long the sweep that claimed it has been running.
@@ -13,15 +18,15 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -33,10 +38,18 @@ from sqlalchemy import Engine
 
 from bot.blocks.automated_posts import post_message, unreachable_dm
 from bot.blocks.base import Message
-from bot.domain.schedule import ContractFacts, Post, plan
+from bot.clock_pool import ChannelPool, Countdown
+from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, plan
 from bot.i18n import language_of, speaking
 from storage.engine import read_session, write_session
-from storage.facts import due_contract_ids, load_facts, mark_unreachable, refresh_next_post_at
+from storage.facts import (
+    due_contract_ids,
+    due_contracts_after,
+    due_reminder_contract_ids,
+    load_facts,
+    mark_unreachable,
+    refresh_next_post_at,
+)
 from storage.ledger import (
     CLAIM_LEASE,
     claim,
@@ -44,6 +57,7 @@ from storage.ledger import (
     mark_failed,
     mark_sent,
     record_skipped,
+    release,
     renew,
     settled_keys,
 )
@@ -80,10 +94,22 @@ CHANNEL_GONE = frozenset(
 NEVER_TAKEN = frozenset({"msg_too_long", "invalid_blocks", "too_many_attachments", "no_text"})
 # Channels posted to at once: each channel's posts in order and paced, no channel waiting on
 # another (a slow or rate-limited channel holds one of these, not the sweep).
-CHANNELS_AT_ONCE = 8
+# 16: with Slack answering in 100 ms, 8 sent 56 posts a second on a loaded 2-core machine,
+# short of the 67 that 20,000 posts in 5 minutes need (bench/sweep.py).
+CHANNELS_AT_ONCE = 16
 # A claim older than this is renewed just before its message is sent (a retry that first
 # read the channel's history, a pacing wait, a join): the lease left then is what a send gets.
 RENEW_AFTER = timedelta(minutes=1)
+# Look-ups in a channel's history per sweep. Slack allows apps outside the Marketplace one
+# `conversations.history` call a minute (Tier 3, about 50 a minute, for internal apps): with a
+# sweep every 5 minutes, 5 stays inside it. An outage leaves few posts to look up anyway:
+# only tries that may have reached Slack need one (`_may_have_reached_slack`).
+LOOKUPS_PER_SWEEP = 5
+# Tries in a row that may have reached Slack with no answer (5xx, timeouts) before a sweep
+# stops starting posts: each such post needs a look-up later, which Slack rations.
+SLACK_DOWN_AFTER = 16
+# How far ahead a session's reminders can fall due (the day-before one).
+REMINDER_HORIZON = max(REMINDER_LEADS)
 
 
 class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
@@ -167,13 +193,66 @@ class SweepReport:
     recovered: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
+    # Unsure posts given back untried: this sweep's history look-ups were spent.
+    waiting: list[str] = field(default_factory=list)
     would_send: list[tuple[Post, ContractFacts, Message]] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
-            f"sent {len(self.sent)}, recovered {len(self.recovered)}, "
-            f"failed {len(self.failed)}, superseded {len(self.superseded)}"
+            f"sent {len(self.sent)}, recovered {len(self.recovered)}, "  # not for people
+            f"failed {len(self.failed)}, superseded {len(self.superseded)}, "
+            f"waiting for a look-up {len(self.waiting)}"
         )
+
+
+@dataclass
+class _Run:
+    """What the threads of one sweep share."""
+
+    shift: timedelta
+    report: SweepReport
+    budget: _Budget
+    pool: ChannelPool | None
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def lock_of(self, channel_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(channel_id, threading.Lock())
+
+
+class _Budget:
+    """Look-ups a sweep may still make, and whether Slack still answers: shared by the
+    sweep's channel threads."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+        self.halted = False
+        self._unanswered = 0
+        self._lock = threading.Lock()
+
+    def answered(self) -> None:
+        with self._lock:
+            self._unanswered = 0
+
+    def unanswered(self) -> None:
+        """A try that may have reached Slack got no answer: after `SLACK_DOWN_AFTER` in a row
+        the sweep starts no more posts, so an outage leaves few posts to look up later."""
+        with self._lock:
+            self._unanswered += 1
+            if self._unanswered >= SLACK_DOWN_AFTER and not self.halted:
+                self.halted = True
+                log.warning(
+                    "Slack gave no answer to %d posts in a row: the rest waits for the next sweep",
+                    self._unanswered,
+                )
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
 
 
 class Sweeper:
@@ -186,6 +265,7 @@ class Sweeper:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         channels_at_once: int = CHANNELS_AT_ONCE,
         default_language: str = "en",
+        lookups_per_sweep: int = LOOKUPS_PER_SWEEP,
     ) -> None:
         if client is not None and longest_send(client) + RENEW_AFTER >= CLAIM_LEASE:
             raise ValueError(
@@ -198,6 +278,7 @@ class Sweeper:
         self.pace_seconds = pace_seconds
         self.now = now
         self.channels_at_once = channels_at_once
+        self.lookups_per_sweep = lookups_per_sweep
         # What a vendor contact reads when Slack does not tell their locale.
         self.default_language = default_language
         self._last_post: dict[str, float] = {}
@@ -206,32 +287,65 @@ class Sweeper:
         """Send what is due at `now` (default: the time `self.now` gives). Claims and outcomes
         are stamped with the time they happen, on the sweep's timeline (`now` plus the time
         gone by since the sweep began): a long sweep's late claims are fresh, not as old as the
-        sweep, so no other clock takes them for abandoned."""
+        sweep, so no other clock takes them for abandoned.
+
+        Before each page of other contracts, those whose session reminders may be due by
+        then (on the same timeline) are taken first: a reminder waits for at most one page
+        in progress, however many other posts are due."""
         started = self.now()
         now = now or started
         shift = now - started
         report = SweepReport()
+        budget = _Budget(self.lookups_per_sweep)
         if dry_run:
             with read_session(self.engine) as db:
                 ids = due_contract_ids(db, now, limit=1_000_000)
             for chunk in _chunks(ids, BATCH):
-                self._plan_chunk(chunk, now, shift, report, dry_run=True)
+                self._plan_chunk(chunk, now, shift, report, budget, dry_run=True)
             return report
         seen: set[int] = set()
-        while True:
-            with read_session(self.engine) as db:
-                ids = [i for i in due_contract_ids(db, now, BATCH) if i not in seen]
-            if not ids:
-                return report
-            seen.update(ids)
-            self._plan_chunk(ids, now, shift, report, dry_run=False)
+        cursor: tuple[datetime, int] | None = None
+        pool = None
+        if self.channels_at_once > 1:
+            pool = ChannelPool(self.channels_at_once, waiting=self.channels_at_once)
+        run = _Run(shift, report, budget, pool)
+        try:
+            while not budget.halted:
+                moment = max(now, self._at(shift))
+                with read_session(self.engine) as db:
+                    soon = due_reminder_contract_ids(db, moment, REMINDER_HORIZON)
+                soon = [i for i in soon if i not in seen][:BATCH]
+                if soon:
+                    seen.update(soon)
+                    self._plan_chunk(soon, moment, shift, report, budget, dry_run=False, run=run)
+                    continue
+                with read_session(self.engine) as db:
+                    page = due_contracts_after(db, now, cursor, BATCH)
+                if not page:
+                    return report
+                cursor = page[-1][1], page[-1][0]
+                ids = [i for i, _ in page if i not in seen]
+                seen.update(ids)
+                if ids:
+                    self._plan_chunk(ids, now, shift, report, budget, dry_run=False, run=run)
+            return report  # Slack stopped answering: the rest waits for the next sweep
+        finally:
+            if pool is not None:
+                pool.close()
 
     def _at(self, shift: timedelta) -> datetime:
         """This moment, on the timeline of the sweep in progress."""
         return self.now() + shift
 
     def _plan_chunk(
-        self, ids: list[int], now: datetime, shift: timedelta, report: SweepReport, dry_run: bool
+        self,
+        ids: list[int],
+        now: datetime,
+        shift: timedelta,
+        report: SweepReport,
+        budget: _Budget,
+        dry_run: bool,
+        run: _Run | None = None,
     ) -> None:
         with read_session(self.engine) as db:
             facts_list = load_facts(db, ids)
@@ -249,34 +363,75 @@ class Sweeper:
                 report.superseded.append(post.key)
             for post in due.send:
                 queues[post.channel_id].append((post, facts))
-        if dry_run:
+        if dry_run or run is None:
             return
-        self._send_all(list(queues.values()), shift, report)
-        with write_session(self.engine) as db:
-            refresh_next_post_at(db, [facts.contract_id for facts in facts_list], now)
+
+        def refresh() -> None:
+            """Once the page's posts are all done: when to look at its contracts next."""
+            with write_session(self.engine) as db:
+                refresh_next_post_at(db, [facts.contract_id for facts in facts_list], now)
+
+        self._send_all(list(queues.values()), run, Countdown(len(queues), refresh))
 
     def _send_all(
-        self, queues: list[list[tuple[Post, ContractFacts]]], shift: timedelta, report: SweepReport
+        self, queues: list[list[tuple[Post, ContractFacts]]], run: _Run, page: Countdown
     ) -> None:
         """Each channel's posts in order (session reminders first), channels side by side;
-        channels with a session reminder are started first."""
+        channels with a session reminder are started first, also before channels of pages
+        planned earlier that have not started yet."""
         for queue in queues:
             queue.sort(key=lambda item: (not item[0].is_reminder, item[0].send_at, item[0].key))
         queues.sort(key=lambda queue: not queue[0][0].is_reminder)
-        if self.channels_at_once <= 1 or len(queues) <= 1:
-            for queue in queues:
-                self._send_channel(queue, shift, report)
-            return
-        workers = min(self.channels_at_once, len(queues))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="oura-clock") as pool:
-            for done in [pool.submit(self._send_channel, q, shift, report) for q in queues]:
-                done.result()
+        for queue in queues:
+            reminders = [item for item in queue if item[0].is_reminder]
+            if run.pool is None or not reminders:
+                self._start(queue, [], run, page)
+            else:
+                self._start(reminders, queue[len(reminders) :], run, page)
+
+    def _start(
+        self,
+        first: list[tuple[Post, ContractFacts]],
+        then: list[tuple[Post, ContractFacts]],
+        run: _Run,
+        page: Countdown,
+        planning: bool = True,
+    ) -> None:
+        """Send a channel's `first` posts; then hand `then`, its other posts, back to the pool
+        behind the reminders waiting, instead of holding a thread through the channel's
+        pacing while other channels' reminders wait."""
+        channel = first[0][0].channel_id
+
+        def job() -> None:
+            handed_on = False
+            try:
+                # Two pages may hold one channel (an account with two contracts).
+                with run.lock_of(channel):
+                    parked = self._send_channel(first, run.shift, run.report, run.budget)
+                if then and not parked:
+                    self._start(then, [], run, page, planning=False)
+                    handed_on = True
+            finally:
+                if not handed_on:
+                    page.one_done()
+
+        if run.pool is None:
+            job()
+        else:
+            # Only the sweep's planning waits for room: a thread handing on must not (each
+            # thread could wait for another to take a job: none would).
+            run.pool.submit(first[0][0].is_reminder, job, wait=planning)
 
     def _send_channel(
-        self, queue: list[tuple[Post, ContractFacts]], shift: timedelta, report: SweepReport
-    ) -> None:
+        self,
+        queue: list[tuple[Post, ContractFacts]],
+        shift: timedelta,
+        report: SweepReport,
+        budget: _Budget,
+    ) -> bool:
+        """Send a channel's posts in order; True if the channel was parked."""
         for index, (post, facts) in enumerate(queue):
-            if self._deliver(post, facts, shift, report) is Outcome.PARK:
+            if self._deliver(post, facts, shift, report, budget) is Outcome.PARK:
                 waiting = len(queue) - index - 1
                 if waiting:
                     log.warning(
@@ -284,13 +439,21 @@ class Sweeper:
                         post.channel_id,
                         waiting,
                     )
-                return
+                return True
+        return False
 
     def _deliver(
-        self, post: Post, facts: ContractFacts, shift: timedelta, report: SweepReport
+        self,
+        post: Post,
+        facts: ContractFacts,
+        shift: timedelta,
+        report: SweepReport,
+        budget: _Budget,
     ) -> Outcome:
+        if budget.halted:
+            return Outcome.PARK  # unclaimed: the next sweep finds it due
         claimed_at = self._at(shift)
-        won, attempt = claim(
+        won, attempt, unsure_since = claim(
             self.engine,
             post.key,
             post.kind,
@@ -314,17 +477,29 @@ class Sweeper:
                 raise LeaseLost(post.key)
             claimed_at = moment
 
+        if unsure_since is not None and not budget.take():
+            # Never sent without a look: back to the ledger, untried, for a later sweep.
+            release(self.engine, post.key, self.worker, attempt, self._at(shift))
+            report.waiting.append(post.key)
+            return Outcome.NEXT
+        # Since when a try may have reached Slack unseen, as of now (for `_failed`).
+        unsure = unsure_since
         try:
-            if attempt > 1:
-                ts = self._already_posted(post)
+            if unsure_since is not None:
+                ts = self._already_posted(post, unsure_since)
                 if ts is not None:
                     mark_sent(self.engine, post.key, post.channel_id, ts, self._at(shift))
                     report.recovered.append(post.key)
                     log.info("post %s was already in %s (ts %s)", post.key, post.channel_id, ts)
                     return Outcome.NEXT
-            self._pace(post.channel_id)
+                unsure = None  # no earlier try got there
             message = _written(post, facts, self._at(shift))
-            response = self._post(post, message, keep_lease)
+            self._pace(post.channel_id)
+            try:
+                response = self._post(post, message, keep_lease)
+            finally:
+                # From Slack's answer: the next post's arrival is a full pace after this one's.
+                self._last_post[post.channel_id] = time.monotonic()
         except LeaseLost:
             log.warning("post %s: another clock took it over before it was sent", post.key)
             return Outcome.NEXT
@@ -332,20 +507,35 @@ class Sweeper:
             code = str(error.response.get("error") or "")
             if code in CHANNEL_GONE or code in NEVER_TAKEN:
                 return self._refused_for_good(post, code, shift, report)
-            return self._failed(post, error, attempt, shift, report)
+            if _may_have_reached_slack(error):
+                unsure = unsure or claimed_at
+                budget.unanswered()
+            return self._failed(post, error, attempt, unsure, shift, report)
         except Exception as error:  # dropped connections, timeouts, anything: retry later
-            return self._failed(post, error, attempt, shift, report)
+            if _may_have_reached_slack(error):
+                unsure = unsure or claimed_at
+                budget.unanswered()
+            return self._failed(post, error, attempt, unsure, shift, report)
         mark_sent(self.engine, post.key, post.channel_id, response.get("ts"), self._at(shift))
         report.sent.append(post.key)
+        budget.answered()
         log.info("posted %s in %s", post.key, post.channel_id)
         return Outcome.NEXT
 
     def _failed(
-        self, post: Post, error: Exception, attempt: int, shift: timedelta, report: SweepReport
+        self,
+        post: Post,
+        error: Exception,
+        attempt: int,
+        unsure: datetime | None,
+        shift: timedelta,
+        report: SweepReport,
     ) -> Outcome:
-        """A failure that may pass: the post goes back to the ledger with a back-off."""
+        """A failure that may pass: the post goes back to the ledger with a back-off, unsure
+        (to be looked for before the next try) if this or an earlier try may be in Slack."""
         reason = _reason(error)
-        mark_failed(self.engine, post.key, reason, self._retry_at(error, attempt, shift))
+        retry_at = self._retry_at(error, attempt, shift)
+        mark_failed(self.engine, post.key, reason, retry_at, unsure)
         report.failed.append(post.key)
         log.warning("post %s to %s failed (try %d): %s", post.key, post.channel_id, attempt, reason)
         return Outcome.PARK if _parks_channel(error) else Outcome.NEXT
@@ -420,10 +610,12 @@ class Sweeper:
         keep_lease()
         return self.client.chat_postMessage(channel=post.channel_id, metadata=metadata, **kwargs)
 
-    def _already_posted(self, post: Post) -> str | None:
-        """The ts of this post in the channel, if an earlier try got it there after all."""
+    def _already_posted(self, post: Post, since: datetime) -> str | None:
+        """The ts of this post in the channel, if a try from `since` on got it there after
+        all (a minute's margin for clocks that are off; fewer pages than from the post's due
+        time)."""
         assert self.client is not None
-        oldest = (post.due_at - timedelta(minutes=1)).timestamp()
+        oldest = (since - timedelta(minutes=1)).timestamp()
         cursor = None
         while True:
             page = self.client.conversations_history(
@@ -448,7 +640,6 @@ class Sweeper:
             wait = self.pace_seconds - (time.monotonic() - last)
             if wait > 0:
                 time.sleep(wait)
-        self._last_post[channel_id] = time.monotonic()
 
 
 class Outcome(Enum):
@@ -460,6 +651,18 @@ def _written(post: Post, facts: ContractFacts, now: datetime) -> Message:
     """A post is written in its account's language, whoever runs the clock."""
     with speaking(facts.language):
         return post_message(post, facts, now)
+
+
+def _may_have_reached_slack(error: Exception) -> bool:
+    """Whether Slack may have posted despite this error. A refusal in Slack's words (below
+    500) or a request never fully sent (urllib wraps errors while connecting and sending in a
+    URLError) did not post; a 5xx, a timeout or a dropped connection while waiting for the
+    answer, or anything unknown may have."""
+    if isinstance(error, SlackApiError):
+        return int(getattr(error.response, "status_code", 500) or 500) >= 500
+    if isinstance(error, HTTPError):
+        return error.code >= 500
+    return not isinstance(error, URLError)
 
 
 def _parks_channel(error: Exception) -> bool:

@@ -18,6 +18,8 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from waitress.server import create_server
 
+from bot.settings import Settings
+
 log = logging.getLogger("oura.web")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -78,6 +80,25 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> WSGIApp:
         return True
 
     return application
+
+
+def wsgi_from(settings: Settings) -> WSGIApp:
+    """The whole app for these settings, with its own database engine: built in each web
+    process (after a fork: no connection is shared between processes)."""
+    from bot.app import create_app
+    from bot.cli import open_database
+
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    engine = open_database(settings)
+    return wsgi_app(create_app(settings, engine), engine, settings.slack_signing_secret or "")
+
+
+def wsgi() -> WSGIApp:
+    """The app factory for a WSGI server, settings from the environment (and .env):
+    `gunicorn --worker-class gthread --threads 8 --workers 2 'bot.web:wsgi()'`."""
+    from bot.settings import load_settings
+
+    return wsgi_from(load_settings())
 
 
 def well_formed(body: bytes, content_type: str) -> bool:

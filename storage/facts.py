@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from bot.domain.country import effective_country
@@ -159,6 +159,55 @@ def due_contract_ids(db: Session, now: datetime, limit: int) -> list[int]:
             .where(col(Contract.next_post_at) <= now, col(Account.unreachable_reason).is_(None))
             .order_by(col(Contract.next_post_at))
             .limit(limit)
+        ).all()
+    )
+
+
+def due_contracts_after(
+    db: Session, now: datetime, after: tuple[datetime, int] | None, limit: int
+) -> list[tuple[int, datetime]]:
+    """Like `due_contract_ids`, one page at a time: (id, next_post_at) in that order, from
+    past the `after` cursor, so a sweep goes on past contracts that stay due (a parked
+    channel) instead of meeting them again at the head of each page."""
+    query = (
+        select(Contract.id, Contract.next_post_at)
+        .join(Account, col(Account.id) == col(Contract.account_id))
+        .where(col(Contract.next_post_at) <= now, col(Account.unreachable_reason).is_(None))
+    )
+    if after is not None:
+        moment, last_id = after
+        query = query.where(
+            or_(
+                col(Contract.next_post_at) > moment,
+                and_(col(Contract.next_post_at) == moment, col(Contract.id) > last_id),
+            )
+        )
+    rows = db.exec(query.order_by(col(Contract.next_post_at), col(Contract.id)).limit(limit))
+    return [(int(i), at) for i, at in rows.all() if i is not None and at is not None]
+
+
+def due_reminder_contract_ids(db: Session, now: datetime, horizon: timedelta) -> list[int]:
+    """Due contracts with a booked session starting within `horizon` of `now`: those whose
+    session reminders may be due, which a sweep sends before anything else."""
+    soon = (
+        select(OnboardingSession.contract_id)
+        .where(
+            OnboardingSession.state == SessionState.BOOKED,
+            col(OnboardingSession.starts_at) > now,
+            col(OnboardingSession.starts_at) <= now + horizon,
+        )
+        .distinct()
+    )
+    return list(
+        db.exec(
+            select(Contract.id)
+            .join(Account, col(Account.id) == col(Contract.account_id))
+            .where(
+                col(Contract.id).in_(soon),
+                col(Contract.next_post_at) <= now,
+                col(Account.unreachable_reason).is_(None),
+            )
+            .order_by(col(Contract.next_post_at), col(Contract.id))
         ).all()
     )
 

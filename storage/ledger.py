@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, case, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -70,6 +71,14 @@ def retry_times(db: Session, contract_ids: Iterable[int], now: datetime) -> dict
     return soonest
 
 
+class Claim(NamedTuple):
+    won: bool
+    attempt: int
+    # Since when an earlier try may have reached Slack unseen (None: none can have): the
+    # post must be looked for in the channel's history before it is sent again.
+    unsure_since: datetime | None = None
+
+
 def claim(
     engine: Engine,
     key: str,
@@ -78,10 +87,11 @@ def claim(
     contract_id: int,
     worker: str,
     now: datetime,
-) -> tuple[bool, int]:
-    """Claim a post before sending it. Returns (won, attempt): only one caller ever wins a
-    key, unless the last try failed or its claimer died, when one caller wins it again.
-    `now` is the moment of the claim itself (not of the sweep that asks): it starts the lease."""
+) -> Claim:
+    """Claim a post before sending it: only one caller ever wins a key, unless the last try
+    failed or its claimer died, when one caller wins it again. `now` is the moment of the
+    claim itself (not of the sweep that asks): it starts the lease. A claimer that died may
+    have posted, so taking its claim over makes the post unsure from that claim on."""
     with write_session(engine) as db:
         inserted = db.execute(
             _insert(engine)
@@ -99,7 +109,7 @@ def claim(
             .returning(PostLedger.id)
         ).first()
         if inserted is not None:
-            return True, 1
+            return Claim(True, 1)
         retried = db.execute(
             update(PostLedger)
             .where(
@@ -115,12 +125,20 @@ def claim(
                 claimed_by=worker,
                 claimed_at=now,
                 attempts=col(PostLedger.attempts) + 1,
+                # SET reads the row as it was: a dead claimer's claim time.
+                unsure_since=case(
+                    (
+                        col(PostLedger.state) == CLAIMED,
+                        func.coalesce(col(PostLedger.unsure_since), col(PostLedger.claimed_at)),
+                    ),
+                    else_=col(PostLedger.unsure_since),
+                ),
             )
-            .returning(PostLedger.attempts)
+            .returning(PostLedger.attempts, PostLedger.unsure_since)
         ).first()
         if retried is None:
-            return False, 0
-        return True, int(retried[0])
+            return Claim(False, 0)
+        return Claim(True, int(retried[0]), retried[1])
 
 
 def renew(engine: Engine, key: str, worker: str, attempt: int, now: datetime) -> bool:
@@ -146,17 +164,56 @@ def mark_sent(engine: Engine, key: str, channel_id: str, ts: str | None, now: da
         db.execute(
             update(PostLedger)
             .where(col(PostLedger.key) == key)
-            .values(state=SENT, channel_id=channel_id, ts=ts, sent_at=now, last_error=None)
+            .values(
+                state=SENT,
+                channel_id=channel_id,
+                ts=ts,
+                sent_at=now,
+                last_error=None,
+                unsure_since=None,
+            )
         )
 
 
-def mark_failed(engine: Engine, key: str, error: str, retry_at: datetime) -> None:
+def mark_failed(
+    engine: Engine, key: str, error: str, retry_at: datetime, unsure_since: datetime | None
+) -> None:
+    """A try failed; `unsure_since`: since when a try may have reached Slack unseen (None:
+    certainly not, so the next try posts without looking in the channel's history)."""
     with write_session(engine) as db:
         db.execute(
             update(PostLedger)
             .where(col(PostLedger.key) == key, col(PostLedger.state) == CLAIMED)
-            .values(state=FAILED, last_error=error[:200], next_attempt_at=retry_at)
+            .values(
+                state=FAILED,
+                last_error=error[:200],
+                next_attempt_at=retry_at,
+                unsure_since=unsure_since,
+            )
         )
+
+
+def release(engine: Engine, key: str, worker: str, attempt: int, retry_at: datetime) -> bool:
+    """Give a claim back untried (this sweep may not look in the channel's history any more):
+    the try is not counted and the post stays as unsure as it was."""
+    with write_session(engine) as db:
+        released = db.execute(
+            update(PostLedger)
+            .where(
+                col(PostLedger.key) == key,
+                col(PostLedger.state) == CLAIMED,
+                col(PostLedger.claimed_by) == worker,
+                col(PostLedger.attempts) == attempt,
+            )
+            .values(
+                state=FAILED,
+                next_attempt_at=retry_at,
+                attempts=col(PostLedger.attempts) - 1,
+                last_error="waiting for a look in the channel's history",  # not for people
+            )
+            .returning(PostLedger.id)
+        ).first()
+        return released is not None
 
 
 def record_skipped(

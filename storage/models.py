@@ -176,6 +176,9 @@ class PostLedger(SQLModel, table=True):
     ts: str | None = Field(default=None, max_length=32)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=200)
+    # The first try that may have reached Slack with no answer to say so (a timeout, a 5xx, a
+    # clock that died mid-send); None: no look in the channel's history is needed.
+    unsure_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SessionRequest(SQLModel, table=True):

@@ -26,7 +26,7 @@ def test_procfile_has_release_web_and_clock_as_real_commands() -> None:
         line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
     assert set(processes) == {"release", "web", "clock"}
-    expected = {"release": ["db", "upgrade"], "web": ["web"], "clock": ["clock"]}
+    expected = {"release": ["db", "upgrade"], "web": ["web", "--workers", "2"], "clock": ["clock"]}
     parser = build_parser()
     for name, command in processes.items():
         program, *args = shlex.split(command)

@@ -580,6 +580,9 @@ def _where(method: str, channel: object) -> str:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Slack takes many connections at once (the clock opens 16): the default backlog of 5
+    # would reset some.
+    request_queue_size = 128
     fake: FakeSlack
 
     def handle_error(self, request: Any, client_address: Any) -> None:
