@@ -157,7 +157,10 @@ def test_the_checker_reports_an_import_the_wrong_way(
 def test_the_layers_are_folders() -> None:
     """The runtime is at the top of bot/; everything else sits in its layer's folder."""
     top = sorted(p.stem for p in (ROOT / "bot").glob("*.py") if p.stem != "__init__")
-    assert top == ["app", "catalogs", "cli", "clock", "i18n", "logs", "modes", "settings", "web"]
+    assert top == [
+        *("app", "catalogs", "cli", "clock", "i18n", "jobs", "logs", "modes", "reports"),
+        *("settings", "web"),
+    ]
     for layer in ("domain", "services", "blocks"):
         assert (ROOT / "bot" / layer / "__init__.py").is_file()
     kinds = sorted(p.name for p in (ROOT / "handlers").iterdir() if p.is_dir() and p.name[0] != "_")
