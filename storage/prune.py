@@ -25,8 +25,9 @@ def _pause(engine: Engine) -> None:
         time.sleep(PAUSE_SECONDS)
 
 
-def forget_markers_before(engine: Engine, before: datetime, batch: int = BATCH) -> int:
+def forget_markers_before(engine: Engine, before: datetime, batch: int | None = None) -> int:
     """Delete replay markers (request signatures, event ids) older than `before`; how many."""
+    batch = batch or BATCH
     deleted = 0
     for model, key, stamp in (
         (SeenRequest, SeenRequest.signature, SeenRequest.seen_at),
@@ -44,11 +45,12 @@ def forget_markers_before(engine: Engine, before: datetime, batch: int = BATCH) 
 
 
 def prune_spent_posts(
-    engine: Engine, now: datetime, keep_for: timedelta, batch: int = BATCH
+    engine: Engine, now: datetime, keep_for: timedelta, batch: int | None = None
 ) -> int:
     """Delete ledger rows whose post lapsed (`bot.domain.ledger_keys`) more than `keep_for`
     ago; how many. A post claimed at all was claimed before it lapsed, so only rows claimed
     before `now - keep_for` are read, a batch at a time in id order."""
+    batch = batch or BATCH
     cutoff = now - keep_for
     deleted, after = 0, 0
     while True:
