@@ -16,7 +16,7 @@ from storage.prune import forget_markers_before, prune_spent_posts
 
 log = logging.getLogger("oura.jobs")
 
-REPORTS_EVERY_SECONDS = 15
+REPORTS_EVERY_SECONDS = 5
 PRUNE_MARKERS_EVERY_MINUTES = 5
 PRUNE_LEDGER_EVERY_MINUTES = 60
 # Ledger rows are kept this long after their post lapsed: nothing reads them then, but an
