@@ -157,11 +157,12 @@ def _report_worker(settings: Settings, engine: Engine, worker: str | None = None
     return ReportWorker(engine, client, settings.hourly_rate, worker or worker_name())
 
 
-def _add_clock_jobs(scheduler: Any, settings: Settings, sweeper: Any) -> None:
+def _add_clock_jobs(scheduler: Any, settings: Settings, sweeper: Any, with_web: bool) -> None:
     """Requested reports and the prunes, beside the sweep (bot/jobs.py)."""
     from bot.jobs import add_clock_jobs
 
-    add_clock_jobs(scheduler, sweeper.engine, _report_worker(settings, sweeper.engine))
+    reports = _report_worker(settings, sweeper.engine)
+    add_clock_jobs(scheduler, sweeper.engine, reports, low_priority_reports=not with_web)
 
 
 def _sweeper(settings: Settings, engine: Engine | None = None) -> Any:
@@ -227,7 +228,7 @@ def _background_clock(settings: Settings, engine: Engine, every: int) -> Any:
     scheduler = BackgroundScheduler(timezone=UTC)
     sweeper = _sweeper(settings, engine)
     _add_sweep_job(scheduler, sweeper, every)
-    _add_clock_jobs(scheduler, settings, sweeper)
+    _add_clock_jobs(scheduler, settings, sweeper, with_web=True)
     scheduler.start()
     print(f"oura-bot: clock running in this process, a sweep every {every} minutes", flush=True)
     return scheduler
@@ -239,7 +240,7 @@ def cmd_clock(args: argparse.Namespace, settings: Settings) -> None:
     scheduler = BlockingScheduler(timezone=UTC)
     sweeper = _sweeper(settings)
     _add_sweep_job(scheduler, sweeper, args.every)
-    _add_clock_jobs(scheduler, settings, sweeper)
+    _add_clock_jobs(scheduler, settings, sweeper, with_web=False)
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("received signal %s, stopping the clock", signum)

@@ -4,7 +4,10 @@ Each is its own APScheduler job, so a long report never holds back posts, nor po
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +22,9 @@ log = logging.getLogger("oura.jobs")
 REPORTS_EVERY_SECONDS = 5
 PRUNE_MARKERS_EVERY_MINUTES = 5
 PRUNE_LEDGER_EVERY_MINUTES = 60
+# The report thread's nice value in `oura-bot clock`: building a large report takes a core for
+# a while, and on a shared machine the web processes' acks should not queue behind it.
+REPORT_NICE = 10
 # Ledger rows are kept this long after their post lapsed: nothing reads them then, but an
 # operator asking "did that reminder go out?" still finds the answer for a month.
 KEEP_SPENT_POSTS = timedelta(days=30)
@@ -39,13 +45,31 @@ def run_once(engine: Engine, reports: ReportWorker, now: datetime) -> None:
     prune(engine, now)
 
 
+def _run_reports_politely(reports: ReportWorker) -> None:
+    """Reports at a low CPU priority: this thread only (on Linux a thread has its own nice
+    value), which runs nothing else (the `reports` executor's one thread)."""
+    # Not Linux, or not allowed: normal priority.
+    with suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), REPORT_NICE)
+    reports.run_pending()
+
+
 def add_clock_jobs(
     scheduler: Any,
     engine: Engine,
     reports: ReportWorker,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    low_priority_reports: bool = True,
 ) -> None:
+    """`low_priority_reports`: False where the web shares the process (`oura-bot run`): a
+    thread holding the interpreter lock at low priority would hold up the acks instead."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.triggers.interval import IntervalTrigger
+
+    scheduler.add_executor(ThreadPoolExecutor(max_workers=1), alias="reports")
+    run_reports = (
+        (lambda: _run_reports_politely(reports)) if low_priority_reports else reports.run_pending
+    )
 
     def guarded(name: str, work: Callable[[], object]) -> Callable[[], None]:
         def job() -> None:
@@ -57,7 +81,7 @@ def add_clock_jobs(
         return job
 
     jobs = (
-        ("reports", reports.run_pending, IntervalTrigger(seconds=REPORTS_EVERY_SECONDS)),
+        ("reports", run_reports, IntervalTrigger(seconds=REPORTS_EVERY_SECONDS)),
         (
             "prune-markers",
             lambda: prune(engine, now(), ledger=False),
@@ -78,4 +102,5 @@ def add_clock_jobs(
             next_run_time=now(),
             coalesce=True,
             max_instances=1,
+            executor="reports" if name == "reports" else "default",
         )

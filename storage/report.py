@@ -18,16 +18,6 @@ from storage.models import Account, Contract, OnboardingSession
 BATCH = 500
 
 
-def load_report_rows(
-    engine: Engine,
-    month: Month,
-    hourly_rate: Decimal | None,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> list[ReportRow]:
-    """Every contract's row for `month` in a list (small databases and tests)."""
-    return list(iter_report_rows(engine, month, hourly_rate, on_progress))
-
-
 def iter_report_rows(
     engine: Engine,
     month: Month,

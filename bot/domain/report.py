@@ -12,7 +12,6 @@ prices the month's billable minutes.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -178,13 +177,6 @@ def report_rows(
     return sorted(
         (row for row in rows if row is not None), key=lambda r: (r.account_id, r.contract_id)
     )
-
-
-def report_csv(rows: Iterable[ReportRow], with_estimate: bool) -> str:
-    """CSV text, a header row first; the estimate column only when a rate is set."""
-    out = io.StringIO()
-    write_csv(rows, out, with_estimate)
-    return out.getvalue()
 
 
 def write_csv(rows: Iterable[ReportRow], out: TextIO, with_estimate: bool) -> int:
