@@ -372,3 +372,30 @@ def test_a_ledger_keys_last_moment_is_never_before_its_post_lapses() -> None:
                 moment = last_moment(post.key, terms.term_end)
                 assert moment is not None, post.key
                 assert post.expires_at is not None and moment >= post.expires_at, post.key
+
+
+def test_the_clock_process_builds_reports_and_prunes_beside_the_sweep(
+    engine: Engine, fake_slack: FakeSlack, database_url: str
+) -> None:
+    """`oura-bot clock` schedules the report and prune jobs next to its sweep; the report job,
+    run on a thread of its own (it lowers that thread's priority), sends the report."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from conftest import settings_for
+
+    from bot import cli
+
+    settings = settings_for(fake_slack, database_url)
+    scheduler = BackgroundScheduler(timezone=UTC)
+    sweeper = cli._sweeper(settings, engine)
+    cli._add_sweep_job(scheduler, sweeper, 5)
+    cli._add_clock_jobs(scheduler, settings, sweeper, with_web=False)
+    scheduled = {job.id: job for job in scheduler.get_jobs()}
+    assert set(scheduled) == {"sweep", "reports", "prune-markers", "prune-ledger"}
+    assert scheduled["reports"].executor == "reports"  # never in the sweep's threads
+
+    ask(engine)
+    thread = threading.Thread(target=scheduled["reports"].func)
+    thread.start()
+    thread.join()
+    assert len(fake_slack.uploaded_files()) == 1
+    assert [job.state for job in jobs(engine)] == ["sent"]
