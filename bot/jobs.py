@@ -30,13 +30,15 @@ REPORT_NICE = 10
 KEEP_SPENT_POSTS = timedelta(days=30)
 
 
-def prune(engine: Engine, now: datetime, ledger: bool = True) -> tuple[int, int]:
-    """Replay markers past the guard's window, then (if `ledger`) spent ledger rows."""
-    markers = forget_markers_before(engine, now - FORGET_AFTER)
+def prune(
+    engine: Engine, now: datetime, markers: bool = True, ledger: bool = True
+) -> tuple[int, int]:
+    """Replay markers past the guard's window, and spent ledger rows; how many of each."""
+    markers_gone = forget_markers_before(engine, now - FORGET_AFTER) if markers else 0
     posts = prune_spent_posts(engine, now, KEEP_SPENT_POSTS) if ledger else 0
-    if markers or posts:
-        log.info("pruned %d replay markers and %d spent ledger rows", markers, posts)
-    return markers, posts
+    if markers_gone or posts:
+        log.info("pruned %d replay markers and %d spent ledger rows", markers_gone, posts)
+    return markers_gone, posts
 
 
 def run_once(engine: Engine, reports: ReportWorker, now: datetime) -> None:
@@ -89,7 +91,7 @@ def add_clock_jobs(
         ),
         (
             "prune-ledger",
-            lambda: prune_spent_posts(engine, now(), KEEP_SPENT_POSTS),
+            lambda: prune(engine, now(), markers=False),
             IntervalTrigger(minutes=PRUNE_LEDGER_EVERY_MINUTES),
         ),
     )

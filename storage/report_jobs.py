@@ -153,8 +153,3 @@ def give_up(engine: Engine, job: ClaimedJob, error: str) -> None:
             .where(col(ReportJob.id) == job.id)
             .values(state=UNDELIVERABLE, last_error=error[:200], next_attempt_at=None)
         )
-
-
-def any_due(engine: Engine, now: datetime) -> bool:
-    with read_session(engine) as db:
-        return db.execute(select(ReportJob.id).where(_claimable(now)).limit(1)).first() is not None
