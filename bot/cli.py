@@ -173,6 +173,22 @@ def _serve_socket_mode(app: Any, settings: Settings) -> None:
         handler.close()
 
 
+def _report_worker(settings: Settings, engine: Engine, worker: str | None = None) -> Any:
+    from bot.clock import clock_web_client, worker_name
+    from bot.reports import ReportWorker
+
+    client = clock_web_client(settings.slack_bot_token, settings.slack_api_url)
+    return ReportWorker(engine, client, settings.hourly_rate, worker or worker_name())
+
+
+def _add_clock_jobs(scheduler: Any, settings: Settings, sweeper: Any, with_web: bool) -> None:
+    """Requested reports and the prunes, beside the sweep (bot/jobs.py)."""
+    from bot.jobs import add_clock_jobs
+
+    reports = _report_worker(settings, sweeper.engine)
+    add_clock_jobs(scheduler, sweeper.engine, reports, low_priority_reports=not with_web)
+
+
 def _sweeper(settings: Settings, engine: Engine | None = None) -> Any:
     from bot.clock import Sweeper, clock_web_client
 
@@ -199,8 +215,12 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> None:
         due = plural(len(report.would_send), "post")
         print(f"oura-bot: dry run, {due} due, nothing posted")
         return
-    report = _sweeper(settings).sweep()
+    from bot.jobs import run_once
+
+    sweeper = _sweeper(settings)
+    report = sweeper.sweep()
     print(f"oura-bot: sweep done: {report.summary()}")
+    run_once(sweeper.engine, _report_worker(settings, sweeper.engine), datetime.now(UTC))
 
 
 def _add_sweep_job(scheduler: Any, sweeper: Any, every: int) -> None:
@@ -230,7 +250,9 @@ def _background_clock(settings: Settings, engine: Engine, every: int) -> Any:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     scheduler = BackgroundScheduler(timezone=UTC)
-    _add_sweep_job(scheduler, _sweeper(settings, engine), every)
+    sweeper = _sweeper(settings, engine)
+    _add_sweep_job(scheduler, sweeper, every)
+    _add_clock_jobs(scheduler, settings, sweeper, with_web=True)
     scheduler.start()
     print(f"oura-bot: clock running in this process, a sweep every {every} minutes", flush=True)
     return scheduler
@@ -240,7 +262,9 @@ def cmd_clock(args: argparse.Namespace, settings: Settings) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler(timezone=UTC)
-    _add_sweep_job(scheduler, _sweeper(settings), args.every)
+    sweeper = _sweeper(settings)
+    _add_sweep_job(scheduler, sweeper, args.every)
+    _add_clock_jobs(scheduler, settings, sweeper, with_web=False)
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("received signal %s, stopping the clock", signum)
@@ -252,8 +276,8 @@ def cmd_clock(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
-    from bot.domain.report import parse_month, report_csv
-    from storage.report import load_report_rows
+    from bot.domain.report import parse_month, write_csv
+    from storage.report import iter_report_rows
 
     try:
         month = parse_month(args.month)
@@ -261,18 +285,19 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
         fail(f"--month {error}")
     engine = open_database(settings)
     progress = _Progress()
-    rows = load_report_rows(engine, month, settings.hourly_rate, on_progress=progress)
-    progress.done()
-    data = report_csv(rows, with_estimate=settings.hourly_rate is not None)
+    rows = iter_report_rows(engine, month, settings.hourly_rate, on_progress=progress)
+    with_estimate = settings.hourly_rate is not None
     if args.out == "-":
-        sys.stdout.write(data)
-    else:
-        # The report names customers and their usage: readable by its owner only.
-        descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(descriptor, "w", encoding="utf-8", newline="") as out:
-            out.write(data)
-        wrote = plural(len(rows), "row")
-        print(f"oura-bot: wrote {wrote} for {month} to {args.out}", file=sys.stderr)
+        write_csv(rows, sys.stdout, with_estimate)
+        progress.done()
+        return
+    # The report names customers and their usage: readable by its owner only.
+    descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(descriptor, "w", encoding="utf-8", newline="") as out:
+        count = write_csv(rows, out, with_estimate)
+    progress.done()
+    wrote = plural(count, "row")
+    print(f"oura-bot: wrote {wrote} for {month} to {args.out}", file=sys.stderr)
 
 
 class _Progress:

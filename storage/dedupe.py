@@ -1,12 +1,12 @@
-"""Once-only markers: Events API deliveries and request signatures already seen."""
+"""Once-only markers: Events API deliveries and request signatures already seen (the clock
+prunes old ones: `storage.prune`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
 
 from storage.engine import write_session
 from storage.models import ProcessedEvent, SeenRequest
@@ -32,10 +32,3 @@ def first_delivery(engine: Engine, event_id: str, now: datetime) -> bool:
 def first_use_of_signature(engine: Engine, signature: str, now: datetime) -> bool:
     """True the first time a request signature is seen: a replayed request gets False."""
     return _first(engine, SeenRequest, {"signature": signature, "seen_at": now}, "signature")
-
-
-def forget_before(engine: Engine, before: datetime) -> None:
-    """Old markers are useless: a replay that old fails the signature's 5-minute window."""
-    with write_session(engine) as db:
-        db.execute(delete(SeenRequest).where(col(SeenRequest.seen_at) < before))
-        db.execute(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < before))

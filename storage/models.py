@@ -264,3 +264,32 @@ class SupportCase(SQLModel, table=True):
     resolved_by: str | None = Field(default=None, max_length=32)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ReportJob(SQLModel, table=True):
+    """A monthly report a staff member asked for: produced and sent by the clock, not by the
+    web request; claimed (conditional update) before it is built, so it is sent once."""
+
+    __tablename__ = "report_job"
+    __table_args__ = (Index("ix_report_job_state_next", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The slash command's trigger_id: the same request recorded twice is one job.
+    request_key: str | None = Field(default=None, max_length=120, unique=True)
+    requested_by: str = Field(max_length=32)
+    month: str = Field(max_length=7)  # YYYY-MM
+    # The requester's language when they asked: the DM is written in it.
+    language: str = Field(default="en", max_length=8)
+    # pending -> claimed -> sent | failed (tried again at next_attempt_at) | undeliverable
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set once Slack has the file, before it is shared: a retry asks Slack whether the share
+    # happened (files.info) instead of sending a second copy.
+    file_id: str | None = Field(default=None, max_length=32)
+    rows: int | None = None
+    last_error: str | None = Field(default=None, max_length=200)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

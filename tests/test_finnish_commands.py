@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import CHANNEL, STAFF
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks.base import text_message
 from bot.catalogs import extract
@@ -286,22 +285,6 @@ def test_support_errors_in_both_languages(service: BookingService) -> None:
 # -- the staff's replies (handlers/commands) ----------------------------------------------------
 
 
-class FakeClient:
-    """What the report's reply needs of Slack: a DM opened, a file uploaded (or refused)."""
-
-    def __init__(self, refuse: bool = False) -> None:
-        self.refuse = refuse
-        self.uploads: list[dict[str, object]] = []
-
-    def conversations_open(self, users: str) -> dict[str, object]:
-        return {"channel": {"id": f"D_{users}"}}
-
-    def files_upload_v2(self, **kwargs: object) -> None:
-        if self.refuse:
-            raise SlackApiError("refused", {"ok": False, "error": "not_allowed_token_type"})
-        self.uploads.append(kwargs)
-
-
 def reply_in(language: str, build) -> str:  # type: ignore[no-untyped-def]
     """A reply built in `language`, checked by slack_sdk."""
     with speaking(language):
@@ -311,24 +294,27 @@ def reply_in(language: str, build) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_the_report_replies_in_both_languages() -> None:
-    report = SimpleNamespace(month="2027-01", csv="a,b\n", contracts=3)
-    services = SimpleNamespace(reports=SimpleNamespace(monthly=lambda month, now: report))
-    sent: dict[str, str] = {}
-    for language in ("en", "fi"):
-        client = FakeClient()
-        sent[language] = reply_in(
+    """The command says at once that the report is coming, in the requester's language, and
+    records that language for the clock's DM."""
+    asked: list[str] = []
+
+    def request(user_id, month, language, request_key, now):  # type: ignore[no-untyped-def]
+        asked.append(language)
+        return SimpleNamespace(month="2027-01", recorded=True)
+
+    services = SimpleNamespace(reports=SimpleNamespace(request=request))
+    sent = {
+        language: reply_in(
             language,
-            lambda: send_report(client, services, STAFF, None, NOW),  # noqa: B023
+            lambda: send_report(services, STAFF, None, NOW, "trigger"),  # type: ignore[arg-type]
         )
-        sent[language + " comment"] = str(client.uploads[0]["initial_comment"])
-        sent[language + " title"] = str(client.uploads[0]["title"])
-    assert sent["en"] == "I sent you the usage report for 2027-01 (3 contracts) in a DM."
-    assert sent["fi"] == "Lähetin sinulle yksityisviestinä käyttöraportin 2027-01 (3 sopimusta)."
-    assert sent["en comment"] == "Usage report for 2027-01: 3 contracts."
-    assert sent["fi comment"] == "Käyttöraportti 2027-01: 3 sopimusta."
-    assert "usage" not in sent["fi title"] and "2027-01" in sent["fi title"]
-    refused = reply_in("fi", lambda: send_report(FakeClient(True), services, STAFF, None, NOW))
-    assert "En voinut lähettää" in refused and "`not_allowed_token_type`" in refused
+        for language in ("en", "fi")
+    }
+    assert sent["en"] == (
+        "I'm preparing the usage report for 2027-01: it will arrive in a DM shortly."
+    )
+    assert sent["fi"] == "Valmistelen käyttöraporttia 2027-01: se saapuu pian yksityisviestinä."
+    assert asked == ["en", "fi"]
 
 
 def typed_in(account: object) -> SimpleNamespace:

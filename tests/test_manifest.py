@@ -65,7 +65,9 @@ def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
         "conversations_history": {"channels:history", "groups:history"},
         "conversations_info": {"channels:read", "groups:read"},
         "conversations_open": {"im:write"},
-        "files_upload_v2": {"files:write"},
+        "files_getUploadURLExternal": {"files:write"},
+        "files_completeUploadExternal": {"files:write"},
+        "files_info": {"files:read"},
         "views_open": set(),
         "views_publish": set(),
     }

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHANNEL, STAFF, STAFF_NY, VENDOR_TEAM, RunningBot, text_of
+from conftest import BOT_TOKEN, CHANNEL, STAFF, STAFF_NY, VENDOR_TEAM, RunningBot, text_of
 from sqlmodel import Session, select
 
 from bot import cli
+from bot.clock import clock_web_client
 from bot.domain import commands
 from bot.domain.report import COLUMNS, ESTIMATE_COLUMN, ContractFact, Month, SessionFact, report_row
+from bot.reports import ReportWorker
 from bot.services.booking import Actor, BookingService
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -126,8 +128,18 @@ def expected_rows(ids: dict[str, Any], estimate: bool) -> list[dict[str, str]]:
     return [acme, beta]
 
 
-def uploaded_csv(bot: RunningBot) -> tuple[dict[str, Any], list[str], list[dict[str, str]]]:
-    [upload] = bot.fake.wait_for(bot.fake.uploaded_files, message="an uploaded file")
+def produce(bot: RunningBot, rate: Decimal | None = None) -> int:
+    """What the clock does (bot/jobs.py): build and send the reports asked for."""
+    client = clock_web_client(BOT_TOKEN, bot.fake.api_url)
+    return ReportWorker(bot.engine, client, rate, "clock-test").run_pending()
+
+
+def uploaded_csv(
+    bot: RunningBot, rate: Decimal | None = None
+) -> tuple[dict[str, Any], list[str], list[dict[str, str]]]:
+    assert not bot.fake.uploaded_files()  # nothing is sent from the web request itself
+    assert produce(bot, rate) == 1
+    [upload] = bot.fake.uploaded_files()
     text = upload["content"].decode("utf-8")
     reader = csv.DictReader(io.StringIO(text))
     return upload, list(reader.fieldnames or []), list(reader)
@@ -141,11 +153,13 @@ def test_report_is_a_csv_in_the_requesters_dm_matching_the_database(
     bot.fake.reset()
 
     reply = text_of(bot.command("report 2026-10", channel_id=BETA))
-    assert "sent you the usage report for 2026-10 (2 contracts) in a DM" in reply
+    assert "preparing the usage report for 2026-10: it will arrive in a DM shortly" in reply
 
-    upload, header, rows = uploaded_csv(bot)
+    upload, header, rows = uploaded_csv(bot, Decimal("150"))
     assert upload["channel_id"] == f"D_{STAFF}"  # the requester's DM, not the channel
     assert upload["filename"] == "oura-usage-2026-10.csv"
+    assert upload["initial_comment"] == "Usage report for 2026-10: 2 contracts."
+    assert produce(bot, Decimal("150")) == 0  # sent once: the next run finds nothing to do
     assert [c.args["users"] for c in bot.fake.calls_to("conversations.open")] == [STAFF]
     assert header == [*COLUMNS, ESTIMATE_COLUMN]
     assert rows == expected_rows(ids, estimate=True)
@@ -171,8 +185,9 @@ def test_without_a_rate_there_is_no_estimate_column(bot: RunningBot) -> None:
 
 def test_a_month_with_no_live_contract_gives_a_header_only(bot: RunningBot) -> None:
     bot.link("premium", "2025-01-01", OLD, "Old Ltd")
-    assert "(0 contracts)" in text_of(bot.command("report 2026-10", channel_id=OLD))
-    _, header, rows = uploaded_csv(bot)
+    assert "2026-10" in text_of(bot.command("report 2026-10", channel_id=OLD))
+    upload, header, rows = uploaded_csv(bot)
+    assert upload["initial_comment"] == "Usage report for 2026-10: 0 contracts."
     assert header == list(COLUMNS) and rows == []
 
 
@@ -180,6 +195,7 @@ def test_report_is_for_staff_only(bot: RunningBot) -> None:
     bot.link("launch-kit", "2026-09-01")
     reply = text_of(bot.command("report 2026-10", user_id="U_BUYER", team_id="T_CUSTOMER"))
     assert "Only the vendor's staff" in reply
+    assert produce(bot) == 0
     assert not bot.fake.uploaded_files()
     assert not bot.fake.calls_to("files.getUploadURLExternal")
 
@@ -197,6 +213,7 @@ def test_a_malformed_month_is_named_and_nothing_is_sent(
 ) -> None:
     reply = text_of(bot.command(text))
     assert problem in reply and "/oura-book report [YYYY-MM]" in reply
+    assert produce(bot) == 0
     assert not bot.fake.calls_to("files.getUploadURLExternal")
 
 

@@ -23,14 +23,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import CHANNEL, STAFF, VENDOR_TEAM, RunningBot, text_of
+from conftest import BOT_TOKEN, CHANNEL, STAFF, VENDOR_TEAM, RunningBot, text_of
 from slackreq import API_APP_ID, VERIFICATION_TOKEN, block_action, new_trigger_id
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from bot.clock import clock_web_client
 from bot.domain import commands
 from bot.domain.errors import InvalidCommand
 from bot.domain.slacktext import as_typed, escape, quote, unescape
+from bot.reports import ReportWorker
 from storage.models import Account, AuditEvent, CustomerOrder, SessionRequest, SupportCase
 
 CUSTOMER_TEAM = "T0ACME"
@@ -270,7 +272,10 @@ def test_a_company_typed_with_ampersand_and_brackets_is_shown_as_typed_everywher
     assert modal["blocks"][0]["text"]["text"] == f"{COMPANY}: usage"
 
     bot.command(f"report {date.today():%Y-%m}")
-    [upload] = bot.fake.wait_for(bot.fake.uploaded_files, message="the report")
+    # The clock builds the report and sends it (bot/jobs.py).
+    clock = ReportWorker(bot.engine, clock_web_client(BOT_TOKEN, bot.fake.api_url), None, "clock")
+    assert clock.run_pending() == 1
+    [upload] = bot.fake.uploaded_files()
     [row] = list(csv.DictReader(io.StringIO(upload["content"].decode("utf-8"))))
     assert row["company"] == COMPANY
 

@@ -12,12 +12,12 @@ prices the month's billable minutes.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TextIO
 
 from bot.domain.entitlement import ContractTerms
 from bot.domain.packages import SessionState, package_by_id
@@ -179,17 +179,18 @@ def report_rows(
     )
 
 
-def report_csv(rows: Iterable[ReportRow], with_estimate: bool) -> str:
-    """CSV text, a header row first; the estimate column only when a rate is set."""
-    out = io.StringIO()
+def write_csv(rows: Iterable[ReportRow], out: TextIO, with_estimate: bool) -> int:
+    """The CSV written to `out` row by row (rows may be a generator); the number of rows."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow((*COLUMNS, ESTIMATE_COLUMN) if with_estimate else COLUMNS)
+    count = 0
     for row in rows:
         values = [_cell(getattr(row, column)) for column in COLUMNS]
         if with_estimate:
             values.append(_cell(row.billing_estimate_in_month))
         writer.writerow(values)
-    return out.getvalue()
+        count += 1
+    return count
 
 
 def _cell(value: object) -> str:

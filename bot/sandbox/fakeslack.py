@@ -491,6 +491,28 @@ class FakeSlack:
             result.append({"id": f["id"], "name": upload["filename"], "title": title})
         return {"ok": True, "files": result}
 
+    def _api_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A shared file, with where it is shared as Slack lists it (ims, channels, shares);
+        a file uploaded but never completed is not found, as on Slack."""
+        for f in self._uploaded:
+            if f["file_id"] == args.get("file"):
+                where = f["channel_id"] or ""
+                private = where.startswith(("D", "G"))
+                return {
+                    "ok": True,
+                    "file": {
+                        "id": f["file_id"],
+                        "name": f["filename"],
+                        "title": f["title"],
+                        "ims": [where] if where.startswith("D") else [],
+                        "channels": [] if private or not where else [where],
+                        "shares": {("private" if private else "public"): {where: [{}]}}
+                        if where
+                        else {},
+                    },
+                }
+        return {"ok": False, "error": "file_not_found"}
+
     # -- response shapes -------------------------------------------------------------------
     def _message(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
         message = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id, "ts": ts}

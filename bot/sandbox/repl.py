@@ -25,6 +25,7 @@ from bot.domain.country import effective_country
 from bot.domain.schedule import is_sendable_now
 from bot.domain.text import LANGUAGES
 from bot.domain.timeutil import zone
+from bot.reports import ReportWorker
 from bot.sandbox.fakeslack import FakeSlack, Output
 from bot.sandbox.forms import Cancelled, fill, has_inputs
 from bot.sandbox.render import Renderer, indent
@@ -152,6 +153,13 @@ class Sandbox:
             pace_seconds=0,
             now=self.now,
         )
+        self.reports = ReportWorker(
+            self.engine,
+            clock_web_client(self.settings.slack_bot_token, self.api.api_url),
+            self.settings.hourly_rate,
+            worker="sandbox",
+            now=self.now,
+        )
         self.renderer = Renderer(self._user_name, self._channel_name, lambda: self.timezone)
         self.screen = Screen(self.renderer, say)
         self.user = self.staff
@@ -264,6 +272,8 @@ class Sandbox:
                 text = line
             response = self._command(text, self.user, self.channel)
             self.screen.ack(response)
+            # The sandbox is its own clock: a requested report is built and sent at once.
+            self.reports.run_pending()
             self.show()
         return True
 

@@ -1,4 +1,5 @@
-"""The monthly usage report as a CSV (the rows are computed in `bot.domain.report`)."""
+"""The monthly usage report: asked for here, built and sent by the clock (`bot.reports`), so
+no web request ever reads a whole month's data."""
 
 from __future__ import annotations
 
@@ -6,16 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from bot.domain.report import Month, month_of, report_csv
+from bot.domain.report import Month, month_of
 from bot.services.booking import BookingService
-from storage.report import load_report_rows
+from storage.report_jobs import record_job
 
 
 @dataclass(frozen=True)
-class Report:
+class ReportRequest:
     month: Month
-    contracts: int
-    csv: str
+    # False when this very request had been recorded already (the same Slack request twice).
+    recorded: bool
 
 
 class ReportService:
@@ -26,9 +27,16 @@ class ReportService:
         self.default_timezone = default_timezone
         self.hourly_rate = hourly_rate
 
-    def monthly(self, month: Month | None, now: datetime | None = None) -> Report:
-        """The month's report (default: this month in the default time zone)."""
-        month = month or month_of(now or self.booking.now(), self.default_timezone)
-        rows = load_report_rows(self.booking.engine, month, self.hourly_rate)
-        csv = report_csv(rows, with_estimate=self.hourly_rate is not None)
-        return Report(month, len(rows), csv)
+    def request(
+        self,
+        user_id: str,
+        month: Month | None,
+        language: str,
+        request_key: str | None,
+        now: datetime,
+    ) -> ReportRequest:
+        """Record the report for the clock to build and DM to `user_id` in `language`
+        (default month: this month in the default time zone)."""
+        month = month or month_of(now, self.default_timezone)
+        job = record_job(self.booking.engine, user_id, str(month), language, request_key, now)
+        return ReportRequest(month, job is not None)

@@ -135,7 +135,7 @@ def _run(
             with speaking(account.language):
                 return language_reply(account.language)
         case commands.Report(month):
-            return report.send_report(client, services, request.user_id, month, now)
+            return report.send_report(services, request.user_id, month, now, request.trigger_id)
         case (
             commands.OpenOrderModal()
             | commands.RecordOrder()

@@ -1,0 +1,108 @@
+"""The clock's jobs beside the sweep: requested reports, and pruning what no longer matters.
+Each is its own APScheduler job, so a long report never holds back posts, nor posts a report."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.reports import ReportWorker
+from bot.services.deliveries import FORGET_AFTER
+from storage.prune import forget_markers_before, prune_spent_posts
+
+log = logging.getLogger("oura.jobs")
+
+REPORTS_EVERY_SECONDS = 5
+PRUNE_MARKERS_EVERY_MINUTES = 5
+PRUNE_LEDGER_EVERY_MINUTES = 60
+# The report thread's nice value in `oura-bot clock`: building a large report takes a core for
+# a while, and on a shared machine the web processes' acks should not queue behind it.
+REPORT_NICE = 10
+# Ledger rows are kept this long after their post lapsed: nothing reads them then, but an
+# operator asking "did that reminder go out?" still finds the answer for a month.
+KEEP_SPENT_POSTS = timedelta(days=30)
+
+
+def prune(
+    engine: Engine, now: datetime, markers: bool = True, ledger: bool = True
+) -> tuple[int, int]:
+    """Replay markers past the guard's window, and spent ledger rows; how many of each."""
+    markers_gone = forget_markers_before(engine, now - FORGET_AFTER) if markers else 0
+    posts = prune_spent_posts(engine, now, KEEP_SPENT_POSTS) if ledger else 0
+    if markers_gone or posts:
+        log.info("pruned %d replay markers and %d spent ledger rows", markers_gone, posts)
+    return markers_gone, posts
+
+
+def run_once(engine: Engine, reports: ReportWorker, now: datetime) -> None:
+    """Everything once, now (`oura-bot remind`): reports due, then the prunes."""
+    reports.run_pending()
+    prune(engine, now)
+
+
+def _run_reports_politely(reports: ReportWorker) -> None:
+    """Reports at a low CPU priority: this thread only (on Linux a thread has its own nice
+    value), which runs nothing else (the `reports` executor's one thread)."""
+    # Not Linux, or not allowed: normal priority.
+    with suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), REPORT_NICE)
+    reports.run_pending()
+
+
+def add_clock_jobs(
+    scheduler: Any,
+    engine: Engine,
+    reports: ReportWorker,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    low_priority_reports: bool = True,
+) -> None:
+    """`low_priority_reports`: False where the web shares the process (`oura-bot run`): a
+    thread holding the interpreter lock at low priority would hold up the acks instead."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    scheduler.add_executor(ThreadPoolExecutor(max_workers=1), alias="reports")
+    run_reports = (
+        (lambda: _run_reports_politely(reports)) if low_priority_reports else reports.run_pending
+    )
+
+    def guarded(name: str, work: Callable[[], object]) -> Callable[[], None]:
+        def job() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("%s failed; the next run will try again", name)
+
+        return job
+
+    jobs = (
+        ("reports", run_reports, IntervalTrigger(seconds=REPORTS_EVERY_SECONDS)),
+        (
+            "prune-markers",
+            lambda: prune(engine, now(), ledger=False),
+            IntervalTrigger(minutes=PRUNE_MARKERS_EVERY_MINUTES),
+        ),
+        (
+            "prune-ledger",
+            lambda: prune(engine, now(), markers=False),
+            IntervalTrigger(minutes=PRUNE_LEDGER_EVERY_MINUTES),
+        ),
+    )
+    for name, work, trigger in jobs:
+        scheduler.add_job(
+            guarded(name, work),
+            trigger,
+            id=name,
+            replace_existing=True,
+            next_run_time=now(),
+            coalesce=True,
+            max_instances=1,
+            executor="reports" if name == "reports" else "default",
+        )
