@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, case, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -141,18 +141,23 @@ def claim(
         return Claim(True, int(retried[0]), retried[1])
 
 
+def _still_held(key: str, worker: str, attempt: int) -> tuple[Any, ...]:
+    """The post is claimed by this worker, in this attempt: its lease has not passed on."""
+    return (
+        col(PostLedger.key) == key,
+        col(PostLedger.state) == CLAIMED,
+        col(PostLedger.claimed_by) == worker,
+        col(PostLedger.attempts) == attempt,
+    )
+
+
 def renew(engine: Engine, key: str, worker: str, attempt: int, now: datetime) -> bool:
     """Restart the lease of a claim this worker still holds (this attempt of it). False: the
     lease ran out and another worker claimed the post, so this one must not send it."""
     with write_session(engine) as db:
         renewed = db.execute(
             update(PostLedger)
-            .where(
-                col(PostLedger.key) == key,
-                col(PostLedger.state) == CLAIMED,
-                col(PostLedger.claimed_by) == worker,
-                col(PostLedger.attempts) == attempt,
-            )
+            .where(*_still_held(key, worker, attempt))
             .values(claimed_at=now)
             .returning(PostLedger.id)
         ).first()
@@ -199,12 +204,7 @@ def release(engine: Engine, key: str, worker: str, attempt: int, retry_at: datet
     with write_session(engine) as db:
         released = db.execute(
             update(PostLedger)
-            .where(
-                col(PostLedger.key) == key,
-                col(PostLedger.state) == CLAIMED,
-                col(PostLedger.claimed_by) == worker,
-                col(PostLedger.attempts) == attempt,
-            )
+            .where(*_still_held(key, worker, attempt))
             .values(
                 state=FAILED,
                 next_attempt_at=retry_at,

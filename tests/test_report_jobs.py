@@ -13,6 +13,7 @@ import pytest
 from conftest import BOT_TOKEN, CHANNEL, STAFF, VENDOR_TEAM, RunningBot, serve_bot, text_of
 from sqlalchemy import Engine, event, func, insert, select
 from sqlmodel import Session
+from test_slack_connect import signed_booking
 
 import bot.reports
 from bot.clock import Sweeper, clock_web_client
@@ -240,23 +241,7 @@ def test_a_replay_within_the_window_is_still_refused_after_a_prune(
     """Replayed to another process (which has not seen the signature in memory): the shared
     table, pruned by the clock meanwhile, still knows it."""
     bot.link("launch-kit", "2027-01-04")
-    body = "&".join(
-        f"{k}={v}"
-        for k, v in {
-            "command": "/oura-book",
-            "text": "kickoff+2027-03-01+10:00+30m",
-            "user_id": STAFF,
-            "team_id": VENDOR_TEAM,
-            "channel_id": CHANNEL,
-            "response_url": bot.fake.response_url("replay"),
-            "trigger_id": "1.2.3",
-        }.items()
-    )
-    headers = bot.sender.signature_headers(body)
-    signed = {
-        "signature": headers["X-Slack-Signature"],
-        "timestamp": int(headers["X-Slack-Request-Timestamp"]),
-    }
+    body, signed = signed_booking(bot)
     assert bot.sender.send(body, "application/x-www-form-urlencoded", **signed).status == 200
     bot.fake.wait_for_responses("replay", 1)
 

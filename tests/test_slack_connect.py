@@ -765,8 +765,9 @@ def test_channel_id_changed_moves_the_link_once(bot: RunningBot) -> None:
         assert connection.execute(text("SELECT count(*) FROM processed_event")).scalar() == 1
 
 
-def test_a_replayed_request_gets_401_and_changes_nothing(bot: RunningBot) -> None:
-    setup_world(bot)
+def signed_booking(bot: RunningBot) -> tuple[str, dict[str, Any]]:
+    """A booking command as Slack signs it once (its answer goes to response_url "replay"):
+    the body and the signature to send it with, as often as a replay would."""
     body = "&".join(
         f"{k}={v}"
         for k, v in {
@@ -780,20 +781,20 @@ def test_a_replayed_request_gets_401_and_changes_nothing(bot: RunningBot) -> Non
         }.items()
     )
     headers = bot.sender.signature_headers(body)
-    first = bot.sender.send(
-        body,
-        "application/x-www-form-urlencoded",
-        signature=headers["X-Slack-Signature"],
-        timestamp=int(headers["X-Slack-Request-Timestamp"]),
-    )
+    signed = {
+        "signature": headers["X-Slack-Signature"],
+        "timestamp": int(headers["X-Slack-Request-Timestamp"]),
+    }
+    return body, signed
+
+
+def test_a_replayed_request_gets_401_and_changes_nothing(bot: RunningBot) -> None:
+    setup_world(bot)
+    body, signed = signed_booking(bot)
+    first = bot.sender.send(body, "application/x-www-form-urlencoded", **signed)
     bot.fake.wait_for_responses("replay", 1)
     before = snapshot(bot)
-    replay = bot.sender.send(
-        body,
-        "application/x-www-form-urlencoded",
-        signature=headers["X-Slack-Signature"],
-        timestamp=int(headers["X-Slack-Request-Timestamp"]),
-    )
+    replay = bot.sender.send(body, "application/x-www-form-urlencoded", **signed)
     assert (first.status, replay.status) == (200, 401)
     assert snapshot(bot) == before
     assert len(bot.fake.responses("replay")) == 1
