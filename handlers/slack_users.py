@@ -16,10 +16,15 @@ log = logging.getLogger("oura.handlers")
 
 
 def user_info(client: WebClient, user_id: str) -> dict[str, Any] | None:
+    """The user as Slack knows them, or None (logged) when Slack cannot say: what we ask it
+    for (a time zone, a language, a workspace) then has its fallback."""
     try:
         response = client.users_info(user=user_id, include_locale=True)
     except SlackApiError as error:
         log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+        return None
+    except Exception as error:  # Slack unreachable after the client's own retries
+        log.warning("users.info failed for %s: %r", user_id, error)
         return None
     return response.get("user") or None
 

@@ -8,11 +8,12 @@ buyer Anna reads Slack in Finnish, the vendor's staff in English.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import BOT_TOKEN, CHANNEL, STAFF, RunningBot, text_of
+from conftest import BOT_TOKEN, CHANNEL, STAFF, RunningBot, settings_for, text_of
 from slackfixtures import view_submission as fixture_submission
 from test_slack_connect import BETA_CHANNEL, PERSONAS, click, in_days, picked_time, setup_world
 
@@ -218,3 +219,23 @@ def test_language_is_refused_with_the_right_form(world: RunningBot) -> None:
     reply = text_of(world.command("language sv"))
     assert "`sv`" in reply and "`/oura-book language fi|en`" in reply
     assert world.booking.account_for_channel(CHANNEL).language == "en"  # type: ignore[union-attr]
+
+
+def test_a_reader_slack_cannot_be_asked_about_reads_the_default_language(
+    fake_slack: Any, database_url: str
+) -> None:
+    """Slack unreachable (a refused connection, not an API error): the answer still comes, in
+    OURA_DEFAULT_LANGUAGE, and nothing is cached that would hide their locale later."""
+    from slack_sdk import WebClient
+
+    from bot.services.booking import BookingService
+    from bot.services.container import Services
+    from handlers.slack_users import reader_language
+    from storage.engine import make_engine
+
+    settings = replace(settings_for(fake_slack, database_url), default_language="fi")
+    services = Services.build(settings, BookingService(make_engine(database_url), "UTC"))
+    nowhere = WebClient(base_url="http://127.0.0.1:9/api/", timeout=2)
+    assert reader_language(nowhere, "U_SOMEONE", services) == "fi"
+    fake_slack.add_user("U_SOMEONE", locale="en-GB")
+    assert reader_language(WebClient(base_url=fake_slack.api_url), "U_SOMEONE", services) == "en"
