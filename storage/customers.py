@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.domain.identity import kind_of
+from storage.engine import insert_into
 from storage.models import CustomerTeam
 
 
@@ -34,8 +33,7 @@ def record_customer_ids(
     rows = [_row(account_id, team_id, source, now) for team_id in sorted(set(ids))]
     if not rows:
         return
-    insert: Any = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(CustomerTeam).values(rows)
+    statement = insert_into(db.get_bind(), CustomerTeam).values(rows)
     db.execute(
         statement.on_conflict_do_update(
             index_elements=["account_id", "team_id"],

@@ -6,17 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.engine import write_session
+from storage.engine import insert_into, write_session
 from storage.models import ProcessedEvent, SeenRequest
 
 
 def _first(engine: Engine, model: type, values: dict[str, object], key: str) -> bool:
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     with write_session(engine) as db:
         row = db.execute(
-            insert(model)
+            insert_into(engine, model)
             .values(**values)
             .on_conflict_do_nothing(index_elements=[key])
             .returning(getattr(model, key))

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
@@ -137,3 +138,10 @@ def _roll_back(session: Session) -> None:
     # When the connection is gone, so is the transaction: nothing to roll back.
     with suppress(*UNREACHABLE):
         session.rollback()
+
+
+def insert_into(bind: Engine | Connection, model: type) -> Any:
+    """An INSERT into `model`'s table that can say what to do on a conflict
+    (`on_conflict_do_nothing`, `on_conflict_do_update`): both databases have one, each its own."""
+    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    return insert(model)

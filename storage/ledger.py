@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, case, func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.engine import write_session
+from storage.engine import insert_into, write_session
 from storage.models import PostLedger
 
 CLAIMED, SENT, FAILED, SKIPPED = "claimed", "sent", "failed", "skipped"
@@ -22,10 +21,6 @@ UNDELIVERABLE = "undeliverable"
 # clock's Web API client can make (`bot.clock.longest_send`, checked when a Sweeper is made), so
 # a post is never claimed again while its first send can still succeed.
 CLAIM_LEASE = timedelta(minutes=10)
-
-
-def _insert(engine: Engine):  # type: ignore[no-untyped-def]
-    return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(PostLedger)
 
 
 def settled_keys(db: Session, contract_ids: Iterable[int], now: datetime) -> dict[int, set[str]]:
@@ -94,7 +89,7 @@ def claim(
     have posted, so taking its claim over makes the post unsure from that claim on."""
     with write_session(engine) as db:
         inserted = db.execute(
-            _insert(engine)
+            insert_into(engine, PostLedger)
             .values(
                 key=key,
                 kind=kind,
@@ -222,7 +217,7 @@ def record_skipped(
     """A superseded post: written down so that no sweep ever sends it."""
     with write_session(engine) as db:
         db.execute(
-            _insert(engine)
+            insert_into(engine, PostLedger)
             .values(
                 key=key,
                 kind=kind,

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
-from storage.engine import read_session, write_session
+from storage.engine import insert_into, read_session, write_session
 from storage.models import ReportJob
 
 PENDING, CLAIMED, SENT, FAILED = "pending", "claimed", "sent", "failed"
@@ -38,9 +37,7 @@ def record_job(
     now: datetime,
 ) -> int | None:
     """The job's id; None when this very request (its key) was recorded already."""
-    insert = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(
-        ReportJob
-    )
+    insert = insert_into(engine, ReportJob)
     with write_session(engine) as db:
         row = db.execute(
             insert.values(
