@@ -40,7 +40,8 @@ from bot.blocks.automated_posts import post_message, unreachable_dm
 from bot.blocks.base import Message
 from bot.clock_pool import ChannelPool, Countdown
 from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, plan
-from bot.i18n import language_of, speaking
+from bot.i18n import locale_language, speaking
+from handlers.slack_users import user_info
 from storage.engine import read_session, write_session
 from storage.facts import (
     due_contract_ids,
@@ -575,12 +576,8 @@ class Sweeper:
 
     def _language_of(self, user_id: str) -> str:
         assert self.client is not None
-        try:
-            user = self.client.users_info(user=user_id, include_locale=True).get("user") or {}
-        except SlackApiError as error:
-            log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
-            return self.default_language
-        return language_of(user.get("locale")) or self.default_language
+        user = user_info(self.client, user_id) or {}
+        return locale_language(user.get("locale")) or self.default_language
 
     def _retry_at(self, error: Exception, attempt: int, shift: timedelta) -> datetime:
         """The back-off, or longer when Slack asked us to wait longer (a 429's Retry-After)."""

@@ -46,6 +46,14 @@ def language_of(tag: str | None) -> str | None:
     return code if code in LANGUAGES else None
 
 
+def locale_language(locale: object) -> str | None:
+    """What a person reads, by their Slack locale: ours of it, English for a locale we do not
+    write (de-DE); None when Slack did not say."""
+    if not isinstance(locale, str) or not locale:
+        return None
+    return language_of(locale) or ENGLISH
+
+
 @contextmanager
 def speaking(language: str | None) -> Iterator[str]:
     """Everything built inside is in `language` (English for None or one we do not have)."""

@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.i18n import language_of
+from bot.i18n import language_of, locale_language
 from bot.services.container import Profile, Services
 
 log = logging.getLogger("oura.handlers")
@@ -42,8 +42,7 @@ def _profile(client: WebClient, user_id: str, services: Services) -> Profile | N
     tz, locale = user.get("tz"), user.get("locale")
     profile = Profile(
         timezone=tz if isinstance(tz, str) and tz else None,
-        # A locale we do not write (de-DE) reads English, the source.
-        language=(language_of(locale) or "en") if isinstance(locale, str) and locale else None,
+        language=locale_language(locale),
     )
     services.user_profiles.put(user_id, profile, now)
     return profile
