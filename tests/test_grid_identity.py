@@ -32,7 +32,8 @@ from slackfixtures import (
     source_of,
     view_submission,
 )
-from sqlalchemy import inspect, text
+from sqlalchemy import text
+from test_slack_connect import snapshot, visible_effects
 
 from bot.domain.identity import (
     Installation,
@@ -57,7 +58,6 @@ COLLEAGUE = Person("U0VERA", "T_VENDOR_EU", VENDOR_ORG)  # another workspace of 
 ANNA = Person("U_ANNA", ACME_TEAM, ACME_ORG)  # Acme's buyer, on Grid
 OLLI = Person("U0OLLI", "T_ACME_LABS", ACME_ORG)  # Acme's buyer, another workspace of Acme
 TOM = Person("U_TOM", "T_THIRD")  # someone of a third company, in the channel
-IGNORED_TABLES = {"seen_request", "processed_event", "alembic_version"}
 UNIDENTIFIED = "can't tell which Slack workspace or organization you belong to"
 
 
@@ -71,23 +71,6 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def snapshot(bot: RunningBot) -> dict[str, list[tuple[Any, ...]]]:
-    tables = set(inspect(bot.engine).get_table_names()) - IGNORED_TABLES
-    with bot.engine.connect() as connection:
-        return {
-            table: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {table}"))), key=repr)
-            for table in sorted(tables)
-        }
-
-
-def visible_effects(bot: RunningBot) -> list[str]:
-    return [
-        c.method
-        for c in bot.fake.calls
-        if c.method in ("chat.postMessage", "views.open", "views.publish", "chat.update")
-    ]
 
 
 def rows(bot: RunningBot, sql: str) -> list[tuple[Any, ...]]:
