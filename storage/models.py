@@ -136,7 +136,30 @@ class OnboardingSession(SQLModel, table=True):
     state: str = Field(default="booked", max_length=16)
     booked_by: str = Field(max_length=32)
     booked_by_team: str = Field(max_length=32)
+    # The meeting: its own join link (None: the vendor contact's personal one, if any), a line
+    # staff added to the type's agenda, and the invite's SEQUENCE (raised on every move).
+    join_url: str | None = Field(default=None, max_length=500)
+    agenda_note: str = Field(default="", max_length=300)
+    sequence: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class StaffMember(SQLModel, table=True):
+    """What a staff member set for their meetings: a personal join link, working hours (their
+    free slots are these minus their booked sessions) and their calendar feed's token."""
+
+    __tablename__ = "staff_member"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    meeting_url: str | None = Field(default=None, max_length=500)
+    # Working hours in the person's own Slack time zone: minutes after midnight, and the ISO
+    # weekdays (1 = Monday) as digits, "12345" for weekdays.
+    work_start_minute: int = 9 * 60
+    work_end_minute: int = 17 * 60
+    work_days: str = Field(default="12345", max_length=7)
+    # SHA-256 of the feed token (hex): the token itself is never stored.
+    feed_token_hash: str | None = Field(default=None, max_length=64, unique=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
