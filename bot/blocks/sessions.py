@@ -38,6 +38,7 @@ from bot.blocks.base import (
     text_message,
 )
 from bot.blocks.buttons import channel_actions, session_actions
+from bot.blocks.meetings import meeting_inputs, session_meeting
 from bot.domain.commands import form_code
 from bot.domain.country import effective_country
 from bot.domain.entitlement import Balance
@@ -115,11 +116,13 @@ def booked_post(change: SessionChange) -> Message:
     booked = _("Booked for {company}: {session}", company=escape(account.company), session=line)
     text = f":calendar: {booked}{_billable_note(session)}"
     by = _("Booked by {user}", user=_mention(session.booked_by))
+    lines, calendar = session_meeting(change)
     return Message(
-        text=text,
+        text=f"{text}\n{lines}",
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=text)),
+            SectionBlock(text=MarkdownTextObject(text=f"{text}\n{lines}")),
             ContextBlock(elements=[MarkdownTextObject(text=by)]),
+            calendar,
             session_actions(session.id),
         ],
     )
@@ -154,9 +157,15 @@ def moved_post(change: SessionChange) -> Message:
     )
     text = f":arrows_counterclockwise: {moved}{_billable_note(session)}"
     assert session.id is not None
+    lines, calendar = session_meeting(change)
+    text = f"{text}\n{lines}"
     return Message(
         text=text,
-        blocks=[SectionBlock(text=MarkdownTextObject(text=text)), session_actions(session.id)],
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            calendar,
+            session_actions(session.id),
+        ],
     )
 
 
@@ -588,6 +597,7 @@ def booking_modal(metadata: str, company: str, initial: datetime) -> View:
                 ),
             ),
             minutes_input(_("Minutes"), MAX_SESSION_MINUTES),
+            *meeting_inputs(),
             InputBlock(
                 block_id=ids.FIELD_BILLABLE,
                 optional=True,
