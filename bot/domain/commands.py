@@ -556,7 +556,11 @@ def _join_url(word: str, form: str) -> str:
     try:
         return meeting_url(unescape(word))
     except InvalidCommand as error:
-        raise _wrong(form, error.message) from None
+        problem = error.message
+        if "url" in problem.params:
+            # The address echoed back is typed text: escaped for mrkdwn, so it stays inert.
+            problem = Text(problem.id, **{**problem.params, "url": escape(problem.params["url"])})
+        raise _wrong(form, problem) from None
 
 
 def _parse_meeting_link(rest: list[str], raw: list[str]) -> ShowMeetingLink | SetMeetingLink:
@@ -587,7 +591,11 @@ def help_text() -> Text:
         "Packages: {packages}. Session types: {types}. Sessions are at most {max} minutes "
         "(default {default}m). Times are read in your Slack time zone.\n"
         "`order` alone opens the order form; an order's date is when the customer received it "
-        "(returns and exchanges: {days} days from then). `support` opens the support form.",
+        "(returns and exchanges: {days} days from then). `support` opens the support form.\n"
+        "A booking's `link` gives it its own https join link (otherwise the vendor contact's "
+        "from `meeting-link` is used); `agenda` adds one line to the session type's agenda and "
+        "takes the rest of the line, so put it last. `meeting-link` alone shows your link, "
+        "`meeting-link off` removes it.",
         command=COMMAND,
         forms="\n".join(escape(form) for form in FORMS.values()),
         packages=PACKAGE_IDS,

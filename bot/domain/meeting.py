@@ -57,7 +57,7 @@ def meeting_url(text: str) -> str:
         raise InvalidCommand("Give the meeting link, such as {example}.", example=EXAMPLE_URL)
     parts = urlsplit(url)
     if (
-        any(c.isspace() for c in url)
+        any(c.isspace() or c in '<>"' for c in url)
         or len(url) > MEETING_URL_LIMIT
         or parts.scheme.lower() != "https"
         or not parts.hostname
