@@ -381,7 +381,7 @@ def test_the_agenda_line_is_in_the_channels_language(bot: RunningBot) -> None:
         "coaches and admins, creating groups, inviting members; Navigating and retrieving "
         "data; Pilottiryhmä"
     ) in english
-    assert "Asialista: Edistyminen; Avoimet asiat; Seuraavat vaiheet" in finnish
+    assert "Asialista: Edistyminen; Avoimet asiat; Seuraavat askeleet" in finnish
     google = query(actions_of(bot.fake.posts(CHANNEL)[1].args)["calendar_google"]["url"])
     assert google["text"].startswith("Tilannekatsaus")
     assert google["details"].startswith("Asialista:\n• Edistyminen\n")

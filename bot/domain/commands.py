@@ -30,8 +30,8 @@ FORMS: dict[str, str] = {
     "help": f"{COMMAND} help",
     "link": f"{COMMAND} link <package> <YYYY-MM-DD> <company name…>",  # a name
     # A booking's `link` takes one word; `agenda` takes the rest of the line, so it comes last.
-    "book": f"{COMMAND} <type> <YYYY-MM-DD> <HH:MM> [<N>m] [billable] [link <https URL>] "
-    "[agenda <text…>]",  # a name
+    "book": f"{COMMAND} <type> <YYYY-MM-DD> <HH:MM> [<N>m] [billable] "  # a name
+    "[link <https URL>] [agenda <text…>]",  # a name
     "usage": f"{COMMAND} usage",
     "list": f"{COMMAND} list",
     "schedule": f"{COMMAND} schedule",
