@@ -597,7 +597,6 @@ def booking_modal(metadata: str, company: str, initial: datetime) -> View:
                 ),
             ),
             minutes_input(_("Minutes"), MAX_SESSION_MINUTES),
-            *meeting_inputs(),
             InputBlock(
                 block_id=ids.FIELD_BILLABLE,
                 optional=True,
@@ -611,6 +610,7 @@ def booking_modal(metadata: str, company: str, initial: datetime) -> View:
                     options=[Option(value="billable", label=_("Confirm billable extra time"))],
                 ),
             ),
+            *meeting_inputs(),
         ],
     )
 
