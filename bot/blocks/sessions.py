@@ -122,8 +122,8 @@ def booked_post(change: SessionChange) -> Message:
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=f"{text}\n{lines}")),
             ContextBlock(elements=[MarkdownTextObject(text=by)]),
-            calendar,
             session_actions(session.id),
+            calendar,
         ],
     )
 
@@ -163,8 +163,8 @@ def moved_post(change: SessionChange) -> Message:
         text=text,
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=text)),
-            calendar,
             session_actions(session.id),
+            calendar,
         ],
     )
 
