@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import CHANNEL, SIGNING_SECRET, STAFF, STAFF_NY, RunningBot, text_of
 from slack_sdk import WebClient
+from slackfixtures import Person
+from slackfixtures import block_action as fixture_click
 from slackreq import view_submission
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -111,6 +113,25 @@ def test_a_bad_meeting_link_is_refused_with_the_form_and_nothing_changes(
     assert said in reply
     assert "Use `/oura-book meeting-link [&lt;https URL&gt;|off]`." in reply
     assert staff_link(bot) == MEET
+
+
+@pytest.mark.parametrize("action_id", ["calendar_google", "calendar_outlook", "join_meeting"])
+def test_a_click_on_a_link_button_is_acked_and_changes_nothing(
+    bot: RunningBot, action_id: str
+) -> None:
+    """Slack opens the address itself and still reports the click: unanswered, Slack would
+    show the clicker an error."""
+    bot.link("premium", "2027-01-04")
+    payload = fixture_click(
+        "block_actions.workspace.json",
+        action_id,
+        "",
+        user=Person("U_BUYER", "T_CUSTOMER"),
+        channel=CHANNEL,
+        response_url=bot.fake.response_url("click"),
+    )
+    assert bot.sender.interaction(payload).status == 200
+    assert bot.fake.calls == [] and bot.fake.responses() == []
 
 
 # -- a booking's own link and agenda line -----------------------------------------------------
