@@ -95,8 +95,9 @@ def meeting_actions(
     add_to_calendar: bool = True,
     join_url: str | None = None,
 ) -> ActionsBlock:
-    """ "Add to my calendar" (the invite by DM, `add_to_calendar`), the Google Calendar and
-    Outlook links, and "Join" to the `join_url` when one is given."""
+    """The meeting's buttons: "Join" to the `join_url` when one is given, "Add to my calendar"
+    (the invite by DM, `add_to_calendar`) unless told not to, and the Google Calendar and
+    Outlook links."""
     elements: list[ButtonElement] = []
     if join_url:
         # Translators: a button that opens the meeting's join link, at most 75 characters.

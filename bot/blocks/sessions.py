@@ -117,10 +117,11 @@ def booked_post(change: SessionChange) -> Message:
     text = f":calendar: {booked}{_billable_note(session)}"
     by = _("Booked by {user}", user=_mention(session.booked_by))
     lines, calendar = session_meeting(change)
+    text = f"{text}\n{lines}"
     return Message(
-        text=f"{text}\n{lines}",
+        text=text,
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"{text}\n{lines}")),
+            SectionBlock(text=MarkdownTextObject(text=text)),
             ContextBlock(elements=[MarkdownTextObject(text=by)]),
             session_actions(session.id),
             calendar,
