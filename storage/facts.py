@@ -15,6 +15,7 @@ from bot.domain.packages import PACKAGES, SessionState, SessionType
 from bot.domain.schedule import ContractFacts, OrderFacts, SessionFacts, next_check
 from bot.domain.support import CaseCategory, CaseFacts, CaseState
 from storage.ledger import retry_times, settled_keys
+from storage.meetings import join_link, meeting_urls_of
 from storage.models import Account, Contract, CustomerOrder, OnboardingSession, SupportCase
 
 
@@ -36,7 +37,9 @@ def balance_of(contract: Contract) -> Balance:
     )
 
 
-def session_facts(session: OnboardingSession) -> SessionFacts:
+def session_facts(session: OnboardingSession, contact_url: str | None = None) -> SessionFacts:
+    """`contact_url`: the vendor contact's personal meeting link, used when the session has
+    no join link of its own."""
     assert session.id is not None
     return SessionFacts(
         id=session.id,
@@ -45,6 +48,8 @@ def session_facts(session: OnboardingSession) -> SessionFacts:
         minutes=session.minutes_held or session.minutes_booked,
         state=SessionState(session.state),
         scheduled_at=session.updated_at,
+        join_url=join_link(session.join_url, contact_url),
+        agenda_note=session.agenda_note,
     )
 
 
@@ -77,6 +82,8 @@ def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
         .join(Account, col(Account.id) == col(Contract.account_id))
         .where(col(Contract.id).in_(ids))
     ).all()
+    contacts = {contract.id: account.vendor_contact_id for contract, account in pairs}
+    meeting_urls = meeting_urls_of(db, contacts.values())
     sessions: dict[int, list[SessionFacts]] = defaultdict(list)
     for session in db.exec(
         select(OnboardingSession).where(
@@ -84,7 +91,8 @@ def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
             OnboardingSession.state != SessionState.CANCELLED,
         )
     ).all():
-        sessions[session.contract_id].append(session_facts(session))
+        contact_url = meeting_urls.get(contacts.get(session.contract_id) or "")
+        sessions[session.contract_id].append(session_facts(session, contact_url))
     orders: dict[int, list[OrderFacts]] = defaultdict(list)
     for order in db.exec(
         select(CustomerOrder)

@@ -93,6 +93,11 @@ WRONG = [
     ("country XX", "whose public holidays are known", "yleiset vapaapäivät tunnetaan"),
     ("language de", "is not a language I write", "En kirjoita kieltä"),
     ("language", "Which language?", "Mikä kieli?"),
+    ("kickoff 2027-01-12 10:00 link", "the meeting link after `link`", "kokouslinkki sanan `link`"),
+    ("kickoff 2027-01-12 10:00 link <http://x.io>", "is not a meeting link", "ei ole kokouslinkki"),
+    ("kickoff 2027-01-12 10:00 agenda", "the agenda line after `agenda`", "asialistan rivi sanan"),
+    ("kickoff 2027-01-12 10:00 agenda " + "x" * 301, "longer than 300", "yli 300 merkkiä"),
+    ("meeting-link <https://a.io> <https://b.io>", "Give one link", "Anna yksi linkki"),
 ]
 
 

@@ -379,7 +379,14 @@ def test_the_finnish_booking_modal_fits_slacks_limits() -> None:
     for part in ("title", "submit", "close"):
         assert len(view[part]["text"]) <= 24, part
     labels = [block["label"]["text"] for block in view["blocks"] if "label" in block]
-    assert labels == ["Tapaamisen tyyppi", "Alkaa", "Minuutit (enintään 60)", "Lisäaika"]
+    assert labels == [
+        "Tapaamisen tyyppi",
+        "Alkaa",
+        "Minuutit (enintään 60)",
+        "Lisäaika",
+        "Liittymislinkki",
+        "Asialista, yksi lisärivi",
+    ]
 
 
 def test_the_finnish_buttons_are_short_enough() -> None:

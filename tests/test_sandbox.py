@@ -162,6 +162,10 @@ def test_the_booking_modal_is_asked_as_prompts_and_submitted(sandbox: Terminal) 
     sandbox.type("90")  # the app's own validation answers, and the form is asked again
     sandbox.read_until("Extra time (optional)")
     sandbox.type("")
+    sandbox.read_until("Join link (optional)")
+    sandbox.type("")
+    sandbox.read_until("Agenda, one more line (optional)")
+    sandbox.type("")
     refused = sandbox.read_until("Please answer again (or :cancel).")
     assert "A session is at most 60 minutes; 90m is too long." in refused
     # As in Slack, the refused form keeps the answers given (it used to start over from the
@@ -174,10 +178,17 @@ def test_the_booking_modal_is_asked_as_prompts_and_submitted(sandbox: Terminal) 
     sandbox.type("45")
     sandbox.read_until("Extra time (optional)")
     sandbox.type("")
+    sandbox.read_until("Join link (optional)")
+    sandbox.type("https://meet.google.com/abc-defg-hij")
+    sandbox.read_until("Agenda, one more line (optional)")
+    sandbox.type("Coaches' first log-in")
     booked = sandbox.read_until(PROMPT)
     assert "└ submitted" in booked
     assert f"*Software training* #1: {day:%a %d %b %Y} 13:30" in booked
     assert "(45 min)" in booked
+    assert "Navigating and retrieving data; Coaches' first log-in" in booked
+    assert "Join the meeting: https://meet.google.com/abc-defg-hij (link)" in booked
+    assert "Add to my calendar" in booked and "Google Calendar" in booked
     sandbox.type(":quit")
     assert sandbox.close() == 0
 

@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.base import Message, date_token, day_text, escape
 from bot.blocks.buttons import channel_actions
+from bot.blocks.meetings import reminder_meeting
 from bot.domain.schedule import ContractFacts, Post, PostKind
 from bot.domain.support import RETURN_WINDOW_DAYS, local_today, window_last_day
 from bot.i18n import N_, _, n_
@@ -202,7 +203,8 @@ def post_message(post: Post, facts: ContractFacts, now: datetime | None = None) 
             assert session is not None
             when = date_token(session.starts_at, facts.timezone, session.minutes)
             params = {"type": _(session.session_type.label), "id": session.id, "when": when}
-            if session.starts_at - post.due_at <= timedelta(hours=1):
+            last_hour = session.starts_at - post.due_at <= timedelta(hours=1)
+            if last_hour:
                 # Translators: {type}: the kind of session (Kickoff, Onboarding, …); {when}:
                 # its date and time.
                 text = _(
@@ -214,7 +216,8 @@ def post_message(post: Post, facts: ContractFacts, now: datetime | None = None) 
                     ":alarm_clock: Reminder: the *{type}* session #{id} is coming up: {when}.",
                     **params,
                 )
-            blocks = [SectionBlock(text=MarkdownTextObject(text=text))]
+            text, actions = reminder_meeting(text, session, facts.company, last_hour)
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), actions]
         case PostKind.RETURN_WINDOW:
             order = post.order
             assert order is not None

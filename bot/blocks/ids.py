@@ -25,6 +25,11 @@ HOME_ALL = "home_all"
 # The pager's buttons are `home_page:prev` and `home_page:next` (ids must differ in a block).
 HOME_PAGE = "home_page"
 HOME_USAGE = "home_usage"
+# A session's meeting: the .ics by DM (an action), and link buttons, which Slack also reports.
+ADD_TO_CALENDAR = "add_to_calendar"
+CALENDAR_GOOGLE = "calendar_google"
+CALENDAR_OUTLOOK = "calendar_outlook"
+JOIN_MEETING = "join_meeting"
 
 # -- forms and views (callback_id) -------------------------------------------------------------
 BOOKING_MODAL = "book_session"
@@ -44,6 +49,10 @@ HOME_PAGES = "home_pages"
 
 def session_actions(session_id: int) -> str:
     return f"session_actions_{session_id}"
+
+
+def meeting_actions(session_id: int) -> str:
+    return f"meeting_{session_id}"
 
 
 def request_actions(request_id: int | None) -> str:
@@ -81,3 +90,7 @@ FIELD_REFERENCE = "reference"
 def field_preferred_time(number: int) -> str:
     """The request form's preferred times, 1 to 3."""
     return f"time_{number}"
+
+
+FIELD_JOIN_URL = "join_url"
+FIELD_AGENDA = "agenda"

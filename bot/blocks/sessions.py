@@ -38,6 +38,7 @@ from bot.blocks.base import (
     text_message,
 )
 from bot.blocks.buttons import channel_actions, session_actions
+from bot.blocks.meetings import meeting_inputs, session_meeting
 from bot.domain.commands import form_code
 from bot.domain.country import effective_country
 from bot.domain.entitlement import Balance
@@ -115,12 +116,15 @@ def booked_post(change: SessionChange) -> Message:
     booked = _("Booked for {company}: {session}", company=escape(account.company), session=line)
     text = f":calendar: {booked}{_billable_note(session)}"
     by = _("Booked by {user}", user=_mention(session.booked_by))
+    lines, calendar = session_meeting(change)
+    text = f"{text}\n{lines}"
     return Message(
         text=text,
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=text)),
             ContextBlock(elements=[MarkdownTextObject(text=by)]),
             session_actions(session.id),
+            calendar,
         ],
     )
 
@@ -154,9 +158,15 @@ def moved_post(change: SessionChange) -> Message:
     )
     text = f":arrows_counterclockwise: {moved}{_billable_note(session)}"
     assert session.id is not None
+    lines, calendar = session_meeting(change)
+    text = f"{text}\n{lines}"
     return Message(
         text=text,
-        blocks=[SectionBlock(text=MarkdownTextObject(text=text)), session_actions(session.id)],
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            session_actions(session.id),
+            calendar,
+        ],
     )
 
 
@@ -601,6 +611,7 @@ def booking_modal(metadata: str, company: str, initial: datetime) -> View:
                     options=[Option(value="billable", label=_("Confirm billable extra time"))],
                 ),
             ),
+            *meeting_inputs(),
         ],
     )
 

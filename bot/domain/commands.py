@@ -9,6 +9,7 @@ from datetime import date, time
 from bot.domain.country import country_code
 from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import InvalidCommand
+from bot.domain.meeting import agenda_note, meeting_url
 from bot.domain.packages import (
     DEFAULT_SESSION_MINUTES,
     MAX_SESSION_MINUTES,
@@ -28,7 +29,9 @@ COMMAND = "/oura-book"
 FORMS: dict[str, str] = {
     "help": f"{COMMAND} help",
     "link": f"{COMMAND} link <package> <YYYY-MM-DD> <company name…>",  # a name
-    "book": f"{COMMAND} <type> <YYYY-MM-DD> <HH:MM> [<N>m] [billable]",  # a name
+    # A booking's `link` takes one word; `agenda` takes the rest of the line, so it comes last.
+    "book": f"{COMMAND} <type> <YYYY-MM-DD> <HH:MM> [<N>m] [billable] "  # a name
+    "[link <https URL>] [agenda <text…>]",  # a name
     "usage": f"{COMMAND} usage",
     "list": f"{COMMAND} list",
     "schedule": f"{COMMAND} schedule",
@@ -40,6 +43,7 @@ FORMS: dict[str, str] = {
     "country": f"{COMMAND} country <CC>",
     "language": f"{COMMAND} language fi|en",  # a name
     "contact": f"{COMMAND} contact vendor|buyer <@user>",  # a name
+    "meeting-link": f"{COMMAND} meeting-link [<https URL>|off]",  # a name
     # The support desk (issue 7).
     "order": f"{COMMAND} order <YYYY-MM-DD> <rings> [reference…]",
     "order fix": f"{COMMAND} order fix <id> <YYYY-MM-DD> <rings> [reference…]",  # a name
@@ -88,6 +92,8 @@ class Book:
     time_of_day: time
     minutes: int
     billable: bool
+    join_url: str | None = None  # the session's own join link (`link <url>`)
+    agenda_note: str = ""  # a line added to the type's agenda (`agenda <text…>`)
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,18 @@ class SetContact:
 
 
 @dataclass(frozen=True)
+class ShowMeetingLink:
+    """The typist's own personal meeting link."""
+
+
+@dataclass(frozen=True)
+class SetMeetingLink:
+    """Set the typist's personal meeting link (None: clear it)."""
+
+    url: str | None
+
+
+@dataclass(frozen=True)
 class OpenOrderModal:
     pass
 
@@ -206,6 +224,8 @@ Command = (
     | SetCountry
     | SetLanguage
     | SetContact
+    | ShowMeetingLink
+    | SetMeetingLink
     | OpenOrderModal
     | RecordOrder
     | CorrectOrder
@@ -360,6 +380,8 @@ def parse(text: str) -> Command:
         return _parse_language(rest)
     if verb == "contact":
         return _parse_contact(rest, raw[1:])
+    if verb == "meeting-link":
+        return _parse_meeting_link(rest, raw[1:])
     if verb == "order":
         return _parse_order(rest)
     if verb == "orders":
@@ -371,7 +393,7 @@ def parse(text: str) -> Command:
     if verb == "report":
         return _parse_report(rest)
     if verb in {t.value for t in SessionType}:
-        return _parse_book(SessionType(verb), rest)
+        return _parse_book(SessionType(verb), rest, raw[1:])
     # Translators: {token} is the word typed; {types} the session types as code; {help} is
     # the help command as code.
     raise InvalidCommand(
@@ -487,7 +509,7 @@ def _parse_report(rest: list[str]) -> Report:
         raise _wrong("report", problem) from None
 
 
-def _parse_book(session_type: SessionType, rest: list[str]) -> Book:
+def _parse_book(session_type: SessionType, rest: list[str], raw: list[str]) -> Book:
     if len(rest) < 2:
         # Translators: {session_type} is the session type as typed, e.g. kickoff.
         problem = Text(
@@ -497,8 +519,59 @@ def _parse_book(session_type: SessionType, rest: list[str]) -> Book:
         raise _wrong("book", problem)
     day = parse_date(rest[0], "book")
     time_of_day = parse_time(rest[1], "book")
-    minutes, billable = _options(rest[2:], "book", allow_minutes=True)
-    return Book(session_type, day, time_of_day, minutes or DEFAULT_SESSION_MINUTES, billable)
+    options, join_url, note = _meeting_options(rest[2:], raw[2:])
+    minutes, billable = _options(options, "book", allow_minutes=True)
+    minutes = minutes or DEFAULT_SESSION_MINUTES
+    return Book(session_type, day, time_of_day, minutes, billable, join_url, note)
+
+
+def _meeting_options(tokens: list[str], raw: list[str]) -> tuple[list[str], str | None, str]:
+    """A booking's `link <https URL>` (one word, read from Slack's own `<…>` of it) and
+    `agenda <text…>` (the rest of the line, words joined by one space); the other words are
+    left for `_options`."""
+    words = [token.lower() for token in tokens]
+    note = ""
+    if "agenda" in words:
+        at = words.index("agenda")
+        if at + 1 == len(tokens):
+            raise _wrong("book", Text("Write the agenda line after `agenda`."))
+        try:
+            note = agenda_note(" ".join(tokens[at + 1 :]))
+        except InvalidCommand as error:
+            raise _wrong("book", error.message) from None
+        tokens, raw, words = tokens[:at], raw[:at], words[:at]
+    join_url: str | None = None
+    if "link" in words:
+        at = words.index("link")
+        if at + 1 == len(tokens):
+            raise _wrong("book", Text("Give the meeting link after `link`."))
+        join_url = _join_url(raw[at + 1], "book")
+        tokens = tokens[:at] + tokens[at + 2 :]
+    return tokens, join_url, note
+
+
+def _join_url(word: str, form: str) -> str:
+    """A meeting link as Slack sent it: `<https://…>` (or `<https://…|label>`) when Slack saw a
+    link, its entities unescaped once."""
+    try:
+        return meeting_url(unescape(word))
+    except InvalidCommand as error:
+        problem = error.message
+        if "url" in problem.params:
+            # The address echoed back is typed text: escaped for mrkdwn, so it stays inert.
+            problem = Text(problem.id, **{**problem.params, "url": escape(problem.params["url"])})
+        raise _wrong(form, problem) from None
+
+
+def _parse_meeting_link(rest: list[str], raw: list[str]) -> ShowMeetingLink | SetMeetingLink:
+    """`meeting-link` (show), `meeting-link <https URL>` (set), `meeting-link off` (clear)."""
+    if not rest:
+        return ShowMeetingLink()
+    if len(rest) > 1:
+        raise _wrong("meeting-link", Text("Give one link, or `off` to remove yours."))
+    if rest[0].lower() == "off":
+        return SetMeetingLink(None)
+    return SetMeetingLink(_join_url(raw[0], "meeting-link"))
 
 
 def help_text() -> Text:
@@ -518,7 +591,11 @@ def help_text() -> Text:
         "Packages: {packages}. Session types: {types}. Sessions are at most {max} minutes "
         "(default {default}m). Times are read in your Slack time zone.\n"
         "`order` alone opens the order form; an order's date is when the customer received it "
-        "(returns and exchanges: {days} days from then). `support` opens the support form.",
+        "(returns and exchanges: {days} days from then). `support` opens the support form.\n"
+        "A booking's `link` gives it its own https join link (otherwise the vendor contact's "
+        "from `meeting-link` is used); `agenda` adds one line to the session type's agenda and "
+        "takes the rest of the line, so put it last. `meeting-link` alone shows your link, "
+        "`meeting-link off` removes it.",
         command=COMMAND,
         forms="\n".join(escape(form) for form in FORMS.values()),
         packages=PACKAGE_IDS,

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from bot.domain.errors import InvalidCommand
 from bot.domain.packages import SessionType
+from bot.domain.slacktext import has_control
 from bot.domain.text import N_
 
 # The topics of each session type, in the order the vendor's terms list them.
@@ -56,7 +57,7 @@ def meeting_url(text: str) -> str:
         raise InvalidCommand("Give the meeting link, such as {example}.", example=EXAMPLE_URL)
     parts = urlsplit(url)
     if (
-        any(c.isspace() for c in url)
+        any(c.isspace() or c in '<>"' for c in url)
         or len(url) > MEETING_URL_LIMIT
         or parts.scheme.lower() != "https"
         or not parts.hostname
@@ -69,3 +70,16 @@ def meeting_url(text: str) -> str:
             example=EXAMPLE_URL,
         )
     return url
+
+
+def agenda_note(text: str) -> str:
+    """The line staff add to a booking's agenda, as typed (already unescaped): one line, at
+    most AGENDA_NOTE_LIMIT characters; empty is none."""
+    note = " ".join(text.split())
+    if has_control(text.replace("\n", " ").replace("\t", " ")):
+        raise InvalidCommand("The agenda line has a control character in it; type it again.")
+    if len(note) > AGENDA_NOTE_LIMIT:
+        raise InvalidCommand(
+            "The agenda line is longer than {limit} characters.", limit=AGENDA_NOTE_LIMIT
+        )
+    return note

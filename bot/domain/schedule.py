@@ -77,6 +77,10 @@ class SessionFacts:
     state: SessionState
     # When it was booked or last moved: a reminder due before then is not sent.
     scheduled_at: datetime
+    # Where it is joined (its own link, else the vendor contact's) and the line staff added
+    # to its type's agenda: what its reminders show.
+    join_url: str | None = None
+    agenda_note: str = ""
 
 
 @dataclass(frozen=True)

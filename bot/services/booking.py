@@ -70,6 +70,7 @@ from storage.facts import (
     terms_of,
 )
 from storage.ledger import settled_keys
+from storage.meetings import join_link_of
 from storage.models import Account, AuditEvent, Contract, CustomerTeam, OnboardingSession
 from storage.overview import open_cases_in_order
 
@@ -114,6 +115,8 @@ class SessionChange:
     contract: Contract
     session: OnboardingSession
     previous_start: datetime | None = None
+    # Where customers join it: its own link, else the vendor contact's (`join_link_of`).
+    join_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -503,8 +506,11 @@ class BookingService:
         minutes: int,
         billable: bool,
         also: Callable[[Session, OnboardingSession], None] | None = None,
+        join_url: str | None = None,
+        agenda_note: str = "",
     ) -> SessionChange:
-        """Book a session. `also` runs inside the same transaction (a request it settles)."""
+        """Book a session. `also` runs inside the same transaction (a request it settles).
+        `join_url` and `agenda_note` are checked by the caller (`bot.domain.meeting`)."""
         check_session_minutes(minutes)
         now = self.now()
         with write_session(self.engine) as db:
@@ -528,12 +534,15 @@ class BookingService:
                 billable_confirmed_minutes=allocation.billable_minutes,
                 booked_by=actor.user_id,
                 booked_by_team=actor.team_id,
+                join_url=join_url,
+                agenda_note=agenda_note,
                 created_at=now,
                 updated_at=now,
             )
             db.add(session)
             db.flush()
             details = _allocation_details(session)
+            details.update(_meeting_details(session))
             record_audit(db, actor, "book", account, session, details, at=now)
             if allocation.is_billable:
                 record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
@@ -543,7 +552,8 @@ class BookingService:
             first_reminder = first_reminder_at(session_facts(session), now)
             if first_reminder is not None and contract.id is not None:
                 bring_next_post_forward(db, contract.id, first_reminder)
-            return SessionChange(ChangeKind.BOOKED, account, contract, session)
+            join = join_link_of(db, session, account)
+            return SessionChange(ChangeKind.BOOKED, account, contract, session, join_url=join)
 
     def move(
         self,
@@ -580,8 +590,9 @@ class BookingService:
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, {previous_contract, contract.id}, now)
+            join = join_link_of(db, session, account)
             return SessionChange(
-                ChangeKind.MOVED, account, contract, session, previous_start=previous
+                ChangeKind.MOVED, account, contract, session, previous_start=previous, join_url=join
             )
 
     def cancel(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
@@ -893,6 +904,16 @@ def _allocation_details(session: OnboardingSession) -> dict[str, Any]:
         "billable_minutes": session.billable_minutes,
         "uses_status_update": session.uses_status_update,
     }
+
+
+def _meeting_details(session: OnboardingSession) -> dict[str, Any]:
+    """A booking's own join link and agenda line, when it has them."""
+    details: dict[str, Any] = {}
+    if session.join_url:
+        details["join_url"] = session.join_url
+    if session.agenda_note:
+        details["agenda_note"] = session.agenda_note
+    return details
 
 
 def record_audit(

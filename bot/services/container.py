@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.services.booking import BookingService
 from bot.services.deliveries import Deliveries
 from bot.services.home import HomeService
+from bot.services.meetings import MeetingLinks
 from bot.services.report import ReportService
 from bot.services.requests import RequestService
 from bot.services.signer import MetadataSigner
@@ -37,6 +38,7 @@ class Services:
     reports: ReportService
     deliveries: Deliveries
     signer: MetadataSigner
+    meetings: MeetingLinks
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -56,4 +58,5 @@ class Services:
             signer=MetadataSigner(
                 settings.slack_signing_secret or settings.slack_app_token or "unsigned"
             ),
+            meetings=MeetingLinks(booking.engine, booking.now),
         )

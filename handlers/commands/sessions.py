@@ -79,11 +79,19 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
         case commands.Reconnect():
             account, cleared = booking.reconnect(actor, channel)
             return reconnect_reply(account, cleared)
-        case commands.Book(session_type, day, time_of_day, minutes, billable):
+        case commands.Book(session_type, day, time_of_day, minutes, billable, join_url, note):
             starts_at = _typed_time(typed, day, time_of_day)
-            return _changed(
-                typed, booking.book(actor, channel, session_type, starts_at, minutes, billable)
+            change = booking.book(
+                actor,
+                channel,
+                session_type,
+                starts_at,
+                minutes,
+                billable,
+                join_url=join_url,
+                agenda_note=note,
             )
+            return _changed(typed, change)
         case commands.Move(session_id, day, time_of_day, billable):
             starts_at = _typed_time(typed, day, time_of_day)
             return _changed(typed, booking.move(actor, channel, session_id, starts_at, billable))

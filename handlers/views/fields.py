@@ -8,9 +8,10 @@ from bot.blocks import ids
 from bot.blocks.base import error_text
 from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import OuraError
+from bot.domain.meeting import agenda_note, meeting_url
 from bot.domain.packages import MAX_SESSION_MINUTES, SessionType
 from bot.i18n import _
-from handlers.payloads import selected
+from handlers.payloads import field, selected
 
 Errors = dict[str, str]
 
@@ -33,3 +34,24 @@ def minutes(raw: object, errors: Errors) -> int:
     except OuraError as error:
         errors[ids.FIELD_MINUTES] = error_text(error)
     return 0
+
+
+def join_url(view: dict[str, Any], errors: Errors) -> str | None:
+    """The booking's own join link (a form's text is as typed: nothing to unescape)."""
+    typed = str(field(view, ids.FIELD_JOIN_URL).get("value") or "").strip()
+    if not typed:
+        return None
+    try:
+        return meeting_url(typed)
+    except OuraError as error:
+        errors[ids.FIELD_JOIN_URL] = error_text(error)
+    return None
+
+
+def agenda(view: dict[str, Any], errors: Errors) -> str:
+    """The line staff add to the type's agenda (empty: none)."""
+    try:
+        return agenda_note(str(field(view, ids.FIELD_AGENDA).get("value") or ""))
+    except OuraError as error:
+        errors[ids.FIELD_AGENDA] = error_text(error)
+    return ""

@@ -35,6 +35,7 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
     minutes = fields.minutes(field(view, ids.FIELD_MINUTES).get("value"), errors)
     options = field(view, ids.FIELD_BILLABLE).get("selected_options") or []
     billable = any(option.get("value") == "billable" for option in options)
+    join_url, note = fields.join_url(view, errors), fields.agenda(view, errors)
     if errors:
         ack(response_action="errors", errors=errors)
         return None
@@ -44,7 +45,14 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
     def book() -> SessionChange | None:
         try:
             return asked.services.booking.book(
-                asked.actor, channel, session_type, starts_at, minutes, billable
+                asked.actor,
+                channel,
+                session_type,
+                starts_at,
+                minutes,
+                billable,
+                join_url=join_url,
+                agenda_note=note,
             )
         except NeedsBillableConfirmation as refusal:
             # The form has a checkbox for it: no `billable` to type here.

@@ -1,0 +1,1 @@
+"""Sessions in people's calendars: add-to-calendar links (and invites)."""
