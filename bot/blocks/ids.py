@@ -13,6 +13,8 @@ SHOW_USAGE = "show_usage"
 GET_SUPPORT = "get_support"
 CANCEL_SESSION = "cancel_session"
 LOG_HELD = "log_held"
+# On the session post and its reminders (the buttons are H3's): DM the clicker the .ics.
+ADD_TO_CALENDAR = "add_to_calendar"
 CONFIRM_REQUEST = "confirm_request"
 CONFIRM_BILLABLE = "confirm_request_billable"
 PROPOSE_TIME = "propose_time"

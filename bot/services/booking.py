@@ -114,6 +114,8 @@ class SessionChange:
     contract: Contract
     session: OnboardingSession
     previous_start: datetime | None = None
+    # Who made the change (their invite follows it, `handlers.invites`).
+    actor: Actor | None = None
 
 
 @dataclass(frozen=True)
@@ -543,7 +545,7 @@ class BookingService:
             first_reminder = first_reminder_at(session_facts(session), now)
             if first_reminder is not None and contract.id is not None:
                 bring_next_post_forward(db, contract.id, first_reminder)
-            return SessionChange(ChangeKind.BOOKED, account, contract, session)
+            return SessionChange(ChangeKind.BOOKED, account, contract, session, actor=actor)
 
     def move(
         self,
@@ -571,6 +573,9 @@ class BookingService:
             if starts_at == previous and not confirmed and _paid_as(session) == before:
                 raise _already(db, account, session, Text("Nothing was changed."))
             session.starts_at = starts_at
+            # Calendars take the moved invite over the one they have (RFC 5546): the row is
+            # locked, so this increment is the only one of this move.
+            session.sequence += 1
             session.updated_at = now
             db.add(session)
             details = {"from": previous.isoformat(), **_allocation_details(session)}
@@ -581,7 +586,7 @@ class BookingService:
             db.refresh(contract)
             refresh_next_post_at(db, {previous_contract, contract.id}, now)
             return SessionChange(
-                ChangeKind.MOVED, account, contract, session, previous_start=previous
+                ChangeKind.MOVED, account, contract, session, previous_start=previous, actor=actor
             )
 
     def cancel(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
@@ -602,7 +607,7 @@ class BookingService:
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
-            return SessionChange(ChangeKind.CANCELLED, account, contract, session)
+            return SessionChange(ChangeKind.CANCELLED, account, contract, session, actor=actor)
 
     def log_held(
         self,
