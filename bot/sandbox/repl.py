@@ -345,7 +345,8 @@ class Sandbox:
         meetings = CalendarService(self.engine).feed_of(self.user.id, self.now())
         with speaking(self.language):
             body = feed(meetings)
-        self.say(f"The calendar feed of @{self.user.name} ({len(meetings)} sessions):")
+        count = f"{len(meetings)} session{'' if len(meetings) == 1 else 's'}"
+        self.say(f"The calendar feed of @{self.user.name} ({count}):")
         self.say(body.decode("utf-8").replace("\r\n", "\n").rstrip())
 
     def switch_user(self, who: str) -> None:
