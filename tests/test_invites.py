@@ -12,6 +12,7 @@ from conftest import CHANNEL, STAFF, STAFF_NY, VENDOR_TEAM, RunningBot, text_of
 from icalendar import Calendar, Event
 from slackfixtures import Person, block_action
 from sqlmodel import Session, select
+from test_booking_modal import form, submit
 
 from storage.models import Account, OnboardingSession, StaffMember
 
@@ -214,3 +215,34 @@ def test_add_to_my_calendar_names_only_this_channels_sessions(bot: RunningBot) -
     [note] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
     assert f"no session #{session.id}" in note.args["text"]
     assert not bot.fake.uploaded_files()
+
+
+def test_the_booking_form_and_the_cancel_button_send_invites_too(bot: RunningBot) -> None:
+    """Every path reaches the one announcement point: here the form (after its ack) and a
+    staff member's click on Cancel under the channel post."""
+    bot.link("premium", "2027-01-04")
+    assert submit(bot, form(), user_id=STAFF_NY).status == 200
+    uploads = invites(bot, 2)
+    assert sorted(f["channel_id"] for f in uploads) == [f"D_{STAFF_NY}", f"D_{STAFF}"]
+    session = only_session(bot)
+    _, event = parsed(uploads[0])
+    assert event.decoded("DTSTART") == session.starts_at
+
+    bot.fake.reset()
+    payload = block_action(
+        "block_actions.workspace.json",
+        "cancel_session",
+        str(session.id),
+        user=Person(STAFF, VENDOR_TEAM),
+        channel=CHANNEL,
+        response_url=bot.fake.response_url("cancel"),
+        message_ts="1700000000.000100",
+    )
+    assert bot.sender.interaction(payload).status == 200
+    # The vendor contact cancelled: they get the cancellation, and so does the colleague who
+    # booked it.
+    uploads = invites(bot, 2)
+    assert sorted(f["channel_id"] for f in uploads) == [f"D_{STAFF_NY}", f"D_{STAFF}"]
+    calendar, event = parsed(uploads[0])
+    assert calendar["METHOD"] == "CANCEL"
+    assert str(event["UID"]) == f"session-{session.id}@oura-onboarding-bot"
