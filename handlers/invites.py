@@ -31,7 +31,8 @@ def send_invites(client: WebClient, services: Services, change: SessionChange) -
     try:
         meeting = services.calendar.meeting(change.session, change.account)
         organizer, attendees = people(client, meeting)
-        chosen = recipients(services, change)
+        linked = services.booking.linked_account(change.account.channel_id)
+        chosen = recipients(change, linked.customer_ids if linked is not None else frozenset())
     except Exception:  # the change is made and announced: a missing invite is only logged
         log.exception("no invite for session %s", change.session.id)
         return
@@ -39,12 +40,11 @@ def send_invites(client: WebClient, services: Services, change: SessionChange) -
         send_invite(client, services, user_id, meeting, organizer, attendees, change.kind)
 
 
-def recipients(services: Services, change: SessionChange) -> list[str]:
+def recipients(change: SessionChange, customers: frozenset[str]) -> list[str]:
     """The vendor contact, and the staff member who booked the session and who changed it when
-    that is someone else; never a customer (they have "Add to my calendar")."""
+    that is someone else; never a customer, a person of one of the `customers` workspaces or
+    organizations (they have "Add to my calendar")."""
     account, session = change.account, change.session
-    linked = services.booking.linked_account(account.channel_id)
-    customers = linked.customer_ids if linked is not None else frozenset()
     people = [(account.vendor_contact_id, None), (session.booked_by, session.booked_by_team)]
     if change.actor is not None:
         people.append((change.actor.user_id, change.actor.team_id))
