@@ -155,7 +155,7 @@ def test_a_finnish_staff_member_gets_a_finnish_feed(bot: RunningBot) -> None:
     bot.command("kickoff 2027-01-12 14:00 45m")
     reply, path = feed_address(bot)
     assert path.endswith("?lang=fi")
-    assert "DM" in reply
+    assert "Lähetin kalenterisyötteesi osoitteen sinulle yksityisviestinä." in reply
     body = fetch(bot, path)[2]
     assert events(body)[0][2] == "Aloituspalaveri · Acme Oy"
 
