@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 
 import pytest
@@ -196,3 +196,16 @@ def test_public_url_setting(value: str, kept: str) -> None:
 def test_public_url_must_be_an_http_address(value: str) -> None:
     with pytest.raises(SettingsError, match="PUBLIC_URL"):
         load_settings({"PUBLIC_URL": value}, dotenv=False)
+
+
+@with_public_url
+def test_the_feed_keeps_30_days_of_the_past(bot: RunningBot) -> None:
+    today = datetime.now(UTC).date()
+    bot.link("premium", (today - timedelta(days=60)).isoformat())
+    for days_ago in (40, 10):
+        day = (today - timedelta(days=days_ago)).isoformat()
+        assert "Booked" in text_of(bot.command(f"onboarding {day} 10:00 30m"))
+    old, recent = session_ids(bot)
+    _, path = feed_address(bot)
+    assert [e[0] for e in events(fetch(bot, path)[2])] == [uid(recent)]
+    assert old != recent

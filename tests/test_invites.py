@@ -246,3 +246,15 @@ def test_the_booking_form_and_the_cancel_button_send_invites_too(bot: RunningBot
     calendar, event = parsed(uploads[0])
     assert calendar["METHOD"] == "CANCEL"
     assert str(event["UID"]) == f"session-{session.id}@oura-onboarding-bot"
+
+
+def test_someone_of_another_team_cannot_get_the_invite(bot: RunningBot) -> None:
+    bot.fake.channels[CHANNEL] = {"shared_team_ids": [VENDOR_TEAM, BUYER_TEAM]}
+    bot.link("launch-kit", "2027-01-04")
+    bot.command("kickoff 2027-01-12 14:00 45m")
+    invites(bot, 1)
+    bot.fake.reset()
+    click_add(bot, str(only_session(bot).id), "U_TOM", "T_THIRD")
+    [note] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
+    assert note.args["text"] == "That isn't available to you in this channel."
+    assert not bot.fake.uploaded_files()
