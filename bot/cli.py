@@ -138,7 +138,9 @@ def _serve_http(app: Any, engine: Engine, settings: Settings, args: argparse.Nam
     from bot.web import make_server, wsgi_app
 
     port = args.port if args.port is not None else settings.port
-    application = wsgi_app(app, engine, settings.slack_signing_secret or "")
+    application = wsgi_app(
+        app, engine, settings.slack_signing_secret or "", settings.default_language
+    )
     server = make_server(application, host=args.host, port=port, threads=args.threads)
     try:
         print(

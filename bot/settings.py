@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -35,6 +36,9 @@ class Settings:
     # What a shared channel is written in until staff choose (`/oura-book language`), and
     # what a person reads when Slack does not tell us their locale.
     default_language: str = "en"
+    # Where people reach the bot over HTTP (`https://oura-bot.example.com`): the start of each
+    # staff calendar feed's address. None: no feed can be handed out.
+    public_url: str | None = None
 
     def require(self, *names: str) -> None:
         """Stop with one line naming the first missing setting a mode needs."""
@@ -89,6 +93,10 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
             f"OURA_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}"
         )
 
+    public_url = get("PUBLIC_URL")
+    if public_url is not None:
+        public_url = _public_url(public_url)
+
     return Settings(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -100,4 +108,26 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
         hourly_rate=hourly_rate,
         currency=currency,
         default_language=language,
+        public_url=public_url,
     )
+
+
+def _public_url(text: str) -> str:
+    """An http(s) address with a host and nothing after its path, without the trailing `/`."""
+    try:
+        parts = urlsplit(text)
+        valid = (
+            parts.scheme in ("https", "http")
+            and bool(parts.hostname)
+            and not parts.query
+            and not parts.fragment
+            and not any(c.isspace() for c in text)
+        )
+    except ValueError:  # a malformed port or IPv6 address
+        valid = False
+    if not valid:
+        raise SettingsError(
+            f"PUBLIC_URL must be the bot's http(s) address, such as "
+            f"https://oura-bot.example.com, got {text!r}"
+        )
+    return text.rstrip("/")

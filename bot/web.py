@@ -1,4 +1,5 @@
-"""HTTP mode: Slack at POST /slack/events, a health check at GET /healthz, on waitress."""
+"""HTTP mode: Slack at POST /slack/events, a health check at GET /healthz, staff calendar feeds
+at GET /calendar/<token>.ics (`bot.calendar.feed`), on waitress."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from waitress.server import create_server
 
+from bot.calendar.feed import FEED_PREFIX, serve_feed
+from bot.services.calendar import CalendarService
 from bot.settings import Settings
 
 log = logging.getLogger("oura.web")
@@ -28,15 +31,25 @@ SLACK_PATH = "/slack/events"
 REPLAY_WINDOW = timedelta(minutes=10)
 
 
-def wsgi_app(app: App, engine: Engine, signing_secret: str) -> WSGIApp:
+def wsgi_app(
+    app: App, engine: Engine, signing_secret: str, default_language: str = "en"
+) -> WSGIApp:
     slack = SlackRequestHandler(app, path=SLACK_PATH)
     verifier = SignatureVerifier(signing_secret)
     recent = RecentSignatures()
+    calendar = CalendarService(engine)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
         if path == "/healthz":
             return _healthz(engine, start_response)
+        if (
+            path
+            and path.startswith(FEED_PREFIX)
+            and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+        ):
+            # Fetched by calendar apps, which cannot sign: the token in the path is the secret.
+            return serve_feed(calendar, environ, start_response, default_language)
         if path == SLACK_PATH and environ.get("REQUEST_METHOD") == "POST":
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             environ["wsgi.input"] = io.BytesIO(body)
@@ -90,7 +103,12 @@ def wsgi_from(settings: Settings) -> WSGIApp:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     engine = open_database(settings)
-    return wsgi_app(create_app(settings, engine), engine, settings.slack_signing_secret or "")
+    return wsgi_app(
+        create_app(settings, engine),
+        engine,
+        settings.slack_signing_secret or "",
+        settings.default_language,
+    )
 
 
 def wsgi() -> WSGIApp:

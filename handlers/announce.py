@@ -1,5 +1,6 @@
 """The one announcement point: every change to a session (booked, moved, cancelled, logged as
-held), whichever path made it, reaches the customer's channel through `announce`."""
+held), whichever path made it, reaches the customer's channel through `announce`, and the staff
+it concerns get its calendar invite (`handlers.invites`)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from slack_sdk import WebClient
 from bot.blocks.sessions import session_post
 from bot.i18n import speaking
 from bot.services.booking import SessionChange
+from bot.services.container import Services
+from handlers.invites import send_invites
 from handlers.replies import post_in_channel
 
 
-def announce(client: WebClient, change: SessionChange) -> str | None:
-    """Post the change where the customer sees it, in the account's language; a note for staff
-    (in theirs) when that failed."""
+def announce(client: WebClient, change: SessionChange, services: Services) -> str | None:
+    """Post the change where the customer sees it, in the account's language, then send its
+    invite; a note for staff (in theirs) when the post failed. Runs after the request's ack."""
     with speaking(change.account.language):
         post = session_post(change)
-    if post is None:
-        return None
-    return post_in_channel(client, change.account.channel_id, post)
+    problem = None if post is None else post_in_channel(client, change.account.channel_id, post)
+    send_invites(client, services, change)
+    return problem

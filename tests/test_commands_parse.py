@@ -16,6 +16,7 @@ from bot.domain.commands import (
     FORMS,
     MAX_COMPANY_NAME,
     Book,
+    CalendarFeed,
     Cancel,
     CorrectOrder,
     Help,
@@ -543,3 +544,22 @@ def test_malformed_order_and_support_forms_are_refused_with_the_form(text, form,
     message = refused(text)
     assert says in message
     assert shows_form(message, form)
+
+
+# -- calendar --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rotate"), [("calendar", False), ("Calendar", False), ("calendar rotate", True)]
+)
+def test_calendar_feed(text, rotate):
+    assert parse(text) == CalendarFeed(rotate)
+    assert "/oura-book calendar [rotate]" in str(help_text())
+
+
+@pytest.mark.parametrize("text", ["calendar new", "calendar rotate now"])
+def test_calendar_takes_only_rotate(text):
+    with pytest.raises(InvalidCommand) as error:
+        parse(text)
+    assert "Only `rotate` can follow `calendar`" in str(error.value)
+    assert "`/oura-book calendar [rotate]`" in str(error.value)

@@ -89,6 +89,7 @@ WRONG = [
     (f"order 2027-01-04 3 {LONG_REFERENCE}", "reference is longer than 80", "Viite on yli 80"),
     ("report 2027-01 2027-02", "Give at most one month", "Anna enintään yksi kuukausi"),
     ("report jan", "is not a month in the form", "ei ole kuukausi muodossa"),
+    ("calendar new", "Only `rotate` can follow `calendar`", "perään käy vain `rotate`"),
     ("country", "Give one two-letter country code", "Anna yksi kaksikirjaiminen maakoodi"),
     ("country XX", "whose public holidays are known", "yleiset vapaapäivät tunnetaan"),
     ("language de", "is not a language I write", "En kirjoita kieltä"),

@@ -54,6 +54,25 @@ RULES = (
         why="message builders build from the values given (service results, row classes)",
     ),
     Rule(
+        "bot/calendar",
+        forbidden=(
+            "handlers",
+            *BOLT_AND_SLACK,
+            *SQL,
+            "storage",
+            "bot.blocks",
+            "bot.services.container",
+            "bot.app",
+            "bot.web",
+            "bot.clock",
+            "bot.cli",
+            "bot.sandbox",
+        ),
+        allowed=("storage.models",),
+        why="calendar data (RFC 5545) is built from the values given, like messages; the feed's "
+        "route reads through the calendar service",
+    ),
+    Rule(
         "bot/services",
         forbidden=(
             "bot.blocks",

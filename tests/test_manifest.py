@@ -58,7 +58,8 @@ def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
     )
     calls = set(re.findall(r"client\.(\w+)\(", source))
     needed = {
-        "users_info": {"users:read"},
+        # The email is what a calendar invite names a person by (handlers/invites.py).
+        "users_info": {"users:read", "users:read.email"},
         "chat_postMessage": {"chat:write"},
         "chat_postEphemeral": {"chat:write"},
         "conversations_join": {"channels:join"},
@@ -68,6 +69,7 @@ def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
         "files_getUploadURLExternal": {"files:write"},
         "files_completeUploadExternal": {"files:write"},
         "files_info": {"files:read"},
+        "files_upload_v2": {"files:write"},  # calendar invites (.ics) to a DM
         "views_open": set(),
         "views_publish": set(),
     }

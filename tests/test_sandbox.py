@@ -108,6 +108,26 @@ def test_try_books_a_kickoff_and_shows_it_in_usage(sandbox: Terminal, tmp_path: 
     assert not (tmp_path / "oura.db").exists()  # a real deployment's database is left alone
 
 
+def test_try_shows_the_last_invite_and_my_calendar_feed(sandbox: Terminal) -> None:
+    sandbox.read_until(PROMPT)
+    sandbox.type(":ics")
+    assert "No invite has been sent yet" in sandbox.read_until(PROMPT)
+    day = (datetime.now(ZoneInfo("Europe/Helsinki")) + timedelta(days=2)).date()
+    sandbox.type(f"kickoff {day.isoformat()} 10:00")
+    booked = sandbox.read_until(PROMPT)
+    assert f"kickoff-{day.isoformat()}.ics" in booked  # the invite in the staff member's DM
+    sandbox.type(":ics")
+    invite = sandbox.read_until(PROMPT)
+    assert "METHOD:REQUEST" in invite
+    assert "UID:session-1@oura-onboarding-bot" in invite
+    assert "SUMMARY:Kickoff · Demo Launch Oy" in invite
+    sandbox.type(":feed")
+    feed = sandbox.read_until(PROMPT)
+    assert "(1 session)" in feed and "UID:session-1@oura-onboarding-bot" in feed
+    sandbox.type(":quit")
+    assert sandbox.close() == 0
+
+
 def test_try_moves_time_forward_and_shows_the_posts_the_clock_sends(sandbox: Terminal) -> None:
     sandbox.read_until(PROMPT)
     helsinki = ZoneInfo("Europe/Helsinki")

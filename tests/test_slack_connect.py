@@ -25,14 +25,17 @@ from slackfixtures import block_action as fixture_click
 from slackfixtures import slash_command as fixture_command
 from slackfixtures import view_submission as fixture_submission
 from sqlalchemy import inspect, text
+from sqlmodel import Session, select
 
 from bot.domain.packages import SessionType
 from bot.domain.support import CaseCategory
 from bot.sandbox.fakeslack import FakeSlack
-from bot.services.booking import Actor
+from bot.services.booking import Actor, ChangeKind, SessionChange
 from bot.services.requests import RequestService
 from bot.services.signer import MetadataSigner
 from bot.services.support import SupportDesk
+from handlers.invites import recipients
+from storage.models import Account, Contract, OnboardingSession
 
 SIGNER = MetadataSigner(SIGNING_SECRET)
 BETA_CHANNEL = "C_BETA"
@@ -798,3 +801,39 @@ def test_a_replayed_request_gets_401_and_changes_nothing(bot: RunningBot) -> Non
     assert (first.status, replay.status) == (200, 401)
     assert snapshot(bot) == before
     assert len(bot.fake.responses("replay")) == 1
+
+
+def test_a_buyer_accepting_a_proposal_sends_the_invite_to_the_vendor_contact_alone(
+    bot: RunningBot,
+) -> None:
+    """The customer booked it (by accepting): the invite goes to the vendor contact's DM, not
+    to the buyer's (customers ask for theirs with "Add to my calendar")."""
+    world = setup_world(bot)
+    _accept(world, "buyer")
+    _allowed_booking(world, "buyer")
+    [invite] = bot.fake.wait_for(bot.fake.uploaded_files)
+    assert invite["channel_id"] == f"D_{STAFF}" and invite["filename"].endswith(".ics")
+    # Whom the change is sent to, decided from the rows the booking left.
+    linked = bot.booking.linked_account(CHANNEL)
+    assert linked is not None
+    with Session(bot.engine) as db:
+        session = db.exec(
+            select(OnboardingSession).where(OnboardingSession.booked_by == "U_ANNA")
+        ).one()
+        account = db.get(Account, session.account_id)
+        contract = db.get(Contract, session.contract_id)
+    assert account is not None and contract is not None
+    change = SessionChange(
+        ChangeKind.BOOKED, account, contract, session, actor=Actor("U_ANNA", ACME_TEAM)
+    )
+    assert recipients(change, linked.customer_ids) == [STAFF]
+    # A colleague of the vendor's who moves it is told as well.
+    colleague = PERSONAS["vendor-colleague"]
+    moved = SessionChange(
+        ChangeKind.MOVED,
+        account,
+        contract,
+        session,
+        actor=Actor(colleague.user_id, colleague.team_id or ""),
+    )
+    assert recipients(moved, linked.customer_ids) == [STAFF, colleague.user_id]

@@ -50,6 +50,8 @@ FORMS: dict[str, str] = {
     "orders": f"{COMMAND} orders",
     "support": f"{COMMAND} support",
     "report": f"{COMMAND} report [YYYY-MM]",
+    # Meetings (issue 15): the staff member's calendar feed, sent as a DM.
+    "calendar": f"{COMMAND} calendar [rotate]",
 }
 
 PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
@@ -208,6 +210,13 @@ class Report:
     month: Month | None
 
 
+@dataclass(frozen=True)
+class CalendarFeed:
+    """The address of the typist's calendar feed, by DM; `rotate` replaces the old address."""
+
+    rotate: bool
+
+
 Command = (
     OpenBookingModal
     | Help
@@ -232,6 +241,7 @@ Command = (
     | ListOrders
     | OpenSupportModal
     | Report
+    | CalendarFeed
 )
 
 
@@ -392,6 +402,8 @@ def parse(text: str) -> Command:
         return OpenSupportModal()
     if verb == "report":
         return _parse_report(rest)
+    if verb == "calendar":
+        return _parse_calendar(rest)
     if verb in {t.value for t in SessionType}:
         return _parse_book(SessionType(verb), rest, raw[1:])
     # Translators: {token} is the word typed; {types} the session types as code; {help} is
@@ -493,6 +505,15 @@ def _order_details(tokens: list[str], form: str) -> tuple[date, int, str]:
         problem = Text("The reference is longer than {limit} characters.", limit=MAX_REFERENCE)
         raise _wrong(form, problem)
     return day, int(tokens[1]), reference
+
+
+def _parse_calendar(rest: list[str]) -> CalendarFeed:
+    if not rest:
+        return CalendarFeed(rotate=False)
+    if len(rest) == 1 and rest[0].lower() == "rotate":
+        return CalendarFeed(rotate=True)
+    problem = Text("Only `rotate` can follow `calendar`: it replaces your feed's address.")
+    raise _wrong("calendar", problem)
 
 
 def _parse_report(rest: list[str]) -> Report:

@@ -98,10 +98,17 @@ class Action(StrEnum):
     TAKE_CASE = "take-case"
     RESOLVE_CASE = "resolve-case"
     RECORD_ORDER = "record-order"
+    ADD_TO_CALENDAR = "add-to-calendar"  # anyone in the channel: the session's invite, by DM
 
 
 BUYER_ACTIONS = frozenset(
-    {Action.SHOW_USAGE, Action.REQUEST_SESSION, Action.ACCEPT_PROPOSAL, Action.OPEN_SUPPORT}
+    {
+        Action.SHOW_USAGE,
+        Action.REQUEST_SESSION,
+        Action.ACCEPT_PROPOSAL,
+        Action.OPEN_SUPPORT,
+        Action.ADD_TO_CALENDAR,
+    }
 )
 
 

@@ -19,12 +19,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import create_app, services_of
+from bot.calendar.invite import feed
 from bot.clock import Sweeper, clock_web_client
 from bot.domain.commands import COMMAND
 from bot.domain.country import effective_country
 from bot.domain.schedule import is_sendable_now
 from bot.domain.text import LANGUAGES
 from bot.domain.timeutil import zone
+from bot.i18n import speaking
 from bot.reports import ReportWorker
 from bot.sandbox.fakeslack import FakeSlack, Output
 from bot.sandbox.forms import Cancelled, fill, has_inputs
@@ -32,6 +34,7 @@ from bot.sandbox.render import Renderer, indent
 from bot.sandbox.requests import Dispatcher, slack_command_text
 from bot.sandbox.screen import Screen
 from bot.services.booking import Actor, BookingService
+from bot.services.calendar import CalendarService
 from bot.settings import Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -100,6 +103,8 @@ HELP = f"""Sandbox commands:
   :clock +30d                    move the sandbox's time forward (m, h, d or w) and show the
                                  automated posts that would have gone out; :clock shows the time
   :home                          open the App Home (the staff dashboard)
+  :ics                           the last calendar invite (.ics) sent, as text
+  :feed                          your calendar feed (staff), as a calendar app would read it
   :lang fi | :lang en            everyone's Slack set to Finnish (or English), and every demo
                                  channel's posts written in it
   :help                          this list
@@ -258,6 +263,10 @@ class Sandbox:
             self.dispatcher.app_home_opened(user=self._user_dict(), team_id=VENDOR_TEAM)
             if not self.show():
                 self.say("(the App Home shows nothing to this user)")
+        elif line == ":ics":
+            self.show_last_invite()
+        elif line == ":feed":
+            self.show_feed()
         elif line.startswith(":"):
             self.say(f"I don't know {line.split()[0]}; :help lists the sandbox commands.")
         elif line.isascii() and line.isdigit():
@@ -321,6 +330,24 @@ class Sandbox:
         )
         self.screen.ack(response)
         self.show()
+
+    def show_last_invite(self) -> None:
+        invites = [f for f in self.api.uploaded_files() if f["filename"].endswith(".ics")]
+        if not invites:
+            self.say("No invite has been sent yet: book a session first.")
+            return
+        last = invites[-1]
+        self.say(f"{last['filename']}, sent to {last['channel_id']}:")
+        self.say(last["content"].decode("utf-8").replace("\r\n", "\n").rstrip())
+
+    def show_feed(self) -> None:
+        """What `GET /calendar/<token>.ics` serves this user (without asking for a token)."""
+        meetings = CalendarService(self.engine).feed_of(self.user.id, self.now())
+        with speaking(self.language):
+            body = feed(meetings)
+        count = f"{len(meetings)} session{'' if len(meetings) == 1 else 's'}"
+        self.say(f"The calendar feed of @{self.user.name} ({count}):")
+        self.say(body.decode("utf-8").replace("\r\n", "\n").rstrip())
 
     def switch_user(self, who: str) -> None:
         """`staff`, `buyer` (this channel's customer contact) or anyone's name."""

@@ -117,6 +117,8 @@ class SessionChange:
     previous_start: datetime | None = None
     # Where customers join it: its own link, else the vendor contact's (`join_link_of`).
     join_url: str | None = None
+    # Who made the change (their invite follows it, `handlers.invites`).
+    actor: Actor | None = None
 
 
 @dataclass(frozen=True)
@@ -553,7 +555,9 @@ class BookingService:
             if first_reminder is not None and contract.id is not None:
                 bring_next_post_forward(db, contract.id, first_reminder)
             join = join_link_of(db, session, account)
-            return SessionChange(ChangeKind.BOOKED, account, contract, session, join_url=join)
+            return SessionChange(
+                ChangeKind.BOOKED, account, contract, session, join_url=join, actor=actor
+            )
 
     def move(
         self,
@@ -581,6 +585,9 @@ class BookingService:
             if starts_at == previous and not confirmed and _paid_as(session) == before:
                 raise _already(db, account, session, Text("Nothing was changed."))
             session.starts_at = starts_at
+            # Calendars take the moved invite over the one they have (RFC 5546): the row is
+            # locked, so this increment is the only one of this move.
+            session.sequence += 1
             session.updated_at = now
             db.add(session)
             details = {"from": previous.isoformat(), **_allocation_details(session)}
@@ -592,7 +599,13 @@ class BookingService:
             refresh_next_post_at(db, {previous_contract, contract.id}, now)
             join = join_link_of(db, session, account)
             return SessionChange(
-                ChangeKind.MOVED, account, contract, session, previous_start=previous, join_url=join
+                ChangeKind.MOVED,
+                account,
+                contract,
+                session,
+                previous_start=previous,
+                join_url=join,
+                actor=actor,
             )
 
     def cancel(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
@@ -613,7 +626,7 @@ class BookingService:
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
-            return SessionChange(ChangeKind.CANCELLED, account, contract, session)
+            return SessionChange(ChangeKind.CANCELLED, account, contract, session, actor=actor)
 
     def log_held(
         self,

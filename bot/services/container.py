@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.booking import BookingService
+from bot.services.calendar import CalendarService
 from bot.services.deliveries import Deliveries
 from bot.services.home import HomeService
 from bot.services.meetings import MeetingLinks
@@ -39,6 +40,7 @@ class Services:
     deliveries: Deliveries
     signer: MetadataSigner
     meetings: MeetingLinks
+    calendar: CalendarService
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -59,4 +61,5 @@ class Services:
                 settings.slack_signing_secret or settings.slack_app_token or "unsigned"
             ),
             meetings=MeetingLinks(booking.engine, booking.now),
+            calendar=CalendarService(booking.engine, booking.now),
         )

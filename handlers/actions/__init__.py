@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import channel, home, meetings, requests, sessions, support
+from handlers.actions import calendar, channel, home, meetings, requests, sessions, support
 
 
 def register(app: App) -> None:
-    for feature in (channel, sessions, requests, support, home, meetings):
+    for feature in (channel, sessions, requests, support, home, meetings, calendar):
         feature.register(app)

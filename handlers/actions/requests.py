@@ -78,7 +78,7 @@ def _settle(asked: Asked, billable: bool) -> None:
     except NeedsBillableConfirmation as refusal:
         asked.replace_message(billable_prompt(view, choice, refusal.reason))
         return
-    problem = announce(asked.client, change)
+    problem = announce(asked.client, change, asked.services)
     asked.replace_message(request_booked_dm(view, change.session.id, problem))
 
 
@@ -131,4 +131,4 @@ def accept_proposal(asked: Asked) -> None:
             lambda: billable_prompt(view, "p", reason),
         )
         return
-    announce(asked.client, change)
+    announce(asked.client, change, asked.services)

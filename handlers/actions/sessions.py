@@ -25,7 +25,7 @@ def register(app: App) -> None:
 def cancel_session(asked: Asked) -> None:
     # The session must belong to this channel's account, or cancel() finds none.
     change = asked.services.booking.cancel(asked.actor, asked.channel_id or "", asked.target)
-    announce(asked.client, change)
+    announce(asked.client, change, asked.services)
 
 
 @button(Action.LOG_HELD, STAFF_ONLY, target=id_value)

@@ -104,7 +104,7 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
 
 def _changed(typed: Typed, change: SessionChange) -> Message:
     """Announce a session change and tell the typist, with a note if the post did not go out."""
-    return _with_problem(booking_reply(change), announce(typed.client, change))
+    return _with_problem(booking_reply(change), announce(typed.client, change, typed.services))
 
 
 def _with_problem(reply: Message, problem: str | None) -> Message:

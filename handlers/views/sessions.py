@@ -73,7 +73,7 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
         return None
     ack()
     return lambda: asked.tell(
-        with_warning(booking_reply(change).text, announce(asked.client, change))
+        with_warning(booking_reply(change).text, announce(asked.client, change, asked.services))
     )
 
 
@@ -107,5 +107,5 @@ def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | 
         return None
     ack()
     return lambda: asked.tell(
-        with_warning(booking_reply(change).text, announce(asked.client, change))
+        with_warning(booking_reply(change).text, announce(asked.client, change, asked.services))
     )
