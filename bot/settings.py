@@ -35,6 +35,10 @@ class Settings:
     # What a shared channel is written in until staff choose (`/oura-book language`), and
     # what a person reads when Slack does not tell us their locale.
     default_language: str = "en"
+    # Retention (README: Customer data): days typed text is kept; None keeps it for ever.
+    keep_case_descriptions_days: int | None = 730
+    keep_session_notes_days: int | None = 730
+    keep_audit_details_days: int | None = 1095
 
     def require(self, *names: str) -> None:
         """Stop with one line naming the first missing setting a mode needs."""
@@ -89,6 +93,15 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
             f"OURA_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}"
         )
 
+    keep = {
+        field: _days(get(name), name, default)
+        for field, name, default in (
+            ("keep_case_descriptions_days", "OURA_KEEP_CASE_DESCRIPTIONS_DAYS", 730),
+            ("keep_session_notes_days", "OURA_KEEP_SESSION_NOTES_DAYS", 730),
+            ("keep_audit_details_days", "OURA_KEEP_AUDIT_DETAILS_DAYS", 1095),
+        )
+    }
+
     return Settings(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -100,4 +113,16 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
         hourly_rate=hourly_rate,
         currency=currency,
         default_language=language,
+        **keep,
     )
+
+
+def _days(text: str | None, name: str, default: int) -> int | None:
+    """A retention setting: whole days (at least 1), or `forever`."""
+    if text is None:
+        return default
+    if text.lower() == "forever":
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise SettingsError(f"{name} must be a number of days (1 or more) or forever, got {text!r}")
+    return int(text)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.services.booking import BookingService
 from bot.services.deliveries import Deliveries
 from bot.services.home import HomeService
+from bot.services.installation import InstallationService
 from bot.services.report import ReportService
 from bot.services.requests import RequestService
 from bot.services.signer import MetadataSigner
@@ -37,6 +38,7 @@ class Services:
     reports: ReportService
     deliveries: Deliveries
     signer: MetadataSigner
+    installation: InstallationService
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -52,6 +54,7 @@ class Services:
             home=HomeService(booking),
             reports=ReportService(booking, settings.default_timezone, settings.hourly_rate),
             deliveries=Deliveries(booking.engine),
+            installation=InstallationService(booking.engine, booking.now),
             # Socket Mode has no signing secret: the app token is as secret.
             signer=MetadataSigner(
                 settings.slack_signing_secret or settings.slack_app_token or "unsigned"
