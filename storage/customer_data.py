@@ -204,8 +204,10 @@ def scrub_details(details: str, buyers: set[str] = frozenset()) -> str:  # type:
     return json.dumps(kept if isinstance(kept, dict) else {}, sort_keys=True)
 
 
-def _is_text(column: Column[Any]) -> bool:
-    return isinstance(column.type, String)
+def is_text(column: Column[Any]) -> bool:
+    """Whether a column holds text (SQLModel's `str` fields are AutoString, a decorator)."""
+    kind = column.type
+    return isinstance(kind, String) or isinstance(getattr(kind, "impl", None), String)
 
 
 def delete_personal_data(db: Session, account: Account, by: str, now: datetime) -> dict[str, int]:
@@ -269,7 +271,7 @@ def _scrubbed(
         # A buyer acted: neither their id nor their workspace's stays.
         always = always | {"actor_user_id", "actor_team_id"}
     for column in table.columns:
-        if not _is_text(column) or column.primary_key or column.foreign_keys:
+        if not is_text(column) or column.primary_key or column.foreign_keys:
             continue
         value = row[column.name]
         if value is None:
