@@ -462,3 +462,23 @@ def test_the_clock_runs_retention_hourly_with_the_settings(
         assert set(descriptions) == {""}
         assert all("secret" in note for note in notes)  # session notes: kept for ever
         assert set(details) == {"{}"}
+
+
+def test_retention_settings_default_and_refuse_what_is_not_days() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    defaults = load_settings({}, dotenv=False)
+    assert (
+        defaults.keep_case_descriptions_days,
+        defaults.keep_session_notes_days,
+        defaults.keep_audit_details_days,
+    ) == (730, 730, 1095)
+    chosen = load_settings(
+        {"OURA_KEEP_SESSION_NOTES_DAYS": "90", "OURA_KEEP_AUDIT_DETAILS_DAYS": "forever"},
+        dotenv=False,
+    )
+    assert (chosen.keep_session_notes_days, chosen.keep_audit_details_days) == (90, None)
+    assert cli.keep_days(chosen)["keep_session_notes_days"] == 90
+    for wrong in ("0", "-5", "two years"):
+        with pytest.raises(SettingsError, match="OURA_KEEP_CASE_DESCRIPTIONS_DAYS must be a"):
+            load_settings({"OURA_KEEP_CASE_DESCRIPTIONS_DAYS": wrong}, dotenv=False)
