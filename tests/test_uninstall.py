@@ -148,3 +148,21 @@ def test_a_deactivated_vendor_contact_shows_no_contact_on_the_app_home(bot: Runn
     user_change(bot, Person(STAFF_NY, VENDOR_TEAM), deleted=False)
     bot.fake.wait_for(lambda: _processed(bot) >= 4 or None, message="all four handled")
     assert deactivated(bot, "U_STRANGER") is None
+
+
+def test_requested_reports_wait_while_uninstalled_and_go_out_after(bot: RunningBot) -> None:
+    from test_report_jobs import ask, worker
+
+    from bot.jobs import send_reports
+
+    ask(bot.engine)
+    send_event(bot, app_uninstalled(team=VENDOR))
+    bot.fake.wait_for(lambda: uninstalled_since(bot.engine), message="the uninstall recorded")
+    reports = worker(bot.engine, bot.fake, "clock")
+    send_reports(bot.engine, reports)
+    assert bot.fake.uploaded_files() == []
+
+    assert clock(bot).sweep(THURSDAY).sent == []  # Slack accepts the token: reinstalled
+    assert uninstalled_since(bot.engine) is None
+    send_reports(bot.engine, reports)
+    assert len(bot.fake.uploaded_files()) == 1
