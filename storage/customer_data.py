@@ -11,7 +11,7 @@ table added later must either name its account or be listed in `NOT_PER_ACCOUNT`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -183,7 +183,7 @@ def _buyer_ids(db: Session, account: Account) -> tuple[set[str], set[str]]:
     return users - {DELETED}, teams - {DELETED}
 
 
-def scrub_details(details: str, buyers: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+def scrub_details(details: str, buyers: Collection[str] = ()) -> str:
     """An audit row's details without typed text nor names: numbers, true/false, and the
     text of a few keys that hold codes and times, never one of `buyers` (their ids)."""
     try:
