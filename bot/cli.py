@@ -1,4 +1,5 @@
-"""`oura-bot`: the one console program (run, try, web, clock, remind, report, preview, db)."""
+"""`oura-bot`: the one console program (run, try, web, clock, remind, report, preview,
+customer, db)."""
 
 from __future__ import annotations
 
@@ -188,7 +189,20 @@ def _add_clock_jobs(scheduler: Any, settings: Settings, sweeper: Any, with_web: 
     from bot.jobs import add_clock_jobs
 
     reports = _report_worker(settings, sweeper.engine)
-    add_clock_jobs(scheduler, sweeper.engine, reports, low_priority_reports=not with_web)
+    add_clock_jobs(
+        scheduler,
+        sweeper.engine,
+        reports,
+        low_priority_reports=not with_web,
+        keep_days=keep_days(settings),
+    )
+
+
+def keep_days(settings: Settings) -> dict[str, int | None]:
+    """The retention settings by name, as storage/retention.py's rules name them."""
+    from storage.retention import RULES
+
+    return {rule.keep: getattr(settings, rule.keep) for rule in RULES}
 
 
 def _sweeper(settings: Settings, engine: Engine | None = None) -> Any:
@@ -222,7 +236,8 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> None:
     sweeper = _sweeper(settings)
     report = sweeper.sweep()
     print(f"oura-bot: sweep done: {report.summary()}")
-    run_once(sweeper.engine, _report_worker(settings, sweeper.engine), datetime.now(UTC))
+    reports = _report_worker(settings, sweeper.engine)
+    run_once(sweeper.engine, reports, datetime.now(UTC), keep_days(settings))
 
 
 def _add_sweep_job(scheduler: Any, sweeper: Any, every: int) -> None:
@@ -431,6 +446,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="whose public holidays to skip (FI, US…); default: the time zone's country",
     )
     preview.set_defaults(handler=cmd_preview)
+
+    from bot.customer_cli import add_parser as add_customer_parser
+
+    add_customer_parser(sub, _database_option)
 
     messages = sub.add_parser(
         "messages", help="update the translation catalogs from the source (for developers)"

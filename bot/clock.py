@@ -38,6 +38,7 @@ from sqlalchemy import Engine
 
 from bot.blocks.automated_posts import post_message, unreachable_dm
 from bot.blocks.base import Message
+from bot.clock_install import InstallGate
 from bot.clock_pool import ChannelPool, Countdown
 from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, plan
 from bot.i18n import locale_language, speaking
@@ -283,6 +284,8 @@ class Sweeper:
         # What a vendor contact reads when Slack does not tell their locale.
         self.default_language = default_language
         self._last_post: dict[str, float] = {}
+        # Nothing is sent while Slack has the app uninstalled.
+        self.installed = InstallGate(engine, client)
 
     def sweep(self, now: datetime | None = None, dry_run: bool = False) -> SweepReport:
         """Send what is due at `now` (default: the time `self.now` gives). Claims and outcomes
@@ -303,6 +306,8 @@ class Sweeper:
                 ids = due_contract_ids(db, now, limit=1_000_000)
             for chunk in _chunks(ids, BATCH):
                 self._plan_chunk(chunk, now, shift, report, budget, dry_run=True)
+            return report
+        if not self.installed.open(now):
             return report
         seen: set[int] = set()
         cursor: tuple[datetime, int] | None = None

@@ -39,6 +39,10 @@ class Settings:
     # Where people reach the bot over HTTP (`https://oura-bot.example.com`): the start of each
     # staff calendar feed's address. None: no feed can be handed out.
     public_url: str | None = None
+    # Retention (README: Customer data): days typed text is kept; None keeps it for ever.
+    keep_case_descriptions_days: int | None = 730
+    keep_session_notes_days: int | None = 730
+    keep_audit_details_days: int | None = 1095
 
     def require(self, *names: str) -> None:
         """Stop with one line naming the first missing setting a mode needs."""
@@ -96,6 +100,14 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
     public_url = get("PUBLIC_URL")
     if public_url is not None:
         public_url = _public_url(public_url)
+    keep = {
+        field: _days(get(name), name, default)
+        for field, name, default in (
+            ("keep_case_descriptions_days", "OURA_KEEP_CASE_DESCRIPTIONS_DAYS", 730),
+            ("keep_session_notes_days", "OURA_KEEP_SESSION_NOTES_DAYS", 730),
+            ("keep_audit_details_days", "OURA_KEEP_AUDIT_DETAILS_DAYS", 1095),
+        )
+    }
 
     return Settings(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -109,6 +121,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
         currency=currency,
         default_language=language,
         public_url=public_url,
+        **keep,
     )
 
 
@@ -131,3 +144,14 @@ def _public_url(text: str) -> str:
             f"https://oura-bot.example.com, got {text!r}"
         )
     return text.rstrip("/")
+
+
+def _days(text: str | None, name: str, default: int) -> int | None:
+    """A retention setting: whole days (at least 1), or `forever`."""
+    if text is None:
+        return default
+    if text.lower() == "forever":
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise SettingsError(f"{name} must be a number of days (1 or more) or forever, got {text!r}")
+    return int(text)

@@ -160,6 +160,25 @@ class StaffMember(SQLModel, table=True):
     work_days: str = Field(default="12345", max_length=7)
     # SHA-256 of the feed token (hex): the token itself is never stored.
     feed_token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    # Slack deactivated the person's account (`user_change`, `deleted: true`): the App Home
+    # flags their accounts as having no contact until someone else is named (or Slack
+    # reactivates them).
+    deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class InstallationState(SQLModel, table=True):
+    """Whether Slack has the app installed (one row, id 1; none: installed as far as we know).
+    `app_uninstalled` or `tokens_revoked` set it; the clock sends nothing while it is set and
+    clears it once Slack accepts the bot token again (a reinstall)."""
+
+    __tablename__ = "installation_state"
+
+    id: int = Field(default=1, primary_key=True)
+    # None: installed. Else since when, and which event said so.
+    uninstalled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str | None = Field(default=None, max_length=32)
+    reinstalled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

@@ -20,7 +20,7 @@ from bot.domain.overview import AccountSummary, NextSession
 from bot.domain.packages import SessionState, SessionType
 from bot.domain.support import CaseFacts, CaseState, is_overdue, order_cases
 from storage.facts import balance_of, case_facts, terms_of
-from storage.models import Account, Contract, OnboardingSession, SupportCase
+from storage.models import Account, Contract, OnboardingSession, StaffMember, SupportCase
 
 
 def account_overview(
@@ -39,15 +39,17 @@ def account_overview(
     """
     filters = [] if vendor_contact_id is None else [Account.vendor_contact_id == vendor_contact_id]
     total = db.exec(select(func.count()).select_from(Account).where(*filters)).one()
-    accounts = list(
-        db.exec(
-            select(Account)
-            .where(*filters)
-            .order_by(func.lower(Account.company), col(Account.id))
-            .offset(max(offset, 0))
-            .limit(max(limit, 0))
-        ).all()
-    )
+    rows = db.exec(
+        select(Account, StaffMember.deactivated_at)
+        # In the same query: whether Slack deactivated the vendor contact ("no contact").
+        .outerjoin(StaffMember, col(StaffMember.user_id) == col(Account.vendor_contact_id))
+        .where(*filters)
+        .order_by(func.lower(Account.company), col(Account.id))
+        .offset(max(offset, 0))
+        .limit(max(limit, 0))
+    ).all()
+    accounts = [account for account, _ in rows]
+    gone = {account.id for account, deactivated_at in rows if deactivated_at is not None}
     ids = [a.id for a in accounts if a.id is not None]
     if not ids:
         return [], int(total)
@@ -56,7 +58,10 @@ def account_overview(
     cases = open_cases(db, ids)
     summaries = [_summary(a, contracts[a.id], upcoming.get(a.id), now) for a in accounts]
     return [
-        _with_cases(s, cases[s.account_id], now, effective_country(a.country, a.timezone))
+        replace(
+            _with_cases(s, cases[s.account_id], now, effective_country(a.country, a.timezone)),
+            contact_deactivated=a.id in gone,
+        )
         for s, a in zip(summaries, accounts, strict=True)
     ], int(total)
 

@@ -41,6 +41,7 @@ STAFF_NY = "U_NY"
 CHANNEL = "C_ACME"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
+    "installation_state",
     "staff_member",
     "report_job",
     "support_case",

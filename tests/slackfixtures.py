@@ -280,3 +280,31 @@ def slack_user(person: Person, tz: str = "Europe/Helsinki") -> dict[str, Any]:
     ):
         _put(user, key, value)
     return user
+
+
+def app_uninstalled(*, team: Person) -> str:
+    """The Events API reference's `app_uninstalled` delivery, for the installation `team`."""
+    event = load("event_callback.app_uninstalled.json")["event"]
+    return event_callback("event_callback.app_uninstalled.json", event, team=team)
+
+
+def tokens_revoked(*, team: Person, bot: list[str], oauth: list[str]) -> str:
+    """The reference's `tokens_revoked` delivery: the users whose bot and user tokens went."""
+    event: dict[str, Any] = load("event_callback.tokens_revoked.json")["event"]
+    _put(event, "tokens.bot", bot)
+    _put(event, "tokens.oauth", oauth)
+    return event_callback("event_callback.tokens_revoked.json", event, team=team)
+
+
+def user_change_event(person: Person, *, deleted: bool) -> dict[str, Any]:
+    """The reference's `user_change` example, for `person`, deactivated or not."""
+    event: dict[str, Any] = load("event.user_change.json")
+    for key, value in (
+        ("user.id", person.user_id),
+        ("user.team_id", person.team_id),
+        ("user.profile.team", person.team_id),
+        ("user.deleted", deleted),
+        ("event_ts", _ts()),
+    ):
+        _put(event, key, value)
+    return event

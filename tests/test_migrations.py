@@ -315,3 +315,45 @@ def test_0012_indexes_the_app_home_and_keeps_its_order(empty_engine: Engine) -> 
     with empty_engine.connect() as connection:
         kept = connection.execute(text("SELECT id FROM account ORDER BY id")).all()
     assert [row[0] for row in kept] == [1, 2, 3, 4, 5]
+
+
+def test_0016_keeps_staff_members_active_and_the_app_installed(empty_engine: Engine) -> None:
+    from storage.installation import mark_uninstalled, set_deactivated, uninstalled_since
+    from storage.models import StaffMember
+
+    upgrade(empty_engine, "0015")
+    updated = "'2027-01-01 10:00:00+00'"
+    if empty_engine.dialect.name == "sqlite":
+        updated = "'2027-01-01 10:00:00.000000'"
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO staff_member (user_id, meeting_url, work_start_minute, "
+                "work_end_minute, work_days, feed_token_hash, updated_at) VALUES "
+                f"('U1', 'https://meet.example/u1', 480, 960, '1234', 'abc', {updated}), "
+                f"('U2', NULL, 540, 1020, '12345', NULL, {updated})"
+            )
+        )
+    upgrade(empty_engine)
+    assert is_up_to_date(empty_engine)
+    with Session(empty_engine) as db:
+        staff = db.exec(select(StaffMember).order_by(StaffMember.user_id)).all()
+        assert [
+            (s.user_id, s.meeting_url, s.work_days, s.feed_token_hash, s.deactivated_at)
+            for s in staff
+        ] == [
+            ("U1", "https://meet.example/u1", "1234", "abc", None),
+            ("U2", None, "12345", None, None),
+        ]
+    assert uninstalled_since(empty_engine) is None
+    now = datetime(2027, 2, 1, tzinfo=UTC)
+    assert set_deactivated(empty_engine, "U2", True, now)
+    assert mark_uninstalled(empty_engine, "app_uninstalled", now)
+    assert uninstalled_since(empty_engine) == now
+    downgrade(empty_engine, "0015")
+    with empty_engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("staff_member")}
+        kept = connection.execute(text("SELECT user_id FROM staff_member ORDER BY 1")).all()
+        tables = inspect(connection).get_table_names()
+    assert "deactivated_at" not in columns and "installation_state" not in tables
+    assert [row[0] for row in kept] == ["U1", "U2"]

@@ -178,6 +178,12 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
     title = f"*{escape(account.company)}* · {package}"
     if show_contact:
         title += f" · <@{account.vendor_contact_id}>"
+    if account.contact_deactivated:
+        # Translators: `/oura-book contact vendor` is the command to type: keep it as it is.
+        title += "\n" + _(
+            ":bust_in_silhouette: *no contact*: the vendor contact's Slack account is "
+            "deactivated. Name another with `/oura-book contact vendor @someone`."
+        )
     if account.unreachable_reason:
         # Translators: {reason} is why Slack refuses the posts (e.g. "the channel is
         # archived"), with Slack's error code.

@@ -51,6 +51,8 @@ class AccountSummary:
     overdue_case_ids: frozenset[int] = frozenset()
     # Slack refuses posts to the account's channel for good (its error), if it does.
     unreachable_reason: str | None = None
+    # Slack deactivated the vendor contact's account: the account has no contact.
+    contact_deactivated: bool = False
 
 
 class Scope(StrEnum):

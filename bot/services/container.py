@@ -8,6 +8,7 @@ from bot.services.booking import BookingService
 from bot.services.calendar import CalendarService
 from bot.services.deliveries import Deliveries
 from bot.services.home import HomeService
+from bot.services.installation import InstallationService
 from bot.services.meetings import MeetingLinks
 from bot.services.report import ReportService
 from bot.services.requests import RequestService
@@ -41,6 +42,7 @@ class Services:
     signer: MetadataSigner
     meetings: MeetingLinks
     calendar: CalendarService
+    installation: InstallationService
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -56,6 +58,7 @@ class Services:
             home=HomeService(booking),
             reports=ReportService(booking, settings.default_timezone, settings.hourly_rate),
             deliveries=Deliveries(booking.engine),
+            installation=InstallationService(booking.engine, booking.now),
             # Socket Mode has no signing secret: the app token is as secret.
             signer=MetadataSigner(
                 settings.slack_signing_secret or settings.slack_app_token or "unsigned"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.events import channels, home
+from handlers.events import channels, home, installation
 
 
 def register(app: App) -> None:
     channels.register(app)
     home.register(app)
+    installation.register(app)
