@@ -136,6 +136,7 @@ def _next_sessions(
     rows = db.exec(
         select(
             OnboardingSession.id,
+            OnboardingSession.number,
             OnboardingSession.account_id,
             OnboardingSession.session_type,
             OnboardingSession.starts_at,
@@ -148,9 +149,10 @@ def _next_sessions(
             id=session_id,
             session_type=SessionType(session_type),
             starts_at=starts_at,
-            minutes=minutes_held or minutes_booked,
+            minutes=held or booked,
+            number=number,
         )
-        for session_id, account_id, session_type, starts_at, minutes_held, minutes_booked in rows
+        for session_id, number, account_id, session_type, starts_at, held, booked in rows
     }
 
 

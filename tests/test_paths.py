@@ -38,13 +38,14 @@ def add_sessions(engine: Engine, account_id: int, rows: list[tuple[datetime, str
     """Sessions of (start, state) for the account's contract, in the order given (ids rise)."""
     with Session(engine) as db:
         contract_id = db.exec(select(Contract.id).where(Contract.account_id == account_id)).one()
-        for starts_at, state in rows:
+        for number, (starts_at, state) in enumerate(rows, start=1):
             db.add(
                 OnboardingSession(
                     account_id=account_id,
                     contract_id=contract_id,
                     session_type="training",
                     starts_at=starts_at,
+                    number=number,
                     minutes_booked=30,
                     minutes_held=30 if state == "held" else None,
                     billable_minutes=30 if state == "held" else 0,

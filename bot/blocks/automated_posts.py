@@ -201,7 +201,7 @@ def post_message(post: Post, facts: ContractFacts, now: datetime | None = None) 
             session = post.session
             assert session is not None
             when = date_token(session.starts_at, facts.timezone, session.minutes)
-            params = {"type": _(session.session_type.label), "id": session.id, "when": when}
+            params = {"type": _(session.session_type.label), "id": session.number, "when": when}
             if session.starts_at - post.due_at <= timedelta(hours=1):
                 # Translators: {type}: the kind of session (Kickoff, Onboarding, …); {when}:
                 # its date and time.

@@ -222,7 +222,7 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
         next_text = _(
             "*Next session*\n{type} #{id}: {when}",
             type=_(upcoming.session_type.label),
-            id=upcoming.id,
+            id=upcoming.number,
             when=date_token(upcoming.starts_at, account.timezone, upcoming.minutes),
         )
     return SectionBlock(

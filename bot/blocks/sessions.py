@@ -85,7 +85,7 @@ def _session_type(session: OnboardingSession) -> str:
 def _session_line(session: OnboardingSession, timezone: str) -> str:
     minutes = session.minutes_held or session.minutes_booked
     when = date_token(session.starts_at, timezone, minutes)
-    return f"*{_session_type(session)}* #{session.id}: {when}"
+    return f"*{_session_type(session)}* #{session.number}: {when}"
 
 
 def _billable_note(session: OnboardingSession) -> str:
@@ -120,7 +120,7 @@ def booked_post(change: SessionChange) -> Message:
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=text)),
             ContextBlock(elements=[MarkdownTextObject(text=by)]),
-            session_actions(session.id),
+            session_actions(session.id, session.number),
         ],
     )
 
@@ -156,7 +156,10 @@ def moved_post(change: SessionChange) -> Message:
     assert session.id is not None
     return Message(
         text=text,
-        blocks=[SectionBlock(text=MarkdownTextObject(text=text)), session_actions(session.id)],
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            session_actions(session.id, session.number),
+        ],
     )
 
 
@@ -621,7 +624,7 @@ def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message
                 count=post.period.count,
             )
         elif post.session is not None:
-            what = _("{kind} for #{session}", kind=kind, session=post.session.id)
+            what = _("{kind} for #{session}", kind=kind, session=post.session.number)
         elif post.order is not None:
             # Translators: {days} is a count of days, e.g. "3 days".
             what = _(

@@ -21,6 +21,7 @@ class NextSession:
     session_type: SessionType
     starts_at: datetime
     minutes: int
+    number: int  # what people call it (#1, #2 … in its account)
 
 
 @dataclass(frozen=True)

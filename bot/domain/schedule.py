@@ -77,6 +77,7 @@ class SessionFacts:
     state: SessionState
     # When it was booked or last moved: a reminder due before then is not sent.
     scheduled_at: datetime
+    number: int  # what people call it (#1, #2 … in its account)
 
 
 @dataclass(frozen=True)

@@ -300,6 +300,11 @@ class BookingService:
             ]
             return account, sorted(posts, key=lambda p: (p.send_at, p.key))
 
+    def session_id_for_number(self, channel_id: str, number: int) -> int:
+        """The id of the channel's account's session #`number` (the number people see)."""
+        with read_session(self.engine) as db:
+            return session_id_by_number(db, _account(db, channel_id), number)
+
     def session_in_channel(self, channel_id: str, session_id: int) -> OnboardingSession:
         """A session of the account linked to the channel (NotFound for any other)."""
         with read_session(self.engine) as db:
@@ -508,7 +513,9 @@ class BookingService:
         check_session_minutes(minutes)
         now = self.now()
         with write_session(self.engine) as db:
-            account = _account(db, channel_id)
+            # Locked (before its contract) so two bookings of one account take turns for the
+            # account's next session number; the unique constraint backs it.
+            account = _account(db, channel_id, lock=True)
             if account is None:
                 raise not_linked()
             contract = _contract_for(db, account, starts_at, lock=True)
@@ -528,6 +535,7 @@ class BookingService:
                 billable_confirmed_minutes=allocation.billable_minutes,
                 booked_by=actor.user_id,
                 booked_by_team=actor.team_id,
+                number=next_session_number(db, account.id),
                 created_at=now,
                 updated_at=now,
             )
@@ -621,7 +629,8 @@ class BookingService:
                 )
             if session.starts_at > now:
                 raise RuleViolation(
-                    "Session #{id} has not started yet; log it as held afterwards.", id=session.id
+                    "Session #{id} has not started yet; log it as held afterwards.",
+                    id=session.number,
                 )
             held = check_session_minutes(minutes or session.minutes_held or session.minutes_booked)
             before = (session.state, session.minutes_held, _paid_as(session))
@@ -649,8 +658,39 @@ class BookingService:
 # -- helpers used inside one transaction ----------------------------------------------------
 
 
-def _account(db: Session, channel_id: str) -> Account | None:
-    return db.exec(select(Account).where(Account.channel_id == channel_id)).first()
+def _account(db: Session, channel_id: str, lock: bool = False) -> Account | None:
+    query = select(Account).where(Account.channel_id == channel_id)
+    if lock:
+        # FOR NO KEY UPDATE: rows that only refer to the account (audit events, sessions)
+        # are still written meanwhile, so no change waits on a booking in a circle.
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return db.exec(query).first()
+
+
+def next_session_number(db: Session, account_id: int | None) -> int:
+    """The account's next session number (#1 for its first), under the account's lock."""
+    highest = db.exec(
+        select(func.max(OnboardingSession.number)).where(OnboardingSession.account_id == account_id)
+    ).one()
+    return int(highest or 0) + 1
+
+
+def session_id_by_number(db: Session, account: Account | None, number: int) -> int:
+    """The id of an account's session #`number` (NotFound when it has none)."""
+    if account is None:
+        raise not_linked()
+    session_id = db.exec(
+        select(OnboardingSession.id).where(
+            OnboardingSession.account_id == account.id, OnboardingSession.number == number
+        )
+    ).first()
+    if session_id is None:
+        raise NotFound(
+            "There is no session #{id} for *{company}*. See the ids with `/oura-book list`.",
+            id=number,
+            company=escape(account.company),
+        )
+    return session_id
 
 
 def _already_linked(account: Account) -> RuleViolation:
@@ -837,7 +877,8 @@ def _already(
     else:
         what = MOVED if event is not None and event.action == "move" else BOOKED
         starts_at = session.starts_at
-    return AlreadyChanged(session.id, what, by, at, account.timezone, starts_at, hint)
+    # People know the session by its number in the account.
+    return AlreadyChanged(session.number, what, by, at, account.timezone, starts_at, hint)
 
 
 def _apply(session: OnboardingSession, allocation: Allocation, billable: bool) -> None:
