@@ -41,6 +41,7 @@ from bot.blocks.base import Message
 from bot.clock_pool import ChannelPool, Countdown
 from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, plan
 from bot.i18n import locale_language, speaking
+from bot.log_prompts import send_log_prompts
 from handlers.slack_users import user_info
 from storage.engine import read_session, write_session
 from storage.facts import (
@@ -197,12 +198,14 @@ class SweepReport:
     # Unsure posts given back untried: this sweep's history look-ups were spent.
     waiting: list[str] = field(default_factory=list)
     would_send: list[tuple[Post, ContractFacts, Message]] = field(default_factory=list)
+    # The log DMs sent to staff after sessions ended (bot/log_prompts.py), by ledger key.
+    log_dms: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"sent {len(self.sent)}, recovered {len(self.recovered)}, "  # not for people
             f"failed {len(self.failed)}, superseded {len(self.superseded)}, "
-            f"waiting for a look-up {len(self.waiting)}"
+            f"waiting for a look-up {len(self.waiting)}, log DMs {len(self.log_dms)}"
         )
 
 
@@ -304,6 +307,8 @@ class Sweeper:
             for chunk in _chunks(ids, BATCH):
                 self._plan_chunk(chunk, now, shift, report, budget, dry_run=True)
             return report
+        # The log DMs of sessions that just ended (bot/log_prompts.py), claimed in the ledger.
+        report.log_dms.extend(send_log_prompts(self, now))
         seen: set[int] = set()
         cursor: tuple[datetime, int] | None = None
         pool = None

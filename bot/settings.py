@@ -20,6 +20,10 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names it in one line."""
 
 
+# What OURA_NO_SHOW_COUNTS may say (bot.services.booking.NO_SHOW_USED, NO_SHOW_RELEASED).
+NO_SHOW_RULES = ("used", "released")
+
+
 @dataclass(frozen=True)
 class Settings:
     slack_bot_token: str | None
@@ -35,6 +39,8 @@ class Settings:
     # What a shared channel is written in until staff choose (`/oura-book language`), and
     # what a person reads when Slack does not tell us their locale.
     default_language: str = "en"
+    # How a no-show's reserved time counts: "used" (spent, as if held) or "released" (given back).
+    no_show_counts: str = "used"
 
     def require(self, *names: str) -> None:
         """Stop with one line naming the first missing setting a mode needs."""
@@ -89,6 +95,10 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
             f"OURA_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}"
         )
 
+    no_show = (get("OURA_NO_SHOW_COUNTS") or "used").lower()
+    if no_show not in NO_SHOW_RULES:
+        raise SettingsError(f"OURA_NO_SHOW_COUNTS must be used or released, got {no_show!r}")
+
     return Settings(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -100,4 +110,5 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
         hourly_rate=hourly_rate,
         currency=currency,
         default_language=language,
+        no_show_counts=no_show,
     )

@@ -165,6 +165,7 @@ def test_the_layers_are_folders() -> None:
         "clock_pool",
         "i18n",
         "jobs",
+        "log_prompts",
         "logs",
         "modes",
         "reports",

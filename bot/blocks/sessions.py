@@ -63,6 +63,8 @@ STATE_LABELS = {
     SessionState.HELD: N_("held"),
     # Translators: a session's state in the staff's list of sessions.
     SessionState.CANCELLED: N_("cancelled"),
+    # Translators: a session's state in the staff's list: the customer did not come.
+    SessionState.NO_SHOW: N_("no-show"),
 }
 # Translators: the kind of a customer's Slack account (a Slack workspace, an Enterprise Grid
 # organization), shown to staff.

@@ -42,6 +42,8 @@ from bot.domain.errors import (
     CANCELLED,
     HELD,
     MOVED,
+    NO_SHOW,
+    NOT_HELD,
     AlreadyChanged,
     NotFound,
     RuleViolation,
@@ -102,6 +104,13 @@ class ChangeKind(StrEnum):
     MOVED = "moved"
     CANCELLED = "cancelled"
     LOGGED_HELD = "logged-held"
+    # Logged from the log DM: nothing is posted in the channel for these.
+    LOGGED_NO_SHOW = "logged-no-show"
+    NOT_HELD = "not-held"
+
+
+# OURA_NO_SHOW_COUNTS: a no-show's reserved time is spent as if held, or given back.
+NO_SHOW_USED, NO_SHOW_RELEASED = "used", "released"
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,7 @@ class BookingService:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         currency: str = "EUR",
         default_language: str = "en",
+        no_show_counts: str = NO_SHOW_USED,
     ) -> None:
         self.engine = engine
         self.default_timezone = default_timezone
@@ -190,6 +200,7 @@ class BookingService:
         self.now = now
         self.currency = currency
         self.default_language = default_language  # of a newly linked channel
+        self.no_show_counts = no_show_counts
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -304,6 +315,15 @@ class BookingService:
         """The id of the channel's account's session #`number` (the number people see)."""
         with read_session(self.engine) as db:
             return session_id_by_number(db, _account(db, channel_id), number)
+
+    def session_by_id(self, session_id: int) -> tuple[Account, OnboardingSession]:
+        """A session and its account by the session's id (a DM's button names no channel)."""
+        with read_session(self.engine) as db:
+            session = db.get(OnboardingSession, session_id)
+            account = db.get(Account, session.account_id) if session is not None else None
+            if session is None or account is None:
+                raise NotFound("There is no such session any more.")
+            return account, session
 
     def session_in_channel(self, channel_id: str, session_id: int) -> OnboardingSession:
         """A session of the account linked to the channel (NotFound for any other)."""
@@ -619,10 +639,17 @@ class BookingService:
         session_id: int,
         minutes: int | None,
         billable: bool,
+        first_log: bool = False,
+        attendees: str | None = None,
+        note: str | None = None,
     ) -> SessionChange:
+        """Log a session as held, or correct the minutes of one held. `first_log` (the log
+        DM): only a session not logged yet; `attendees` and `note`: staff-only, kept when None."""
         now = self.now()
         with write_session(self.engine) as db:
             account, session = _session(db, channel_id, session_id, lock=True)
+            if first_log and session.state != SessionState.BOOKED:
+                raise _already(db, account, session, Text("Nothing was changed."))
             if session.state == SessionState.CANCELLED:
                 raise _already(
                     db, account, session, Text("It was cancelled: book a new one to log time.")
@@ -634,14 +661,31 @@ class BookingService:
                 )
             held = check_session_minutes(minutes or session.minutes_held or session.minutes_booked)
             before = (session.state, session.minutes_held, _paid_as(session))
+            if session.state == SessionState.NO_SHOW:
+                raise _already(db, account, session, Text("Nothing was changed."))
             contract, confirmed = _reallocate(
                 db, account, session, session.starts_at, held, billable
             )
-            if not confirmed and before == (SessionState.HELD, held, _paid_as(session)):
+            noted = (attendees, note) != (None, None)
+            if (
+                not confirmed
+                and not noted
+                and before == (SessionState.HELD, held, _paid_as(session))
+            ):
                 raise _already(db, account, session, Text("Nothing was changed."))
+            if session.state == SessionState.HELD and before[1] != held:
+                # A quiet correction: the minutes before and after are audited.
+                details = {"from": before[1], "to": held}
+                record_audit(db, actor, "minutes_fixed", account, session, details, at=now)
             session.minutes_held = held
             session.state = SessionState.HELD
             session.updated_at = now
+            if before[0] != SessionState.HELD:
+                session.logged_by, session.logged_at = actor.user_id, now
+            if attendees is not None:
+                session.attendees = attendees
+            if note is not None:
+                session.note = note
             db.add(session)
             details = _allocation_details(session)
             record_audit(db, actor, "log_held", account, session, details, at=now)
@@ -653,6 +697,57 @@ class BookingService:
             if first_reminder is not None and contract.id is not None:
                 bring_next_post_forward(db, contract.id, first_reminder)
             return SessionChange(ChangeKind.LOGGED_HELD, account, contract, session)
+
+    def log_no_show(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
+        """The customer did not come: its time counts by OURA_NO_SHOW_COUNTS (spent as if held,
+        or given back). Nothing is posted in the channel."""
+        now = self.now()
+        with write_session(self.engine) as db:
+            account, session = self._to_log(db, actor, channel_id, session_id, now)
+            contract = _lock_contract(db, session.contract_id)
+            details: dict[str, Any] = {"counts": self.no_show_counts}
+            if self.no_show_counts == NO_SHOW_RELEASED:
+                _spend(db, contract, allocation_of(session), release=True)
+                details["released"] = _allocation_details(session)
+                _apply(session, Allocation(0, 0, False), billable=False)
+            session.state = SessionState.NO_SHOW
+            db.add(session)
+            record_audit(db, actor, "no_show", account, session, details, at=now)
+            db.flush()
+            db.refresh(contract)
+            refresh_next_post_at(db, [contract.id], now)
+            return SessionChange(ChangeKind.LOGGED_NO_SHOW, account, contract, session)
+
+    def log_not_held(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
+        """The session did not happen: cancelled quietly (its time given back, nothing posted
+        in the channel), audited as `not_held`."""
+        now = self.now()
+        with write_session(self.engine) as db:
+            account, session = self._to_log(db, actor, channel_id, session_id, now)
+            contract = _lock_contract(db, session.contract_id)
+            _spend(db, contract, allocation_of(session), release=True)
+            released = _allocation_details(session)
+            session.state = SessionState.CANCELLED
+            db.add(session)
+            record_audit(db, actor, "not_held", account, session, {"released": released}, at=now)
+            db.flush()
+            db.refresh(contract)
+            refresh_next_post_at(db, [contract.id], now)
+            return SessionChange(ChangeKind.NOT_HELD, account, contract, session)
+
+    def _to_log(
+        self, db: Session, actor: Actor, channel_id: str, session_id: int, now: datetime
+    ) -> tuple[Account, OnboardingSession]:
+        """A booked session that has started, locked, marked as logged by `actor` now."""
+        account, session = _session(db, channel_id, session_id, lock=True)
+        if session.state != SessionState.BOOKED:
+            raise _already(db, account, session, Text("Nothing was changed."))
+        if session.starts_at > now:
+            raise RuleViolation(
+                "Session #{id} has not started yet; log it afterwards.", id=session.number
+            )
+        session.logged_by, session.logged_at, session.updated_at = actor.user_id, now, now
+        return account, session
 
 
 # -- helpers used inside one transaction ----------------------------------------------------
@@ -850,7 +945,7 @@ def _paid_as(session: OnboardingSession) -> tuple[int, int, int, bool]:
 
 
 # The audit actions that change a session's state or time: the last one says who and when.
-SESSION_CHANGES = ("book", "move", "cancel", "log_held")
+SESSION_CHANGES = ("book", "move", "cancel", "log_held", "no_show", "not_held")
 
 
 def _already(
@@ -871,9 +966,11 @@ def _already(
     by, at = (event.actor_user_id, event.at) if event else (session.booked_by, session.updated_at)
     starts_at: datetime | None = None
     if session.state == SessionState.CANCELLED:
-        what = CANCELLED
+        what = NOT_HELD if event is not None and event.action == "not_held" else CANCELLED
     elif session.state == SessionState.HELD:
         what = HELD
+    elif session.state == SessionState.NO_SHOW:
+        what = NO_SHOW
     else:
         what = MOVED if event is not None and event.action == "move" else BOOKED
         starts_at = session.starts_at
@@ -917,7 +1014,8 @@ def _session_totals(db: Session, contract_id: int | None) -> dict[str, int]:
         0,
     )
     for status, uses_status_update, included, billable, count in rows:
-        held = status == SessionState.HELD
+        # A no-show's time (when it counts as used) is used, as a held session's.
+        held = status in (SessionState.HELD, SessionState.NO_SHOW)
         totals["minutes_held" if held else "minutes_reserved"] += int(included)
         totals["billable_minutes"] += int(billable)
         if uses_status_update:

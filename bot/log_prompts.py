@@ -1,0 +1,100 @@
+"""The log DM: once a session's end has passed, its vendor contact (and its booker, when
+another person) gets one DM with buttons to log it (bot/blocks/session_log.py).
+
+Each DM is a ledger entry (kind `log_prompt`, key `log-prompt:<session id>:<user>`), claimed
+before it is sent, so several clocks sweeping at once send it once. A DM is not looked for in
+history before a retry as channel posts are: a try that may have reached Slack (a 5xx, a
+timeout) is given up instead, so nobody gets it twice; the session still shows as not logged
+in `list` and on the App Home."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.blocks.session_log import log_prompt_dm
+from bot.i18n import speaking
+from storage.engine import read_session
+from storage.ledger import claim, give_up, mark_failed, mark_sent
+from storage.models import Account, OnboardingSession
+from storage.session_log import done_keys, ended_unlogged
+
+if TYPE_CHECKING:
+    from bot.clock import Sweeper
+
+log = logging.getLogger("oura.clock")
+
+LOG_PROMPT = "log_prompt"  # the ledger's kind
+# Sessions that ended longer ago than this get no DM (say, when the clock was down for long,
+# or at the first sweep after an upgrade): they show as not logged in `list` instead.
+LOOKBACK = timedelta(days=2)
+
+
+def prompt_key(session_id: int, user_id: str) -> str:
+    return f"log-prompt:{session_id}:{user_id}"
+
+
+def recipients(session: OnboardingSession, account: Account) -> list[str]:
+    """The vendor contact, and the staff member who booked it when that is someone else."""
+    people = [account.vendor_contact_id]
+    if session.booked_by and session.booked_by not in people:
+        people.append(session.booked_by)
+    return people
+
+
+def send_log_prompts(sweeper: Sweeper, now: datetime) -> list[str]:
+    """Send the log DMs due at `now`; the keys of those sent."""
+    if sweeper.client is None:
+        return []
+    with read_session(sweeper.engine) as db:
+        due = [
+            (session, account, user, prompt_key(session.id or 0, user))
+            for session, account in ended_unlogged(db, now, LOOKBACK)
+            for user in recipients(session, account)
+        ]
+        done = done_keys(db, [key for *_rest, key in due])
+    sent = []
+    for session, account, user, key in due:
+        if key not in done and _send(sweeper, session, account, user, key, now):
+            sent.append(key)
+    return sent
+
+
+def _send(
+    sweeper: Sweeper,
+    session: OnboardingSession,
+    account: Account,
+    user_id: str,
+    key: str,
+    now: datetime,
+) -> bool:
+    from bot.clock import _may_have_reached_slack, _reason, backoff
+
+    assert account.id is not None and sweeper.client is not None
+    won, attempt, _unsure = claim(
+        sweeper.engine, key, LOG_PROMPT, account.id, session.contract_id, sweeper.worker, now
+    )
+    if not won:
+        return False  # another clock has it, or it waits for its next try
+    client = sweeper.client
+    try:
+        with speaking(sweeper._language_of(user_id)):
+            message = log_prompt_dm(account, session)
+        dm = client.conversations_open(users=user_id)["channel"]["id"]
+    except Exception as error:  # nothing was posted yet: try again later
+        mark_failed(sweeper.engine, key, _reason(error), now + backoff(attempt), None)
+        log.warning("log DM %s: could not open the DM: %s", key, _reason(error))
+        return False
+    try:
+        response = client.chat_postMessage(channel=dm, **message.as_kwargs())
+    except Exception as error:
+        if _may_have_reached_slack(error):
+            give_up(sweeper.engine, key, f"maybe sent: {_reason(error)}")
+        else:
+            mark_failed(sweeper.engine, key, _reason(error), now + backoff(attempt), None)
+        log.warning("log DM %s failed: %s", key, _reason(error))
+        return False
+    mark_sent(sweeper.engine, key, dm, response.get("ts"), now)
+    log.info("sent the log DM %s", key)
+    return True

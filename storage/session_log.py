@@ -1,0 +1,50 @@
+"""Queries of the session log: the sessions whose log DM is due, and the DMs already sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.domain.packages import MAX_SESSION_MINUTES, SessionState
+from storage.ledger import SENT, UNDELIVERABLE
+from storage.models import Account, OnboardingSession, PostLedger
+
+
+def ended_unlogged(
+    db: Session, now: datetime, lookback: timedelta
+) -> list[tuple[OnboardingSession, Account]]:
+    """Booked sessions whose end has passed within `lookback` of `now` (not logged yet),
+    with their accounts. The index on (state, starts_at) finds them; the end is checked here."""
+    since = now - lookback - timedelta(minutes=MAX_SESSION_MINUTES)
+    rows = db.exec(
+        select(OnboardingSession, Account)
+        .join(Account, col(Account.id) == col(OnboardingSession.account_id))
+        .where(
+            col(OnboardingSession.state) == SessionState.BOOKED,
+            col(OnboardingSession.starts_at) <= now,
+            col(OnboardingSession.starts_at) >= since,
+        )
+        .order_by(col(OnboardingSession.starts_at), col(OnboardingSession.id))
+    ).all()
+    return [
+        (session, account)
+        for session, account in rows
+        if now - lookback <= session.starts_at + timedelta(minutes=session.minutes_booked) <= now
+    ]
+
+
+def done_keys(db: Session, keys: Iterable[str]) -> set[str]:
+    """Of `keys`, the ledger's DMs that are settled for good: sent, or never to be sent."""
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    return set(
+        db.exec(
+            select(PostLedger.key).where(
+                col(PostLedger.key).in_(wanted),
+                col(PostLedger.state).in_([SENT, UNDELIVERABLE]),
+            )
+        ).all()
+    )
