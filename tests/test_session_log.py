@@ -185,6 +185,9 @@ def test_no_show_follows_the_setting_and_didnt_happen_cancels_quietly(
 
     listed = text_of(bot.command("list"))
     assert "#1" in listed and "no-show" in listed
+    # The staff usage card states the rule.
+    rule = "counts as used" if spent_after_no_show == 60 else "is given back"
+    assert f"No-shows: the reserved time {rule}." in text_of(bot.command("usage"))
 
 
 def test_other_length_opens_a_form_that_logs_minutes_attendees_and_a_note(

@@ -51,7 +51,14 @@ from bot.domain.support import (
     order_cases,
 )
 from bot.i18n import FINNISH, N_, _, money, n_, say
-from bot.services.booking import ChangeKind, SessionChange, SessionListing, Usage, balance_of
+from bot.services.booking import (
+    NO_SHOW_RELEASED,
+    ChangeKind,
+    SessionChange,
+    SessionListing,
+    Usage,
+    balance_of,
+)
 from storage.models import Account, CustomerTeam, OnboardingSession
 
 # Words these builders show that are stored or kept as codes elsewhere: marked here so the
@@ -456,6 +463,7 @@ def usage_card(
                 elements=[MarkdownTextObject(text=_("Next session: {next}", next=next_line))]
             ),
             *([customer_ids_block(usage.customer_teams)] if for_staff else []),
+            *([no_show_block(usage.no_show_counts)] if for_staff else []),
             *([unreachable_block(account)] if for_staff and account.unreachable_reason else []),
             *(
                 sections(
@@ -474,6 +482,15 @@ def usage_card(
             ),
         ],
     )
+
+
+def no_show_block(counts: str) -> ContextBlock:
+    """For staff: the one rule a no-show follows (OURA_NO_SHOW_COUNTS)."""
+    if counts == NO_SHOW_RELEASED:
+        text = _("No-shows: the reserved time is given back.")
+    else:
+        text = _("No-shows: the reserved time counts as used.")
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
 def customer_ids_block(teams: Sequence[CustomerTeam]) -> ContextBlock:

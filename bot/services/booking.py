@@ -142,6 +142,7 @@ class Usage:
     # Support cases not yet resolved, overdue untaken ones first.
     open_cases: tuple[CaseFacts, ...] = ()
     currency: str = "EUR"  # of the hourly rate and the estimate (OURA_CURRENCY)
+    no_show_counts: str = "used"  # how a no-show's time counts (OURA_NO_SHOW_COUNTS)
 
     @property
     def balance(self) -> Balance:
@@ -239,6 +240,7 @@ class BookingService:
             next_session=next_session,
             hourly_rate=self.hourly_rate,
             currency=self.currency,
+            no_show_counts=self.no_show_counts,
             customer_teams=tuple(customer_teams(db, account.id or 0)),
             open_cases=tuple(open_cases_in_order(db, account, now)),
             **totals,
