@@ -41,7 +41,7 @@ from bot.blocks.base import Message
 from bot.clock_pool import ChannelPool, Countdown
 from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, plan
 from bot.i18n import locale_language, speaking
-from bot.log_prompts import send_log_prompts
+from bot.log_prompts import send_log_prompts, send_unlogged_reminders
 from handlers.slack_users import user_info
 from storage.engine import read_session, write_session
 from storage.facts import (
@@ -309,6 +309,7 @@ class Sweeper:
             return report
         # The log DMs of sessions that just ended (bot/log_prompts.py), claimed in the ledger.
         report.log_dms.extend(send_log_prompts(self, now))
+        report.log_dms.extend(send_unlogged_reminders(self, now))
         seen: set[int] = set()
         cursor: tuple[datetime, int] | None = None
         pool = None

@@ -21,6 +21,7 @@ from bot.domain.packages import SessionState, SessionType
 from bot.domain.support import CaseFacts, CaseState, is_overdue, order_cases
 from storage.facts import balance_of, case_facts, terms_of
 from storage.models import Account, Contract, OnboardingSession, SupportCase
+from storage.session_log import unlogged_too_long
 
 
 def account_overview(
@@ -55,8 +56,14 @@ def account_overview(
     upcoming = _next_sessions(db, ids, now)
     cases = open_cases(db, ids)
     summaries = [_summary(a, contracts[a.id], upcoming.get(a.id), now) for a in accounts]
+    unlogged: dict[int | None, list[int]] = defaultdict(list)
+    for session, _account in unlogged_too_long(db, now, ids):
+        unlogged[session.account_id].append(session.number)
     return [
-        _with_cases(s, cases[s.account_id], now, effective_country(a.country, a.timezone))
+        replace(
+            _with_cases(s, cases[s.account_id], now, effective_country(a.country, a.timezone)),
+            unlogged_numbers=tuple(unlogged[s.account_id]),
+        )
         for s, a in zip(summaries, accounts, strict=True)
     ], int(total)
 

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.domain.country import effective_country
 from bot.domain.packages import MAX_SESSION_MINUTES, SessionState
+from bot.domain.session_log import is_unlogged_too_long
 from storage.ledger import SENT, UNDELIVERABLE
 from storage.models import Account, OnboardingSession, PostLedger
 
@@ -48,3 +50,34 @@ def done_keys(db: Session, keys: Iterable[str]) -> set[str]:
             )
         ).all()
     )
+
+
+def unlogged_too_long(
+    db: Session, now: datetime, account_ids: list[int] | None = None
+) -> list[tuple[OnboardingSession, Account]]:
+    """Booked sessions still not logged two business days after their end (in each account's
+    zone and country), oldest first; of `account_ids` only, when given. Two business days are
+    at least two days, so only sessions that started two days ago are read."""
+    query = (
+        select(OnboardingSession, Account)
+        .join(Account, col(Account.id) == col(OnboardingSession.account_id))
+        .where(
+            col(OnboardingSession.state) == SessionState.BOOKED,
+            col(OnboardingSession.starts_at) <= now - timedelta(days=2),
+        )
+        .order_by(col(OnboardingSession.starts_at), col(OnboardingSession.id))
+    )
+    if account_ids is not None:
+        query = query.where(col(OnboardingSession.account_id).in_(account_ids))
+    return [
+        (session, account)
+        for session, account in db.exec(query).all()
+        if is_unlogged_too_long(
+            session.state,
+            session.starts_at,
+            session.minutes_booked,
+            now,
+            account.timezone,
+            effective_country(account.country, account.timezone),
+        )
+    ]

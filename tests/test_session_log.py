@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import CHANNEL, SIGNING_SECRET, STAFF, STAFF_NY, VENDOR_TEAM, RunningBot, text_of
@@ -15,9 +16,11 @@ from slackfixtures import Person
 from slackfixtures import block_action as fixture_click
 from slackfixtures import view_submission as fixture_submission
 from sqlmodel import Session, select
+from test_home import opened
 
 from bot.blocks import ids
 from bot.clock import Sweeper, clock_web_client
+from bot.domain.country import is_business_day
 from bot.services.signer import MetadataSigner
 from storage.models import AuditEvent, Contract, OnboardingSession, PostLedger
 
@@ -243,3 +246,52 @@ def test_other_length_opens_a_form_that_logs_minutes_attendees_and_a_note(
     # The DM's buttons give way to what was recorded.
     [update] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.update"))
     assert update.args["channel"] == STAFF_DM and "as held" in text_of(update.args)
+
+
+def business_morning(after: date) -> datetime:
+    """10:00 in Helsinki on the first business day (in Finland) from `after` on."""
+    day = after
+    while not is_business_day(day, "FI"):
+        day += timedelta(days=1)
+    return datetime.combine(day, time(10), tzinfo=ZoneInfo("Europe/Helsinki"))
+
+
+def test_sessions_not_logged_two_business_days_on_are_flagged_and_reminded_once_a_day(
+    bot: RunningBot,
+) -> None:
+    bot.link("premium", (date.today() - timedelta(days=30)).isoformat())
+    week_ago = (date.today() - timedelta(days=7)).isoformat()
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    bot.command(f"training {week_ago} 10:00 30m")
+    bot.command(f"kickoff {yesterday} 10:00 30m")
+    listed = text_of(bot.command("list"))
+    recent, late = (line for line in listed.splitlines() if " (30 min)" in line)
+    assert "#1:" in late and ":hourglass: not logged 2 business days after its end" in late
+    assert "#2:" in recent and "not logged yet" in recent and "hourglass" not in recent
+
+    home = text_of(opened(bot))
+    assert ":hourglass: not logged 2 business days after their end: #1" in home
+
+    morning = business_morning(date.today())
+    clock = sweeper(bot, "clock-1")
+    first = [k for k in clock.sweep(morning).log_dms if k.startswith("unlogged:")]
+    assert first == [f"unlogged:{STAFF}:{morning.date().isoformat()}"]
+    [reminder] = [p.args for p in bot.fake.posts(STAFF_DM) if "still not logged" in p.args["text"]]
+    said = text_of(reminder)
+    assert "1 session is still not logged" in said and "*Software training* #1:" in said
+    assert "#2" not in said and f"<#{CHANNEL}>" in said
+    # Once a day: not again that day, nor in the evening; again the next business day.
+    assert not [k for k in clock.sweep(morning + timedelta(hours=5)).log_dms if "unlogged" in k]
+    evening = morning + timedelta(hours=10)
+    next_day = business_morning(morning.date() + timedelta(days=1))
+    assert not [k for k in clock.sweep(evening).log_dms if k.startswith("unlogged:")]
+    assert [k for k in clock.sweep(next_day).log_dms if k.startswith("unlogged:")] == [
+        f"unlogged:{STAFF}:{next_day.date().isoformat()}"
+    ]
+
+    # Logged: no longer flagged, nor reminded.
+    bot.command("done 1")
+    bot.command("done 2")
+    assert "hourglass" not in text_of(bot.command("list"))
+    later = business_morning(next_day.date() + timedelta(days=1))
+    assert not [k for k in clock.sweep(later).log_dms if k.startswith("unlogged:")]

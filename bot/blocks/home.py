@@ -23,6 +23,7 @@ from bot.blocks.automated_posts import refusal_text
 from bot.blocks.base import Message, date_token, day_text, escape
 from bot.domain.commands import form_code
 from bot.domain.overview import AccountSummary, HomePage, Scope
+from bot.domain.session_log import UNLOGGED_BUSINESS_DAYS
 from bot.i18n import _, n_
 
 MAX_BLOCKS = 100
@@ -184,6 +185,15 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
         title += "\n" + _(
             ":warning: the clock can't post in the channel: {reason}",
             reason=refusal_text(account.unreachable_reason),
+        )
+    if account.unlogged_numbers:
+        numbers = ", ".join(f"#{n}" for n in account.unlogged_numbers)
+        # Translators: {sessions} are session numbers, e.g. "#2, #5".
+        title += "\n:hourglass: " + n_(
+            "not logged {n} business day after its end: {sessions}",
+            "not logged {n} business days after their end: {sessions}",
+            UNLOGGED_BUSINESS_DAYS,
+            sessions=numbers,
         )
     # Translators: the fields' headings are in *bold*; "{left} left" is in bold too.
     minutes = _(

@@ -14,11 +14,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import ids
-from bot.blocks.base import Message, date_token, escape, form_modal, section
+from bot.blocks.base import LIST_LIMIT, Message, date_token, escape, form_modal, section, sections
 from bot.blocks.buttons import button
 from bot.blocks.sessions import minutes_input
 from bot.domain.packages import SessionState, SessionType
-from bot.i18n import _
+from bot.domain.session_log import UNLOGGED_BUSINESS_DAYS
+from bot.i18n import _, n_
 from bot.services.booking import SessionChange
 from storage.models import Account, OnboardingSession
 
@@ -135,3 +136,26 @@ def log_session_modal(metadata: str, label: str, minutes: int) -> View:
             ),
         ],
     )
+
+
+def unlogged_reminder_dm(sessions: list[tuple[OnboardingSession, Account]]) -> Message:
+    """The daily DM to staff: sessions still not logged two business days after their end."""
+    lines = [
+        f"• <#{account.channel_id}> *{escape(account.company)}*: "
+        + session_label(session, account.timezone)
+        for session, account in sessions[:LIST_LIMIT]
+    ]
+    if len(sessions) > LIST_LIMIT:
+        lines.append(_("…and {count} more", count=len(sessions) - LIST_LIMIT))
+    # Translators: a daily DM to staff; {n} is how many sessions, {days} business days,
+    # {command} the command that logs one (code); the sessions are listed below it.
+    title = ":hourglass: " + n_(
+        "{n} session is still not logged, {days} business days after its end. Log it with "
+        "{command} in its channel:",
+        "{n} sessions are still not logged, {days} business days after their end. Log them "
+        "with {command} in their channels:",
+        len(sessions),
+        days=UNLOGGED_BUSINESS_DAYS,
+        command="`/oura-book done " + escape("<N>") + "`",  # a name
+    )
+    return Message(text=title, blocks=sections(title, lines))

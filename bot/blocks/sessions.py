@@ -43,6 +43,7 @@ from bot.domain.country import effective_country
 from bot.domain.entitlement import Balance
 from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionState, SessionType
 from bot.domain.schedule import Post
+from bot.domain.session_log import UNLOGGED_BUSINESS_DAYS, is_unlogged_too_long
 from bot.domain.support import (
     OVERDUE_BUSINESS_DAYS,
     CaseFacts,
@@ -516,6 +517,23 @@ def customer_ids_block(teams: Sequence[CustomerTeam]) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
+def unlogged_text(
+    session: OnboardingSession, timezone: str, country: str | None, now: datetime
+) -> str:
+    """After a started session not logged yet; flagged two business days after its end."""
+    if is_unlogged_too_long(
+        session.state, session.starts_at, session.minutes_booked, now, timezone, country
+    ):
+        # Translators: after a session in the staff's list; keep `done &lt;id&gt;` as it is.
+        return " :hourglass: " + n_(
+            "not logged {n} business day after its end (`done &lt;id&gt;`)",
+            "not logged {n} business days after its end (`done &lt;id&gt;`)",
+            UNLOGGED_BUSINESS_DAYS,
+        )
+    # Translators: keep the command `done &lt;id&gt;` as it is.
+    return _(", not logged yet (`done &lt;id&gt;`)")
+
+
 def session_list(listing: SessionListing, now: datetime) -> Message:
     """`/oura-book list`: the sessions ahead, then the others latest first, each group cut at
     LIST_LIMIT with how many more there are."""
@@ -527,11 +545,12 @@ def session_list(listing: SessionListing, now: datetime) -> Message:
         )
     ]
 
+    country = effective_country(account.country, account.timezone)
+
     def describe(session: OnboardingSession) -> str:
         line = _session_line(session, account.timezone)
         if session.state == SessionState.BOOKED and session.starts_at < now:
-            # Translators: keep the command `done &lt;id&gt;` as it is.
-            line += _(", not logged yet (`done &lt;id&gt;`)")
+            line += unlogged_text(session, account.timezone, country, now)
         elif session.state != SessionState.BOOKED:
             line += ", " + _(STATE_LABELS.get(SessionState(session.state), session.state))
         if session.billable_minutes and session.state != SessionState.CANCELLED:

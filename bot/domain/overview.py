@@ -52,6 +52,8 @@ class AccountSummary:
     overdue_case_ids: frozenset[int] = frozenset()
     # Slack refuses posts to the account's channel for good (its error), if it does.
     unreachable_reason: str | None = None
+    # The numbers of its sessions still not logged two business days after their end.
+    unlogged_numbers: tuple[int, ...] = ()
 
 
 class Scope(StrEnum):
