@@ -18,4 +18,8 @@ def announce(client: WebClient, change: SessionChange) -> str | None:
         post = session_post(change)
     if post is None:
         return None
-    return post_in_channel(client, change.account.channel_id, post)
+    sent: list[str] = []
+    problem = post_in_channel(client, change.account.channel_id, post, sent)
+    if sent and sent[0] and change.record_post is not None:
+        change.record_post(sent[0])  # a quick delete removes this post
+    return problem

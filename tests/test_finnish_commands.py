@@ -93,6 +93,9 @@ WRONG = [
     ("country XX", "whose public holidays are known", "yleiset vapaapäivät tunnetaan"),
     ("language de", "is not a language I write", "En kirjoita kieltä"),
     ("language", "Which language?", "Mikä kieli?"),
+    ("note 3", "Give the text after the session id", "Kirjoita teksti tapaamisen numeron"),
+    ("note 3 ok\x07", "control character in it", "Tekstissä on ohjausmerkki"),
+    ("attendees 3 " + "A" * 301, "At most 300 characters", "Enintään 300 merkkiä"),
 ]
 
 

@@ -14,18 +14,23 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import ids
-from bot.blocks.base import LIST_LIMIT, Message, date_token, escape, form_modal, section, sections
+from bot.blocks.base import (
+    LIST_LIMIT,
+    Message,
+    date_token,
+    escape,
+    form_modal,
+    section,
+    sections,
+    text_message,
+)
 from bot.blocks.buttons import button
-from bot.blocks.sessions import minutes_input
+from bot.blocks.sessions import balance_line, minutes_input
 from bot.domain.packages import SessionState, SessionType
-from bot.domain.session_log import UNLOGGED_BUSINESS_DAYS
+from bot.domain.session_log import MAX_ATTENDEES, MAX_NOTE, UNLOGGED_BUSINESS_DAYS
 from bot.i18n import _, n_
-from bot.services.booking import SessionChange
+from bot.services.booking import ChangeKind, SessionChange, balance_of
 from storage.models import Account, OnboardingSession
-
-# What staff may type about a session: a short list of names, and a note.
-MAX_ATTENDEES = 300
-MAX_NOTE = 2000
 
 
 def session_label(session: OnboardingSession, timezone: str) -> str:
@@ -159,3 +164,30 @@ def unlogged_reminder_dm(sessions: list[tuple[OnboardingSession, Account]]) -> M
         command="`/oura-book done " + escape("<N>") + "`",  # a name
     )
     return Message(text=title, blocks=sections(title, lines))
+
+
+def correction_reply(change: SessionChange, field: str | None = None) -> Message:
+    """What staff are told after a note or a quiet correction (nothing is posted in the
+    channel), with what is left."""
+    session, account = change.session, change.account
+    label = session_label(session, account.timezone)
+    if change.kind == ChangeKind.NOTED and field == "attendees":
+        # Translators: {session} is its type, number, date and length.
+        said = _("Saved who attended {session} (seen by staff only).", session=label)
+    elif change.kind == ChangeKind.NOTED:
+        said = _("Saved the note of {session} (seen by staff only).", session=label)
+    elif change.kind == ChangeKind.UNLOGGED:
+        said = _("{session} is booked again, not logged. Nothing was posted.", session=label)
+    else:
+        said = _(
+            "Deleted {session}: its time was given back and no cancellation was posted.",
+            session=label,
+        )
+    left = f"{escape(account.company)}: {balance_line(balance_of(change.contract))}."
+    return text_message(f"{said} {left}")
+
+
+def removed_post() -> Message:
+    """What a deleted booking's post says where Slack would not delete it."""
+    text = ":wastebasket: " + _("This booking was removed.")
+    return Message(text=text, blocks=[section(text)])

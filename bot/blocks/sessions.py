@@ -517,6 +517,24 @@ def customer_ids_block(teams: Sequence[CustomerTeam]) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
+def _clipped(text: str, limit: int = 200) -> str:
+    """Staff's words on one line, cut, escaped for mrkdwn."""
+    flat = " ".join(text.split())
+    return escape(flat if len(flat) <= limit else flat[: limit - 1] + "…")
+
+
+def staff_notes(session: OnboardingSession) -> str:
+    """A session's attendees and note, for staff only (never in the customer's view)."""
+    lines = ""
+    if session.attendees:
+        # Translators: after a session in the staff's list; {names} as staff typed them.
+        lines += "\n> " + _("Attendees: {names}", names=_clipped(session.attendees))
+    if session.note:
+        # Translators: after a session in the staff's list; {note} as staff typed it.
+        lines += "\n> " + _("Note: {note}", note=_clipped(session.note))
+    return lines
+
+
 def unlogged_text(
     session: OnboardingSession, timezone: str, country: str | None, now: datetime
 ) -> str:
@@ -555,7 +573,7 @@ def session_list(listing: SessionListing, now: datetime) -> Message:
             line += ", " + _(STATE_LABELS.get(SessionState(session.state), session.state))
         if session.billable_minutes and session.state != SessionState.CANCELLED:
             line += _(", {minutes} min billable", minutes=session.billable_minutes)
-        return line
+        return line + staff_notes(session)
 
     groups = (
         (_("Upcoming"), listing.upcoming, listing.upcoming_count),

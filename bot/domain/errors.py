@@ -44,7 +44,7 @@ class Unavailable(OuraError):
 
 # What the last change of a session was, for `AlreadyChanged`.
 CANCELLED, HELD, MOVED, BOOKED = "cancelled", "held", "moved", "booked"
-NO_SHOW, NOT_HELD = "no_show", "not_held"
+NO_SHOW, NOT_HELD, DELETED = "no_show", "not_held", "deleted"
 
 
 class AlreadyChanged(RuleViolation):
@@ -87,6 +87,8 @@ class AlreadyChanged(RuleViolation):
             said = Text("#{id} was already logged as held by {who} at {at}.", **params)
         elif self.what == NO_SHOW:
             said = Text("#{id} was already logged as a no-show by {who} at {at}.", **params)
+        elif self.what == DELETED:
+            said = Text("#{id} was already deleted by {who} at {at}.", **params)
         elif self.what == NOT_HELD:
             said = Text("#{id} was already logged as not held by {who} at {at}.", **params)
         elif self.what == MOVED:

@@ -9,6 +9,11 @@ from bot.domain.packages import SessionState
 from bot.domain.support import add_business_days
 
 UNLOGGED_BUSINESS_DAYS = 2
+# What staff may type about a session (staff-only): a short list of names, and a note.
+MAX_ATTENDEES = 300
+MAX_NOTE = 2000
+# A booking made by mistake may be deleted (no cancellation post) this long after it was made.
+DELETE_WITHIN = timedelta(minutes=15)
 
 
 def session_end(starts_at: datetime, minutes: int) -> datetime:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, not_, update
@@ -40,6 +41,7 @@ from bot.domain.entitlement import (
 from bot.domain.errors import (
     BOOKED,
     CANCELLED,
+    DELETED,
     HELD,
     MOVED,
     NO_SHOW,
@@ -51,6 +53,7 @@ from bot.domain.errors import (
 from bot.domain.identity import LinkedAccount
 from bot.domain.packages import DEFAULT_TERM_MONTHS, SessionState, SessionType, package_by_id
 from bot.domain.schedule import Post, first_reminder_at, upcoming
+from bot.domain.session_log import DELETE_WITHIN
 from bot.domain.slacktext import escape
 from bot.domain.support import CaseFacts
 from bot.domain.text import Text
@@ -107,6 +110,10 @@ class ChangeKind(StrEnum):
     # Logged from the log DM: nothing is posted in the channel for these.
     LOGGED_NO_SHOW = "logged-no-show"
     NOT_HELD = "not-held"
+    # Quiet corrections by staff: nothing is posted in the channel for these.
+    NOTED = "noted"
+    UNLOGGED = "unlogged"
+    DELETED = "deleted"
 
 
 # OURA_NO_SHOW_COUNTS: a no-show's reserved time is spent as if held, or given back.
@@ -123,6 +130,8 @@ class SessionChange:
     contract: Contract
     session: OnboardingSession
     previous_start: datetime | None = None
+    # A booking: keeps the ts of its post in the channel (a quick delete removes the post).
+    record_post: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -573,7 +582,9 @@ class BookingService:
             first_reminder = first_reminder_at(session_facts(session), now)
             if first_reminder is not None and contract.id is not None:
                 bring_next_post_forward(db, contract.id, first_reminder)
-            return SessionChange(ChangeKind.BOOKED, account, contract, session)
+            assert session.id is not None
+            record = partial(self.record_post_ts, session.id)
+            return SessionChange(ChangeKind.BOOKED, account, contract, session, record_post=record)
 
     def move(
         self,
@@ -736,6 +747,94 @@ class BookingService:
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
             return SessionChange(ChangeKind.NOT_HELD, account, contract, session)
+
+    def record_post_ts(self, session_id: int, ts: str) -> None:
+        """The ts of a booking's post in its channel (announced after the booking committed)."""
+        with write_session(self.engine) as db:
+            db.execute(
+                update(OnboardingSession)
+                .where(col(OnboardingSession.id) == session_id)
+                .values(post_ts=ts)
+            )
+
+    def set_session_text(
+        self, actor: Actor, channel_id: str, session_id: int, field: str, text: str
+    ) -> SessionChange:
+        """A session's staff-only note or attendees (`field`), audited before and after."""
+        assert field in ("note", "attendees"), field  # not for people
+        now = self.now()
+        with write_session(self.engine) as db:
+            account, session = _session(db, channel_id, session_id, lock=True)
+            before = getattr(session, field)
+            setattr(session, field, text)
+            session.updated_at = now
+            db.add(session)
+            details = {"from": before, "to": text}
+            record_audit(db, actor, field, account, session, details, at=now)
+            contract = db.get(Contract, session.contract_id)
+            assert contract is not None
+            return SessionChange(ChangeKind.NOTED, account, contract, session)
+
+    def unlog(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
+        """A held session or a no-show back to booked, paid for at its booked length again: a
+        quiet correction (nothing is posted), audited with what it was."""
+        now = self.now()
+        with write_session(self.engine) as db:
+            account, session = _session(db, channel_id, session_id, lock=True)
+            if session.state not in (SessionState.HELD, SessionState.NO_SHOW):
+                raise RuleViolation(
+                    "Session #{id} is not logged: only a held session or a no-show can be "
+                    "unlogged.",
+                    id=session.number,
+                )
+            before = {
+                "state": session.state,
+                "minutes_held": session.minutes_held,
+                "logged_by": session.logged_by,
+                **_allocation_details(session),
+            }
+            contract, _confirmed = _reallocate(
+                db, account, session, session.starts_at, session.minutes_booked, False
+            )
+            session.state = SessionState.BOOKED
+            session.minutes_held = None
+            session.logged_by, session.logged_at, session.updated_at = None, None, now
+            db.add(session)
+            details = {"from": before, "to": _allocation_details(session)}
+            record_audit(db, actor, "unlog", account, session, details, at=now)
+            db.flush()
+            db.refresh(contract)
+            return SessionChange(ChangeKind.UNLOGGED, account, contract, session)
+
+    def delete(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
+        """A booking made by mistake, within DELETE_WITHIN of booking it: its time is given
+        back and it is cancelled without a cancellation post (the caller removes its post)."""
+        now = self.now()
+        with write_session(self.engine) as db:
+            account, session = _session(db, channel_id, session_id, lock=True)
+            if session.state != SessionState.BOOKED:
+                raise _already(db, account, session, Text("Nothing was changed."))
+            if now - session.created_at > DELETE_WITHIN:
+                # Translators: {form} is the cancel command, as code.
+                raise RuleViolation(
+                    "Session #{id} was booked more than {minutes} minutes ago, so it can't be "
+                    "deleted quietly: cancel it with {form}.",
+                    id=session.number,
+                    minutes=int(DELETE_WITHIN.total_seconds() // 60),
+                    form=form_code("cancel"),
+                )
+            contract = _lock_contract(db, session.contract_id)
+            _spend(db, contract, allocation_of(session), release=True)
+            released = _allocation_details(session)
+            session.state = SessionState.CANCELLED
+            session.updated_at = now
+            db.add(session)
+            details = {"from": "booked", "to": "deleted", "released": released}
+            record_audit(db, actor, "delete", account, session, details, at=now)
+            db.flush()
+            db.refresh(contract)
+            refresh_next_post_at(db, [contract.id], now)
+            return SessionChange(ChangeKind.DELETED, account, contract, session)
 
     def _to_log(
         self, db: Session, actor: Actor, channel_id: str, session_id: int, now: datetime
@@ -947,7 +1046,16 @@ def _paid_as(session: OnboardingSession) -> tuple[int, int, int, bool]:
 
 
 # The audit actions that change a session's state or time: the last one says who and when.
-SESSION_CHANGES = ("book", "move", "cancel", "log_held", "no_show", "not_held")
+SESSION_CHANGES = (
+    "book",
+    "move",
+    "cancel",
+    "log_held",
+    "no_show",
+    "not_held",
+    "unlog",
+    "delete",
+)
 
 
 def _already(
@@ -969,6 +1077,7 @@ def _already(
     starts_at: datetime | None = None
     if session.state == SessionState.CANCELLED:
         what = NOT_HELD if event is not None and event.action == "not_held" else CANCELLED
+        what = DELETED if event is not None and event.action == "delete" else what
     elif session.state == SessionState.HELD:
         what = HELD
     elif session.state == SessionState.NO_SHOW:

@@ -7,8 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.blocks import ids
-from bot.blocks.session_log import MAX_ATTENDEES, MAX_NOTE, logged_dm
+from bot.blocks.session_log import logged_dm
 from bot.domain.identity import Action
+from bot.domain.session_log import MAX_ATTENDEES, MAX_NOTE
 from bot.domain.slacktext import has_control
 from bot.i18n import _, say
 from bot.services.booking import NeedsBillableConfirmation, SessionChange
