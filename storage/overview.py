@@ -59,10 +59,12 @@ def account_overview(
     unlogged: dict[int | None, list[int]] = defaultdict(list)
     for session, _account in unlogged_too_long(db, now, ids):
         unlogged[session.account_id].append(session.number)
+    notes = last_notes(db, ids)
     return [
         replace(
             _with_cases(s, cases[s.account_id], now, effective_country(a.country, a.timezone)),
             unlogged_numbers=tuple(unlogged[s.account_id]),
+            last_note=notes.get(s.account_id),
         )
         for s, a in zip(summaries, accounts, strict=True)
     ], int(total)
@@ -103,6 +105,27 @@ def open_cases_in_order(db: Session, account: Account, now: datetime) -> list[Ca
     cases = open_cases(db, [account.id])[account.id]
     country = effective_country(account.country, account.timezone)
     return order_cases(cases, now, account.timezone, country)
+
+
+def last_notes(db: Session, account_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Each account's latest session (by start) with a staff note: its number and the note.
+    One probe per account of the page, as `_next_sessions`."""
+    noted = aliased(OnboardingSession)
+    latest_id = (
+        select(noted.id)
+        .where(col(noted.account_id) == col(Account.id), col(noted.note) != "")
+        .order_by(col(noted.starts_at).desc(), col(noted.id).desc())
+        .limit(1)
+        .correlate(Account)
+        .scalar_subquery()
+    )
+    latest = select(latest_id).where(col(Account.id).in_(account_ids))
+    rows = db.exec(
+        select(
+            OnboardingSession.account_id, OnboardingSession.number, OnboardingSession.note
+        ).where(col(OnboardingSession.id).in_(latest))
+    ).all()
+    return {account_id: (number, note) for account_id, number, note in rows}
 
 
 def _contracts(db: Session, account_ids: list[int]) -> dict[int | None, list[Contract]]:

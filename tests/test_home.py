@@ -419,8 +419,8 @@ def test_overview_costs_a_fixed_number_of_queries(engine: Engine) -> None:
             )
             assert total == 250 and len(page) == limit
             # count, accounts, contracts, next sessions, open support cases, sessions not
-            # logged two business days after their end
-            assert len(statements) == 6, statements
+            # logged two business days after their end, the latest staff notes
+            assert len(statements) == 7, statements
         assert [s.account_id for s in page] == [a.id for a in accounts]
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from conftest import CHANNEL, RunningBot, text_of
 from sqlmodel import Session, select
+from test_home import opened
 
 from storage.models import AuditEvent, Contract, OnboardingSession
 
@@ -57,6 +58,8 @@ def test_notes_and_attendees_are_kept_as_typed_and_shown_to_staff_only(bot: Runn
     listed = text_of(bot.command("list"))
     assert "Note: Went through &lt;setup&gt; &amp; billing" in listed
     assert "Attendees: Anna, Ben" in listed
+    # The App Home (staff only) shows an account's latest note.
+    assert "Last note (#1): Went through &lt;setup&gt; &amp; billing" in text_of(opened(bot))
     # Nothing of it reaches the customer's channel.
     assert channel_posts(bot) == posts
 

@@ -3,10 +3,18 @@ metadata keep the global id (signed HTTP, SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from conftest import RunningBot, text_of
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+
+from conftest import STAFF, RunningBot, text_of
 from sqlmodel import Session, select
 
-from storage.models import OnboardingSession
+from bot.domain.packages import SessionType
+from bot.services.booking import Actor, BookingService
+from storage.models import Contract, OnboardingSession
+
+ACTOR = Actor(user_id=STAFF, team_id="T_VENDOR")
 
 BETA = "C_BETA"
 
@@ -53,3 +61,35 @@ def test_each_account_counts_its_own_sessions_and_commands_take_the_number(
     # Cancelled numbers are not given again.
     bot.command("onboarding 2027-02-06 10:00 30m", channel_id=BETA)
     assert rows(bot)[-1].number == 3
+
+
+def test_bookings_at_once_on_two_contracts_of_one_account_get_distinct_numbers(
+    booking: BookingService,
+) -> None:
+    account, first = booking.link(ACTOR, "C_ACME", "premium", date(2027, 1, 4), "Acme Oy")
+    with Session(booking.engine) as db:  # a renewal: the next year's contract
+        db.add(
+            Contract(
+                account_id=account.id,
+                package_id="premium",
+                start=date(2028, 1, 4),
+                term_months=12,
+                included_minutes=120,
+                status_updates=12,
+            )
+        )
+        db.commit()
+    barrier = threading.Barrier(8)
+    starts = [datetime(2027 + i % 2, 2, 1, 8 + i, tzinfo=UTC) for i in range(8)]
+
+    def book(starts_at: datetime) -> int:
+        barrier.wait()
+        change = booking.book(ACTOR, "C_ACME", SessionType.TRAINING, starts_at, 15, False)
+        return change.session.number
+
+    with ThreadPoolExecutor(8) as pool:
+        numbers = list(pool.map(book, starts))
+    assert sorted(numbers) == list(range(1, 9))
+    with Session(booking.engine) as db:
+        contracts = {s.contract_id for s in db.exec(select(OnboardingSession)).all()}
+    assert len(contracts) == 2 and first.id in contracts

@@ -195,6 +195,15 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
             UNLOGGED_BUSINESS_DAYS,
             sessions=numbers,
         )
+    if account.last_note is not None:
+        number, note = account.last_note
+        flat = " ".join(note.split())
+        # Translators: staff-only; {number} is a session's number, {note} as staff typed it.
+        title += "\n> " + _(
+            "Last note (#{number}): {note}",
+            number=number,
+            note=escape(flat if len(flat) <= 150 else flat[:149] + "…"),
+        )
     # Translators: the fields' headings are in *bold*; "{left} left" is in bold too.
     minutes = _(
         "*Minutes*\n{used} used · *{left} left* of {included}",

@@ -54,6 +54,8 @@ class AccountSummary:
     unreachable_reason: str | None = None
     # The numbers of its sessions still not logged two business days after their end.
     unlogged_numbers: tuple[int, ...] = ()
+    # Staff-only: the latest session with a note, as (its number, the note).
+    last_note: tuple[int, str] | None = None
 
 
 class Scope(StrEnum):
