@@ -179,6 +179,8 @@ def test_no_show_follows_the_setting_and_didnt_happen_cancels_quietly(
 
     again = click(bot, ids.LOG_PROMPT_HELD, second)
     assert "#2 was already logged as not held" in again
+    # A no-show is logged: cancelling it changes nothing.
+    assert "#1 was already logged as a no-show" in text_of(bot.command("cancel 1"))
     with Session(bot.engine) as db:
         actions = db.exec(
             select(AuditEvent.action).where(AuditEvent.session_id.in_([first, second]))

@@ -631,7 +631,8 @@ class BookingService:
             account, session = _session(db, channel_id, session_id, lock=True)
             if session.state == SessionState.HELD:
                 raise _already(db, account, session, Text("A held session cannot be cancelled."))
-            if session.state == SessionState.CANCELLED:
+            if session.state in (SessionState.CANCELLED, SessionState.NO_SHOW):
+                # A no-show is logged: `unlog` first to change it.
                 raise _already(db, account, session, Text("Nothing was changed."))
             contract = _lock_contract(db, session.contract_id)
             _spend(db, contract, allocation_of(session), release=True)
