@@ -9,6 +9,7 @@ from bot.services.deliveries import Deliveries
 from bot.services.home import HomeService
 from bot.services.report import ReportService
 from bot.services.requests import RequestService
+from bot.services.session_log import SessionLog
 from bot.services.signer import MetadataSigner
 from bot.services.support import SupportDesk
 from bot.services.ttlcache import TTLCache
@@ -37,6 +38,7 @@ class Services:
     reports: ReportService
     deliveries: Deliveries
     signer: MetadataSigner
+    session_log: SessionLog
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -52,6 +54,7 @@ class Services:
             home=HomeService(booking),
             reports=ReportService(booking, settings.default_timezone, settings.hourly_rate),
             deliveries=Deliveries(booking.engine),
+            session_log=SessionLog(booking),
             # Socket Mode has no signing secret: the app token is as secret.
             signer=MetadataSigner(
                 settings.slack_signing_secret or settings.slack_app_token or "unsigned"

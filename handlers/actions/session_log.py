@@ -32,7 +32,7 @@ def _recorded(asked: Asked, change: SessionChange) -> None:
 @button(Action.LOG_HELD, STAFF_ONLY, Where.DM, target=id_value)
 def log_prompt_held(asked: Asked) -> None:
     booking = asked.services.booking
-    account, _session = booking.session_by_id(asked.target)
+    account, _session = asked.services.session_log.session_by_id(asked.target)
     change = booking.log_held(
         asked.actor, account.channel_id, asked.target, None, False, first_log=True
     )
@@ -41,21 +41,21 @@ def log_prompt_held(asked: Asked) -> None:
 
 @button(Action.LOG_HELD, STAFF_ONLY, Where.DM, target=id_value)
 def log_prompt_no_show(asked: Asked) -> None:
-    booking = asked.services.booking
-    account, _session = booking.session_by_id(asked.target)
-    _recorded(asked, booking.log_no_show(asked.actor, account.channel_id, asked.target))
+    service = asked.services.session_log
+    account, _session = service.session_by_id(asked.target)
+    _recorded(asked, service.log_no_show(asked.actor, account.channel_id, asked.target))
 
 
 @button(Action.LOG_HELD, STAFF_ONLY, Where.DM, target=id_value)
 def log_prompt_not_held(asked: Asked) -> None:
-    booking = asked.services.booking
-    account, _session = booking.session_by_id(asked.target)
-    _recorded(asked, booking.log_not_held(asked.actor, account.channel_id, asked.target))
+    service = asked.services.session_log
+    account, _session = service.session_by_id(asked.target)
+    _recorded(asked, service.log_not_held(asked.actor, account.channel_id, asked.target))
 
 
 @button(Action.LOG_HELD, STAFF_ONLY, Where.DM, target=id_value)
 def log_prompt_other(asked: Asked) -> None:
-    account, session = asked.services.booking.session_by_id(asked.target)
+    account, session = asked.services.session_log.session_by_id(asked.target)
     container = asked.body.get("container") or {}
     # The form acts on the session in its account's channel; the DM is updated once logged.
     metadata = asked.services.signer.dumps(

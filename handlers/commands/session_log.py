@@ -17,17 +17,18 @@ from handlers.replies import log, with_warning
 
 def run(command: commands.Command, typed: Typed) -> Message:
     booking, actor, channel = typed.services.booking, typed.actor, typed.channel_id
+    session_log = typed.services.session_log
     match command:
         case commands.SetSessionText(number, field, text):
             session_id = booking.session_id_for_number(channel, number)
-            change = booking.set_session_text(actor, channel, session_id, field, text)
+            change = session_log.set_session_text(actor, channel, session_id, field, text)
             return correction_reply(change, field)
         case commands.Unlog(number):
             session_id = booking.session_id_for_number(channel, number)
-            return correction_reply(booking.unlog(actor, channel, session_id))
+            return correction_reply(session_log.unlog(actor, channel, session_id))
         case commands.Delete(number):
             session_id = booking.session_id_for_number(channel, number)
-            change = booking.delete(actor, channel, session_id)
+            change = session_log.delete(actor, channel, session_id)
             reply = correction_reply(change)
             return text_message(with_warning(reply.text, _remove_post(typed, change)))
     raise AssertionError(f"unhandled command {command!r}")
