@@ -22,6 +22,7 @@ from bot.blocks import ids
 from bot.clock import Sweeper, clock_web_client
 from bot.domain.country import is_business_day
 from bot.services.signer import MetadataSigner
+from bot.settings import SettingsError, load_settings
 from storage.models import AuditEvent, Contract, OnboardingSession, PostLedger
 
 SIGNER = MetadataSigner(SIGNING_SECRET)
@@ -297,3 +298,11 @@ def test_sessions_not_logged_two_business_days_on_are_flagged_and_reminded_once_
     assert "hourglass" not in text_of(bot.command("list"))
     later = business_morning(next_day.date() + timedelta(days=1))
     assert not [k for k in clock.sweep(later).log_dms if k.startswith("unlogged:")]
+
+
+def test_the_no_show_rule_is_a_setting_with_two_values() -> None:
+    assert load_settings({}, dotenv=False).no_show_counts == "used"
+    released = load_settings({"OURA_NO_SHOW_COUNTS": "Released"}, dotenv=False)
+    assert released.no_show_counts == "released"
+    with pytest.raises(SettingsError, match="OURA_NO_SHOW_COUNTS must be used or released"):
+        load_settings({"OURA_NO_SHOW_COUNTS": "maybe"}, dotenv=False)
