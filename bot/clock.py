@@ -308,8 +308,8 @@ class Sweeper:
                 self._plan_chunk(chunk, now, shift, report, budget, dry_run=True)
             return report
         # The log DMs of sessions that just ended (bot/log_prompts.py), claimed in the ledger.
-        report.log_dms.extend(send_log_prompts(self, now))
-        report.log_dms.extend(send_unlogged_reminders(self, now))
+        report.log_dms.extend(send_log_prompts(self, now, lambda: self._at(shift)))
+        report.log_dms.extend(send_unlogged_reminders(self, now, lambda: self._at(shift)))
         seen: set[int] = set()
         cursor: tuple[datetime, int] | None = None
         pool = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -54,8 +55,9 @@ def recipients(session: OnboardingSession, account: Account) -> list[str]:
     return people
 
 
-def send_log_prompts(sweeper: Sweeper, now: datetime) -> list[str]:
-    """Send the log DMs due at `now`; the keys of those sent."""
+def send_log_prompts(sweeper: Sweeper, now: datetime, at: Callable[[], datetime]) -> list[str]:
+    """Send the log DMs due at `now`; the keys of those sent. `at` gives the moment on the
+    sweep's timeline: each claim is stamped when it is made (as the clock's posts are)."""
     if sweeper.client is None:
         return []
     with read_session(sweeper.engine) as db:
@@ -67,7 +69,7 @@ def send_log_prompts(sweeper: Sweeper, now: datetime) -> list[str]:
         done = done_keys(db, [key for *_rest, key in due])
     sent = []
     for session, account, user, key in due:
-        if key not in done and _send_dm(sweeper, key, LOG_PROMPT, session, account, user, now):
+        if key not in done and _send_dm(sweeper, key, LOG_PROMPT, session, account, user, at):
             sent.append(key)
     return sent
 
@@ -79,16 +81,17 @@ def _send_dm(
     session: OnboardingSession,
     account: Account,
     user_id: str,
-    now: datetime,
+    at: Callable[[], datetime],
     late: list[tuple[OnboardingSession, Account]] | None = None,
 ) -> bool:
     """Claim `key` in the ledger, then DM `user_id` the log DM of `session` (or, with `late`,
     the reminder of those sessions); True when sent."""
+    # Imported here: bot.clock imports this module to call it from its sweep.
     from bot.clock import _may_have_reached_slack, _reason, backoff
 
     assert account.id is not None and sweeper.client is not None
     won, attempt, _unsure = claim(
-        sweeper.engine, key, kind, account.id, session.contract_id, sweeper.worker, now
+        sweeper.engine, key, kind, account.id, session.contract_id, sweeper.worker, at()
     )
     if not won:
         return False  # another clock has it, or it waits for its next try
@@ -100,7 +103,7 @@ def _send_dm(
             )
         dm = client.conversations_open(users=user_id)["channel"]["id"]
     except Exception as error:  # nothing was posted yet: try again later
-        mark_failed(sweeper.engine, key, _reason(error), now + backoff(attempt), None)
+        mark_failed(sweeper.engine, key, _reason(error), at() + backoff(attempt), None)
         log.warning("log DM %s: could not open the DM: %s", key, _reason(error))
         return False
     try:
@@ -109,10 +112,10 @@ def _send_dm(
         if _may_have_reached_slack(error):
             give_up(sweeper.engine, key, f"maybe sent: {_reason(error)}")
         else:
-            mark_failed(sweeper.engine, key, _reason(error), now + backoff(attempt), None)
+            mark_failed(sweeper.engine, key, _reason(error), at() + backoff(attempt), None)
         log.warning("log DM %s failed: %s", key, _reason(error))
         return False
-    mark_sent(sweeper.engine, key, dm, response.get("ts"), now)
+    mark_sent(sweeper.engine, key, dm, response.get("ts"), at())
     log.info("sent the log DM %s", key)
     return True
 
@@ -124,7 +127,9 @@ def reminder_key(user_id: str, local_day: str) -> str:
     return f"unlogged:{user_id}:{local_day}"
 
 
-def send_unlogged_reminders(sweeper: Sweeper, now: datetime) -> list[str]:
+def send_unlogged_reminders(
+    sweeper: Sweeper, now: datetime, at: Callable[[], datetime]
+) -> list[str]:
     """Once a day, in business hours of their own zone, each staff member whose sessions are
     still not logged two business days after their end gets one DM listing them."""
     if sweeper.client is None:
@@ -146,7 +151,7 @@ def send_unlogged_reminders(sweeper: Sweeper, now: datetime) -> list[str]:
             if done_keys(db, [key]):
                 continue
         first = sessions[0][0]
-        if _send_dm(sweeper, key, UNLOGGED_REMINDER, first, account, user, now, sessions):
+        if _send_dm(sweeper, key, UNLOGGED_REMINDER, first, account, user, at, sessions):
             sent.append(key)
     return sent
 
