@@ -30,7 +30,12 @@ from handlers.slack_users import user_info
 from storage.engine import read_session
 from storage.ledger import claim, give_up, mark_failed, mark_sent
 from storage.models import Account, OnboardingSession
-from storage.session_log import done_keys, ended_unlogged, unlogged_too_long
+from storage.session_log import (
+    customer_teams_of,
+    done_keys,
+    ended_unlogged,
+    unlogged_too_long,
+)
 
 if TYPE_CHECKING:
     from bot.clock import Sweeper
@@ -47,10 +52,14 @@ def prompt_key(session_id: int, user_id: str) -> str:
     return f"log-prompt:{session_id}:{user_id}"
 
 
-def recipients(session: OnboardingSession, account: Account) -> list[str]:
-    """The vendor contact, and the staff member who booked it when that is someone else."""
+def recipients(
+    session: OnboardingSession, account: Account, customer_teams: frozenset[str]
+) -> list[str]:
+    """The vendor contact, and the staff member who booked it when that is someone else. A
+    buyer who booked (accepting a proposed time) is not staff: the log is staff-only."""
     people = [account.vendor_contact_id]
-    if session.booked_by and session.booked_by not in people:
+    by_customer = session.booked_by_team in customer_teams
+    if session.booked_by and session.booked_by not in people and not by_customer:
         people.append(session.booked_by)
     return people
 
@@ -61,10 +70,12 @@ def send_log_prompts(sweeper: Sweeper, now: datetime, at: Callable[[], datetime]
     if sweeper.client is None:
         return []
     with read_session(sweeper.engine) as db:
+        ended = ended_unlogged(db, now, LOOKBACK)
+        teams = customer_teams_of(db, [account.id or 0 for _session, account in ended])
         due = [
             (session, account, user, prompt_key(session.id or 0, user))
-            for session, account in ended_unlogged(db, now, LOOKBACK)
-            for user in recipients(session, account)
+            for session, account in ended
+            for user in recipients(session, account, teams[account.id or 0])
         ]
         done = done_keys(db, [key for *_rest, key in due])
     sent = []
@@ -136,9 +147,10 @@ def send_unlogged_reminders(
         return []
     with read_session(sweeper.engine) as db:
         late = unlogged_too_long(db, now)
+        teams = customer_teams_of(db, [account.id or 0 for _session, account in late])
     by_person: dict[str, list[tuple[OnboardingSession, Account]]] = defaultdict(list)
     for session, account in late:
-        for user in recipients(session, account):
+        for user in recipients(session, account, teams[account.id or 0]):
             by_person[user].append((session, account))
     sent = []
     for user, sessions in by_person.items():

@@ -11,7 +11,7 @@ from bot.domain.country import effective_country
 from bot.domain.packages import MAX_SESSION_MINUTES, SessionState
 from bot.domain.session_log import is_unlogged_too_long
 from storage.ledger import SENT, UNDELIVERABLE
-from storage.models import Account, OnboardingSession, PostLedger
+from storage.models import Account, CustomerTeam, OnboardingSession, PostLedger
 
 
 def ended_unlogged(
@@ -35,6 +35,19 @@ def ended_unlogged(
         for session, account in rows
         if now - lookback <= session.starts_at + timedelta(minutes=session.minutes_booked) <= now
     ]
+
+
+def customer_teams_of(db: Session, account_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """Per account, the Slack workspaces and organizations its customer is known by."""
+    wanted = sorted(set(account_ids))
+    by_account: dict[int, set[str]] = {account_id: set() for account_id in wanted}
+    for account_id, team_id in db.exec(
+        select(CustomerTeam.account_id, CustomerTeam.team_id).where(
+            col(CustomerTeam.account_id).in_(wanted)
+        )
+    ).all():
+        by_account[account_id].add(team_id)
+    return {account_id: frozenset(ids) for account_id, ids in by_account.items()}
 
 
 def done_keys(db: Session, keys: Iterable[str]) -> set[str]:

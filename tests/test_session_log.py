@@ -23,7 +23,7 @@ from bot.clock import Sweeper, clock_web_client
 from bot.domain.country import is_business_day
 from bot.services.signer import MetadataSigner
 from bot.settings import SettingsError, load_settings
-from storage.models import AuditEvent, Contract, OnboardingSession, PostLedger
+from storage.models import AuditEvent, Contract, CustomerTeam, OnboardingSession, PostLedger
 
 SIGNER = MetadataSigner(SIGNING_SECRET)
 STAFF_DM, NY_DM = f"D_{STAFF}", f"D_{STAFF_NY}"
@@ -306,3 +306,17 @@ def test_the_no_show_rule_is_a_setting_with_two_values() -> None:
     assert released.no_show_counts == "released"
     with pytest.raises(SettingsError, match="OURA_NO_SHOW_COUNTS must be used or released"):
         load_settings({"OURA_NO_SHOW_COUNTS": "maybe"}, dotenv=False)
+
+
+def test_a_buyer_who_booked_gets_no_log_dm(bot: RunningBot) -> None:
+    book_yesterday(bot, "training 10:00 30m")
+    with Session(bot.engine) as db:
+        # As when a buyer accepts a proposed time: the booking is theirs.
+        session = db.exec(select(OnboardingSession)).one()
+        session.booked_by, session.booked_by_team = "U_BUYER", "T_ACME"
+        db.add(session)
+        db.add(CustomerTeam(account_id=1, team_id="T_ACME", kind="workspace", source="buyer"))
+        session_id = session.id
+        db.commit()
+    assert sweeper(bot, "clock-1").sweep().log_dms == [f"log-prompt:{session_id}:{STAFF}"]
+    assert log_dms(bot, "D_U_BUYER") == []
