@@ -385,9 +385,19 @@ def test_0017_numbers_each_accounts_sessions_in_start_order(empty_engine: Engine
         billable=False,
     )
     assert change.session.number == 4
+    with Session(empty_engine) as db:  # a no-show, which the code before does not know
+        no_show = db.get(OnboardingSession, 1)
+        assert no_show is not None
+        no_show.state = "no_show"
+        db.add(no_show)
+        db.commit()
     downgrade(empty_engine, "0015")
     with empty_engine.connect() as connection:
         columns = {c["name"] for c in inspect(connection).get_columns("onboarding_session")}
         kept = connection.execute(text("SELECT id FROM onboarding_session ORDER BY id")).all()
+        states = connection.execute(
+            text("SELECT state, minutes_held FROM onboarding_session WHERE id = 1")
+        ).one()
     assert not {"number", "note", "attendees", "logged_by", "logged_at", "post_ts"} & columns
     assert [row[0] for row in kept] == [1, 2, 3, 4, 5]
+    assert tuple(states) == ("held", 60)

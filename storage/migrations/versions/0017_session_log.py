@@ -7,7 +7,8 @@ People call sessions #1, #2 … per account; the global id stays internal (butto
 Existing sessions are numbered per account in start order (then id), the order `list` shows
 them in. A session also gets a staff-only note and attendee list, who logged its outcome and
 when, and the ts of its booking post in the channel (None for sessions announced before).
-The new state `no_show` needs no schema change (the state is a string).
+The new state `no_show` needs no schema change (the state is a string); going back, a no-show
+becomes a session held for its booked length.
 """
 
 from typing import Sequence
@@ -49,6 +50,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The code before knows no `no_show`: such a session reads as held for its booked length
+    # (how it is paid for is kept as it is).
+    op.execute(
+        "UPDATE onboarding_session SET state = 'held', minutes_held = minutes_booked "
+        "WHERE state = 'no_show'"
+    )
     with op.batch_alter_table("onboarding_session") as batch:
         batch.drop_constraint("uq_onboarding_session_account_number", type_="unique")
         batch.drop_column("post_ts")
