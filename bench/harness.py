@@ -123,6 +123,7 @@ def _session_row(account_id: int, j: int, count: int, now: datetime) -> dict[str
         "contract_id": account_id,
         "session_type": SessionType.TRAINING.value,
         "starts_at": starts_at,
+        "number": j + 1,
         "minutes_booked": 30,
         "minutes_held": 30 if status == SessionState.HELD else None,
         "included_minutes": included,

@@ -87,6 +87,7 @@ def create_app(
         now or (lambda: datetime.now(UTC)),
         currency=settings.currency,
         default_language=settings.default_language,
+        no_show_counts=settings.no_show_counts,
     )
     services = Services.build(settings, booking)
     try:

@@ -42,6 +42,7 @@ from bot.clock_install import InstallGate
 from bot.clock_pool import ChannelPool, Countdown
 from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, plan
 from bot.i18n import locale_language, speaking
+from bot.log_prompts import send_log_prompts, send_unlogged_reminders
 from handlers.slack_users import user_info
 from storage.engine import read_session, write_session
 from storage.facts import (
@@ -198,12 +199,14 @@ class SweepReport:
     # Unsure posts given back untried: this sweep's history look-ups were spent.
     waiting: list[str] = field(default_factory=list)
     would_send: list[tuple[Post, ContractFacts, Message]] = field(default_factory=list)
+    # The log DMs sent to staff after sessions ended (bot/log_prompts.py), by ledger key.
+    log_dms: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"sent {len(self.sent)}, recovered {len(self.recovered)}, "  # not for people
             f"failed {len(self.failed)}, superseded {len(self.superseded)}, "
-            f"waiting for a look-up {len(self.waiting)}"
+            f"waiting for a look-up {len(self.waiting)}, log DMs {len(self.log_dms)}"
         )
 
 
@@ -309,6 +312,9 @@ class Sweeper:
             return report
         if not self.installed.open(now):
             return report
+        # The log DMs of sessions that just ended (bot/log_prompts.py), claimed in the ledger.
+        report.log_dms.extend(send_log_prompts(self, now, lambda: self._at(shift)))
+        report.log_dms.extend(send_unlogged_reminders(self, now, lambda: self._at(shift)))
         seen: set[int] = set()
         cursor: tuple[datetime, int] | None = None
         pool = None

@@ -21,6 +21,10 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names it in one line."""
 
 
+# What OURA_NO_SHOW_COUNTS may say (bot.services.booking.NO_SHOW_USED, NO_SHOW_RELEASED).
+NO_SHOW_RULES = ("used", "released")
+
+
 @dataclass(frozen=True)
 class Settings:
     slack_bot_token: str | None
@@ -43,6 +47,8 @@ class Settings:
     keep_case_descriptions_days: int | None = 730
     keep_session_notes_days: int | None = 730
     keep_audit_details_days: int | None = 1095
+    # How a no-show's reserved time counts: "used" (spent, as if held) or "released" (given back).
+    no_show_counts: str = "used"
 
     def require(self, *names: str) -> None:
         """Stop with one line naming the first missing setting a mode needs."""
@@ -108,6 +114,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
             ("keep_audit_details_days", "OURA_KEEP_AUDIT_DETAILS_DAYS", 1095),
         )
     }
+    no_show = (get("OURA_NO_SHOW_COUNTS") or "used").lower()
+    if no_show not in NO_SHOW_RULES:
+        raise SettingsError(f"OURA_NO_SHOW_COUNTS must be used or released, got {no_show!r}")
 
     return Settings(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -122,6 +131,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
         default_language=language,
         public_url=public_url,
         **keep,
+        no_show_counts=no_show,
     )
 
 

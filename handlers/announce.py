@@ -19,6 +19,11 @@ def announce(client: WebClient, change: SessionChange, services: Services) -> st
     invite; a note for staff (in theirs) when the post failed. Runs after the request's ack."""
     with speaking(change.account.language):
         post = session_post(change)
-    problem = None if post is None else post_in_channel(client, change.account.channel_id, post)
+    problem = None
+    if post is not None:
+        sent: list[str] = []
+        problem = post_in_channel(client, change.account.channel_id, post, sent)
+        if sent and sent[0] and change.record_post is not None:
+            change.record_post(sent[0])  # a quick delete removes this post
     send_invites(client, services, change)
     return problem

@@ -22,11 +22,14 @@ from handlers.slack_users import reader_language, user_info
 
 log = logging.getLogger("oura.handlers")
 
+# The changes that change the meeting in people's calendars.
+INVITED = frozenset({ChangeKind.BOOKED, ChangeKind.MOVED, ChangeKind.CANCELLED, ChangeKind.DELETED})
+
 
 def send_invites(client: WebClient, services: Services, change: SessionChange) -> None:
-    """The change's invite to each staff member it concerns (logging a session as held sends
-    none: the meeting is over)."""
-    if change.kind is ChangeKind.LOGGED_HELD:
+    """The change's invite to each staff member it concerns: a booking, a move, a cancel and a
+    quiet delete change the meeting; logging and notes do not (the meeting is over)."""
+    if change.kind not in INVITED:
         return
     try:
         meeting = services.calendar.meeting(change.session, change.account)
@@ -114,8 +117,8 @@ def send_invite(
 
 def _comment(meeting: Meeting, kind: ChangeKind | None) -> str:
     what = escape(summary(meeting))
-    session_id = meeting.session.id
-    if kind is ChangeKind.CANCELLED:
+    session_id = meeting.session.number
+    if kind in (ChangeKind.CANCELLED, ChangeKind.DELETED):
         # Translators: {what} is the session's type and customer, {id} its number.
         return _(
             "*{what}* (#{id}) was cancelled: open this invite to take it off your calendar.",

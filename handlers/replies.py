@@ -100,11 +100,16 @@ def direct_message(client: WebClient, user_id: str, message: Message) -> bool:
         return False
 
 
-def post_in_channel(client: WebClient, channel_id: str, message: Message) -> str | None:
-    """Post where the customer sees it; returns a note for staff when that was not possible."""
+def post_in_channel(
+    client: WebClient, channel_id: str, message: Message, sent: list[str] | None = None
+) -> str | None:
+    """Post where the customer sees it; returns a note for staff when that was not possible.
+    `sent`, if given, gets the post's ts."""
     kwargs = message.as_kwargs()
     try:
-        client.chat_postMessage(channel=channel_id, **kwargs)
+        response = client.chat_postMessage(channel=channel_id, **kwargs)
+        if sent is not None:
+            sent.append(str(response.get("ts") or ""))
         return None
     except SlackApiError as error:
         code = error.response.get("error")
@@ -113,7 +118,9 @@ def post_in_channel(client: WebClient, channel_id: str, message: Message) -> str
             return _("I could not post this in the channel (Slack said `{code}`).", code=code)
     try:
         client.conversations_join(channel=channel_id)
-        client.chat_postMessage(channel=channel_id, **kwargs)
+        response = client.chat_postMessage(channel=channel_id, **kwargs)
+        if sent is not None:
+            sent.append(str(response.get("ts") or ""))
         return None
     except SlackApiError as error:
         log.info("cannot join %s: %s", channel_id, error.response.get("error"))

@@ -46,7 +46,9 @@ KEPT: dict[str, frozenset[str]] = {
         {"timezone", "country", "language", "vendor_contact_id", "unreachable_reason"}
     ),
     "contract": frozenset({"package_id"}),
-    "onboarding_session": frozenset({"session_type", "state", "booked_by", "booked_by_team"}),
+    "onboarding_session": frozenset(
+        {"session_type", "state", "booked_by", "booked_by_team", "logged_by"}
+    ),
     "audit_event": frozenset({"actor_user_id", "actor_team_id", "action"}),
     "post_ledger": frozenset(
         {"key", "kind", "state", "claimed_by", "channel_id", "ts", "last_error"}

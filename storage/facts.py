@@ -43,6 +43,7 @@ def session_facts(session: OnboardingSession, contact_url: str | None = None) ->
     assert session.id is not None
     return SessionFacts(
         id=session.id,
+        number=session.number,
         session_type=SessionType(session.session_type),
         starts_at=session.starts_at,
         minutes=session.minutes_held or session.minutes_booked,

@@ -117,6 +117,8 @@ class OnboardingSession(SQLModel, table=True):
             "minutes_held IS NULL OR minutes_held BETWEEN 1 AND 60",
             name="ck_onboarding_session_minutes_held",
         ),
+        # What people call a session: #1, #2 … per account (ids stay internal).
+        UniqueConstraint("account_id", "number", name="uq_onboarding_session_account_number"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -132,7 +134,7 @@ class OnboardingSession(SQLModel, table=True):
     uses_status_update: bool = False
     # Billable minutes staff have explicitly confirmed for this session.
     billable_confirmed_minutes: int = 0
-    # SessionState: booked -> held | cancelled
+    # SessionState: booked -> held | no_show | cancelled ("didn't happen" is a quiet cancel)
     state: str = Field(default="booked", max_length=16)
     booked_by: str = Field(max_length=32)
     booked_by_team: str = Field(max_length=32)
@@ -141,6 +143,16 @@ class OnboardingSession(SQLModel, table=True):
     join_url: str | None = Field(default=None, max_length=500)
     agenda_note: str = Field(default="", max_length=300)
     sequence: int = 0
+    # The session's number within its account (#1, #2 …), given at booking (migration 0017).
+    number: int = 0
+    # Staff-only: what happened and who was there; never shown to the customer.
+    note: str = Field(default="", sa_type=Text)
+    attendees: str = Field(default="", sa_type=Text)
+    # Who logged the outcome (held, no-show, didn't happen) and when.
+    logged_by: str | None = Field(default=None, max_length=32)
+    logged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The ts of the booking's post in the account's channel (a quick delete removes it).
+    post_ts: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 

@@ -21,6 +21,7 @@ from bot.domain.packages import SessionState, SessionType
 from bot.domain.support import CaseFacts, CaseState, is_overdue, order_cases
 from storage.facts import balance_of, case_facts, terms_of
 from storage.models import Account, Contract, OnboardingSession, StaffMember, SupportCase
+from storage.session_log import unlogged_too_long
 
 
 def account_overview(
@@ -57,10 +58,16 @@ def account_overview(
     upcoming = _next_sessions(db, ids, now)
     cases = open_cases(db, ids)
     summaries = [_summary(a, contracts[a.id], upcoming.get(a.id), now) for a in accounts]
+    unlogged: dict[int | None, list[int]] = defaultdict(list)
+    for session, _account in unlogged_too_long(db, now, ids):
+        unlogged[session.account_id].append(session.number)
+    notes = last_notes(db, ids)
     return [
         replace(
             _with_cases(s, cases[s.account_id], now, effective_country(a.country, a.timezone)),
             contact_deactivated=a.id in gone,
+            unlogged_numbers=tuple(unlogged[s.account_id]),
+            last_note=notes.get(s.account_id),
         )
         for s, a in zip(summaries, accounts, strict=True)
     ], int(total)
@@ -103,6 +110,27 @@ def open_cases_in_order(db: Session, account: Account, now: datetime) -> list[Ca
     return order_cases(cases, now, account.timezone, country)
 
 
+def last_notes(db: Session, account_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Each account's latest session (by start) with a staff note: its number and the note.
+    One probe per account of the page, as `_next_sessions`."""
+    noted = aliased(OnboardingSession)
+    latest_id = (
+        select(noted.id)
+        .where(col(noted.account_id) == col(Account.id), col(noted.note) != "")
+        .order_by(col(noted.starts_at).desc(), col(noted.id).desc())
+        .limit(1)
+        .correlate(Account)
+        .scalar_subquery()
+    )
+    latest = select(latest_id).where(col(Account.id).in_(account_ids))
+    rows = db.exec(
+        select(
+            OnboardingSession.account_id, OnboardingSession.number, OnboardingSession.note
+        ).where(col(OnboardingSession.id).in_(latest))
+    ).all()
+    return {account_id: (number, note) for account_id, number, note in rows}
+
+
 def _contracts(db: Session, account_ids: list[int]) -> dict[int | None, list[Contract]]:
     by_account: dict[int | None, list[Contract]] = defaultdict(list)
     for contract in db.exec(
@@ -141,6 +169,7 @@ def _next_sessions(
     rows = db.exec(
         select(
             OnboardingSession.id,
+            OnboardingSession.number,
             OnboardingSession.account_id,
             OnboardingSession.session_type,
             OnboardingSession.starts_at,
@@ -153,9 +182,10 @@ def _next_sessions(
             id=session_id,
             session_type=SessionType(session_type),
             starts_at=starts_at,
-            minutes=minutes_held or minutes_booked,
+            minutes=held or booked,
+            number=number,
         )
-        for session_id, account_id, session_type, starts_at, minutes_held, minutes_booked in rows
+        for session_id, number, account_id, session_type, starts_at, held, booked in rows
     }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select, update
 from sqlmodel import col
 
 from storage.engine import write_session
-from storage.models import AuditEvent, SessionRequest, SupportCase
+from storage.models import AuditEvent, OnboardingSession, SessionRequest, SupportCase
 
 BATCH = 500
 # Batches per rule per run: a run's work is bounded, what is left waits for the next hour.
@@ -47,8 +47,9 @@ RULES: tuple[Rule, ...] = (
     # A buyer's note on a session request: a session note.
     Rule(SessionRequest, "note", "updated_at", "keep_session_notes_days"),
     Rule(AuditEvent, "details", "at", "keep_audit_details_days", cleared="{}"),
-    # Session notes (onboarding_session, issue 16) are one line here, e.g.:
-    # Rule(OnboardingSession, "notes", "updated_at", "keep_session_notes_days"),
+    # Staff's note on a session and who attended it (the customer's people), from its last change.
+    Rule(OnboardingSession, "note", "updated_at", "keep_session_notes_days"),
+    Rule(OnboardingSession, "attendees", "updated_at", "keep_session_notes_days"),
 )
 
 

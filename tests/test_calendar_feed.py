@@ -59,6 +59,14 @@ def session_ids(bot: RunningBot) -> list[int]:
         return [int(i) for i in rows if i is not None]
 
 
+def number_of(bot: RunningBot, session_id: int) -> int:
+    """What people type for a session: its number in its account."""
+    with Session(bot.engine) as db:
+        session = db.get(OnboardingSession, session_id)
+        assert session is not None
+        return session.number
+
+
 def uid(session_id: int) -> str:
     return f"session-{session_id}@oura-onboarding-bot"
 
@@ -94,7 +102,7 @@ def test_the_feed_lists_my_booked_sessions_and_follows_each_change(bot: RunningB
     status, headers, body = fetch(bot, path, etag=etag)
     assert (status, body, headers["ETag"]) == (304, b"", etag)
 
-    bot.command(f"move {mine} 2027-01-13 09:00")
+    bot.command(f"move {number_of(bot, mine)} 2027-01-13 09:00")
     status, headers, body = fetch(bot, path, etag=etag)
     assert status == 200 and headers["ETag"] != etag
     calendar = Calendar.from_ical(body)
@@ -102,7 +110,7 @@ def test_the_feed_lists_my_booked_sessions_and_follows_each_change(bot: RunningB
     assert moved.decoded("DTSTART") == datetime(2027, 1, 13, 7, 0, tzinfo=UTC)
     assert moved.decoded("SEQUENCE") == 1
 
-    bot.command(f"cancel {booked_by_me}", channel_id="C_OTHER")
+    bot.command(f"cancel {number_of(bot, booked_by_me)}", channel_id="C_OTHER")
     status, headers, body = fetch(bot, path)
     assert [e[0] for e in events(body)] == [uid(mine)]
     assert theirs not in (mine, booked_by_me)

@@ -99,6 +99,9 @@ WRONG = [
     ("kickoff 2027-01-12 10:00 agenda", "the agenda line after `agenda`", "asialistan rivi sanan"),
     ("kickoff 2027-01-12 10:00 agenda " + "x" * 301, "longer than 300", "yli 300 merkkiä"),
     ("meeting-link <https://a.io> <https://b.io>", "Give one link", "Anna yksi linkki"),
+    ("note 3", "Give the text after the session id", "Kirjoita teksti tapaamisen numeron"),
+    ("note 3 ok\x07", "control character in it", "Tekstissä on ohjausmerkki"),
+    ("attendees 3 " + "A" * 301, "At most 300 characters", "Enintään 300 merkkiä"),
 ]
 
 

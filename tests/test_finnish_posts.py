@@ -61,6 +61,7 @@ SESSION = SessionFacts(
     minutes=45,
     state=SessionState.BOOKED,
     scheduled_at=SESSION_START - timedelta(days=7),
+    number=5,
 )
 ORDERS = (
     OrderFacts(id=3, received_on=date(2027, 1, 10), rings=1, reference="PO-1"),
@@ -252,6 +253,7 @@ def summary(n: int, **changes) -> AccountSummary:
             session_type=SessionType.KICKOFF,
             starts_at=datetime(2027, 1, 12, 12, tzinfo=UTC),
             minutes=60,
+            number=n,
         ),
     }
     return AccountSummary(**{**fields, **changes})

@@ -264,7 +264,7 @@ def builders(world: World) -> dict[str, Callable[[], Message | View | Block]]:
         "booking_modal": lambda: booking_modal("signed", COMPANY, NOW),
         "minutes_input": lambda: minutes_input(_("Minutes"), 45),
         "channel_actions": channel_actions,
-        "session_actions": lambda: session_actions(7),
+        "session_actions": lambda: session_actions(7, 7),
     }
 
 
@@ -391,7 +391,7 @@ def test_the_finnish_booking_modal_fits_slacks_limits() -> None:
 
 def test_the_finnish_buttons_are_short_enough() -> None:
     with speaking("fi"):
-        blocks = [channel_actions().to_dict(), session_actions(12345).to_dict()]
+        blocks = [channel_actions().to_dict(), session_actions(12345, 12345).to_dict()]
     for block in blocks:
         for element in block["elements"]:
             assert len(element["text"]["text"]) <= 75

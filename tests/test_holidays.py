@@ -205,6 +205,7 @@ def test_session_reminders_are_not_held_back_by_holidays() -> None:
         minutes=60,
         state=SessionState.BOOKED,
         scheduled_at=at(HELSINKI, 2027, 6, 1, 12),
+        number=1,
     )
     saturday = SessionFacts(
         id=2,
@@ -213,6 +214,7 @@ def test_session_reminders_are_not_held_back_by_holidays() -> None:
         minutes=60,
         state=SessionState.BOOKED,
         scheduled_at=at(HELSINKI, 2027, 6, 1, 12),
+        number=2,
     )
     facts = premium(date(2027, 1, 4), HELSINKI, "FI", sessions=[eve, saturday])
     # The eve session's 24-hour reminder went out on Thursday.

@@ -110,11 +110,14 @@ def seed(engine: Engine, count: int = 250, now: datetime | None = None) -> list[
             next_start = None
             if n % 25 == 0:
                 next_start = (now + timedelta(days=2 + n % 7)).replace(microsecond=0)
-                for starts_at, state in (
-                    (next_start - timedelta(days=1), "cancelled"),
-                    (next_start, "booked"),
-                    (next_start + timedelta(days=3), "booked"),
-                    (now - timedelta(days=3), "held"),
+                for number, (starts_at, state) in enumerate(
+                    (
+                        (next_start - timedelta(days=1), "cancelled"),
+                        (next_start, "booked"),
+                        (next_start + timedelta(days=3), "booked"),
+                        (now - timedelta(days=3), "held"),
+                    ),
+                    start=1,
                 ):
                     sessions.append(
                         OnboardingSession(
@@ -122,6 +125,7 @@ def seed(engine: Engine, count: int = 250, now: datetime | None = None) -> list[
                             contract_id=current[account.id].id,
                             session_type="training",
                             starts_at=starts_at,
+                            number=number,
                             minutes_booked=45,
                             state=state,
                             booked_by=STAFF,
@@ -414,8 +418,9 @@ def test_overview_costs_a_fixed_number_of_queries(engine: Engine) -> None:
                 db, vendor_contact_id=None, offset=0, limit=limit, now=now
             )
             assert total == 250 and len(page) == limit
-            # count, accounts, contracts, next sessions, open support cases
-            assert len(statements) == 5, statements
+            # count, accounts, contracts, next sessions, open support cases, sessions not
+            # logged two business days after their end, the latest staff notes
+            assert len(statements) == 7, statements
         assert [s.account_id for s in page] == [a.id for a in accounts]
 
 
@@ -479,6 +484,7 @@ def summary(n: int, company: str | None = None, package_id: str = "launch-kit") 
             session_type=SessionType.KICKOFF,
             starts_at=datetime(2027, 1, 12, 12, tzinfo=UTC),
             minutes=60,
+            number=n,
         ),
     )
 

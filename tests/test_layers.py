@@ -186,6 +186,7 @@ def test_the_layers_are_folders() -> None:
         "customer_cli",
         "i18n",
         "jobs",
+        "log_prompts",
         "logs",
         "modes",
         "reports",

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
+from bot.domain.packages import SessionType
 from bot.services.booking import Actor, BookingService
 from storage.engine import make_engine, normalise_url
 from storage.migrate import downgrade, is_up_to_date, upgrade
@@ -357,3 +358,88 @@ def test_0016_keeps_staff_members_active_and_the_app_installed(empty_engine: Eng
         tables = inspect(connection).get_table_names()
     assert "deactivated_at" not in columns and "installation_state" not in tables
     assert [row[0] for row in kept] == ["U1", "U2"]
+
+
+def fill_at_0015(engine: Engine) -> None:
+    """Sessions as revision 0015 kept them: two accounts, booked out of start order, one held."""
+    created = "'2027-01-01 10:00:00+00'"
+    if engine.dialect.name == "sqlite":
+        created = "'2027-01-01 10:00:00.000000'"
+    fill_at_0009(engine)
+    sessions = (
+        # id, account, starts_at (day), state
+        (1, 2, "2027-01-20", "booked"),
+        (2, 2, "2027-01-10", "held"),
+        (3, 1, "2027-01-15", "booked"),
+        (4, 2, "2027-01-10", "cancelled"),
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO contract (id, account_id, package_id, start, term_months, "
+                "included_minutes, status_updates, minutes_spent, status_updates_spent, "
+                f"created_at) VALUES (2, 1, 'premium', '2027-01-04', 12, 120, 12, 0, 0, {created})"
+            )
+        )
+        for id_, account_id, day, state in sessions:
+            starts = created.replace("2027-01-01", day)
+            held = "60" if state == "held" else "NULL"
+            connection.execute(
+                text(
+                    "INSERT INTO onboarding_session (id, account_id, contract_id, session_type, "
+                    "starts_at, minutes_booked, minutes_held, included_minutes, "
+                    "billable_minutes, uses_status_update, billable_confirmed_minutes, state, "
+                    "booked_by, booked_by_team, created_at, updated_at) VALUES "
+                    f"({id_}, {account_id}, {3 - account_id}, 'onboarding', {starts}, 60, "
+                    f"{held}, 60, 0, false, 0, '{state}', 'U1', 'T1', {created}, {created})"
+                )
+            )
+        if engine.dialect.name == "postgresql":  # ids given by hand leave the sequence behind
+            connection.execute(text("SELECT setval('onboarding_session_id_seq', 4)"))
+
+
+def test_0017_numbers_each_accounts_sessions_in_start_order(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0015")
+    fill_at_0015(empty_engine)
+    upgrade(empty_engine)
+    assert is_up_to_date(empty_engine)
+    with Session(empty_engine) as db:
+        rows = db.exec(select(OnboardingSession).order_by(OnboardingSession.id)).all()
+        assert [(s.id, s.account_id, s.number, s.state) for s in rows] == [
+            (1, 2, 3, "booked"),
+            (2, 2, 1, "held"),
+            (3, 1, 1, "booked"),
+            (4, 2, 2, "cancelled"),
+        ]
+        assert [(s.note, s.attendees, s.logged_by, s.post_ts) for s in rows] == [
+            ("", "", None, None)
+        ] * 4
+        # Only the held one has a log time: its last update.
+        assert [s.logged_at is not None for s in rows] == [False, True, False, False]
+    # The next booking of account 2 is #4.
+    booking = BookingService(empty_engine, "Europe/Helsinki")
+    change = booking.book(
+        Actor(user_id="U1", team_id="T1"),
+        "C2",
+        SessionType.ONBOARDING,
+        datetime(2027, 2, 1, 10, tzinfo=UTC),
+        30,
+        billable=False,
+    )
+    assert change.session.number == 4
+    with Session(empty_engine) as db:  # a no-show, which the code before does not know
+        no_show = db.get(OnboardingSession, 1)
+        assert no_show is not None
+        no_show.state = "no_show"
+        db.add(no_show)
+        db.commit()
+    downgrade(empty_engine, "0015")
+    with empty_engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("onboarding_session")}
+        kept = connection.execute(text("SELECT id FROM onboarding_session ORDER BY id")).all()
+        states = connection.execute(
+            text("SELECT state, minutes_held FROM onboarding_session WHERE id = 1")
+        ).one()
+    assert not {"number", "note", "attendees", "logged_by", "logged_at", "post_ts"} & columns
+    assert [row[0] for row in kept] == [1, 2, 3, 4, 5]
+    assert tuple(states) == ("held", 60)

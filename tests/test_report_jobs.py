@@ -347,6 +347,7 @@ def test_a_ledger_keys_last_moment_is_never_before_its_post_lapses() -> None:
                         30,
                         SessionState.BOOKED,
                         now,
+                        3,
                     ),
                 ),
                 orders=(OrderFacts(4, date(2027, 1, 20), 2, "PO-1"),),

@@ -103,6 +103,7 @@ def session(
         minutes=minutes,
         state=state,
         scheduled_at=scheduled_at if scheduled_at is not None else starts_at - timedelta(days=10),
+        number=id,
     )
 
 

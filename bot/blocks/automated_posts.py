@@ -202,7 +202,7 @@ def post_message(post: Post, facts: ContractFacts, now: datetime | None = None) 
             session = post.session
             assert session is not None
             when = date_token(session.starts_at, facts.timezone, session.minutes)
-            params = {"type": _(session.session_type.label), "id": session.id, "when": when}
+            params = {"type": _(session.session_type.label), "id": session.number, "when": when}
             last_hour = session.starts_at - post.due_at <= timedelta(hours=1)
             if last_hour:
                 # Translators: {type}: the kind of session (Kickoff, Onboarding, …); {when}:

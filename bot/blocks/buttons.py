@@ -32,14 +32,15 @@ def channel_actions() -> ActionsBlock:
     return ActionsBlock(block_id=ids.CHANNEL_ACTIONS, elements=_shared_buttons())
 
 
-def session_actions(session_id: int) -> ActionsBlock:
-    """Staff-only buttons on a booked session's post (buyers are politely refused)."""
+def session_actions(session_id: int, number: int) -> ActionsBlock:
+    """Staff-only buttons on a booked session's post (buyers are politely refused). The
+    buttons carry the session's id; people read its `number`."""
     # Translators: a button only staff may use, at most 75 characters.
     cancel = button(_("Cancel (staff)"), ids.CANCEL_SESSION, str(session_id), "danger")
     cancel.confirm = ConfirmObject(
         # Translators: the title of a confirmation dialog, at most 100 characters.
         title=_("Cancel this session?"),
-        text=_("Session #{id} will be cancelled and its time given back.", id=session_id),
+        text=_("Session #{id} will be cancelled and its time given back.", id=number),
         # Translators: the dialog's buttons: confirm the cancellation, or keep the session.
         confirm=_("Cancel it"),
         deny=_("Keep it"),

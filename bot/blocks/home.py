@@ -23,6 +23,7 @@ from bot.blocks.automated_posts import refusal_text
 from bot.blocks.base import Message, date_token, day_text, escape
 from bot.domain.commands import form_code
 from bot.domain.overview import AccountSummary, HomePage, Scope
+from bot.domain.session_log import UNLOGGED_BUSINESS_DAYS
 from bot.i18n import _, n_
 
 MAX_BLOCKS = 100
@@ -191,6 +192,24 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
             ":warning: the clock can't post in the channel: {reason}",
             reason=refusal_text(account.unreachable_reason),
         )
+    if account.unlogged_numbers:
+        numbers = ", ".join(f"#{n}" for n in account.unlogged_numbers)
+        # Translators: {sessions} are session numbers, e.g. "#2, #5".
+        title += "\n:hourglass: " + n_(
+            "not logged {n} business day after its end: {sessions}",
+            "not logged {n} business days after their end: {sessions}",
+            UNLOGGED_BUSINESS_DAYS,
+            sessions=numbers,
+        )
+    if account.last_note is not None:
+        number, note = account.last_note
+        flat = " ".join(note.split())
+        # Translators: staff-only; {number} is a session's number, {note} as staff typed it.
+        title += "\n> " + _(
+            "Last note (#{number}): {note}",
+            number=number,
+            note=escape(flat if len(flat) <= 150 else flat[:149] + "…"),
+        )
     # Translators: the fields' headings are in *bold*; "{left} left" is in bold too.
     minutes = _(
         "*Minutes*\n{used} used · *{left} left* of {included}",
@@ -228,7 +247,7 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
         next_text = _(
             "*Next session*\n{type} #{id}: {when}",
             type=_(upcoming.session_type.label),
-            id=upcoming.id,
+            id=upcoming.number,
             when=date_token(upcoming.starts_at, account.timezone, upcoming.minutes),
         )
     return SectionBlock(

@@ -44,6 +44,7 @@ from bot.domain.country import effective_country
 from bot.domain.entitlement import Balance
 from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionState, SessionType
 from bot.domain.schedule import Post
+from bot.domain.session_log import UNLOGGED_BUSINESS_DAYS, is_unlogged_too_long
 from bot.domain.support import (
     OVERDUE_BUSINESS_DAYS,
     CaseFacts,
@@ -52,7 +53,14 @@ from bot.domain.support import (
     order_cases,
 )
 from bot.i18n import FINNISH, N_, _, money, n_, say
-from bot.services.booking import ChangeKind, SessionChange, SessionListing, Usage, balance_of
+from bot.services.booking import (
+    NO_SHOW_RELEASED,
+    ChangeKind,
+    SessionChange,
+    SessionListing,
+    Usage,
+    balance_of,
+)
 from storage.models import Account, CustomerTeam, OnboardingSession
 
 # Words these builders show that are stored or kept as codes elsewhere: marked here so the
@@ -64,6 +72,8 @@ STATE_LABELS = {
     SessionState.HELD: N_("held"),
     # Translators: a session's state in the staff's list of sessions.
     SessionState.CANCELLED: N_("cancelled"),
+    # Translators: a session's state in the staff's list: the customer did not come.
+    SessionState.NO_SHOW: N_("no-show"),
 }
 # Translators: the kind of a customer's Slack account (a Slack workspace, an Enterprise Grid
 # organization), shown to staff.
@@ -86,7 +96,7 @@ def _session_type(session: OnboardingSession) -> str:
 def _session_line(session: OnboardingSession, timezone: str) -> str:
     minutes = session.minutes_held or session.minutes_booked
     when = date_token(session.starts_at, timezone, minutes)
-    return f"*{_session_type(session)}* #{session.id}: {when}"
+    return f"*{_session_type(session)}* #{session.number}: {when}"
 
 
 def _billable_note(session: OnboardingSession) -> str:
@@ -123,7 +133,7 @@ def booked_post(change: SessionChange) -> Message:
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=text)),
             ContextBlock(elements=[MarkdownTextObject(text=by)]),
-            session_actions(session.id),
+            session_actions(session.id, session.number),
             calendar,
         ],
     )
@@ -164,7 +174,7 @@ def moved_post(change: SessionChange) -> Message:
         text=text,
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=text)),
-            session_actions(session.id),
+            session_actions(session.id, session.number),
             calendar,
         ],
     )
@@ -461,6 +471,7 @@ def usage_card(
                 elements=[MarkdownTextObject(text=_("Next session: {next}", next=next_line))]
             ),
             *([customer_ids_block(usage.customer_teams)] if for_staff else []),
+            *([no_show_block(usage.no_show_counts)] if for_staff else []),
             *([unreachable_block(account)] if for_staff and account.unreachable_reason else []),
             *(
                 sections(
@@ -479,6 +490,15 @@ def usage_card(
             ),
         ],
     )
+
+
+def no_show_block(counts: str) -> ContextBlock:
+    """For staff: the one rule a no-show follows (OURA_NO_SHOW_COUNTS)."""
+    if counts == NO_SHOW_RELEASED:
+        text = _("No-shows: the reserved time is given back.")
+    else:
+        text = _("No-shows: the reserved time counts as used.")
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
 def customer_ids_block(teams: Sequence[CustomerTeam]) -> ContextBlock:
@@ -504,6 +524,41 @@ def customer_ids_block(teams: Sequence[CustomerTeam]) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
+def _clipped(text: str, limit: int = 200) -> str:
+    """Staff's words on one line, cut, escaped for mrkdwn."""
+    flat = " ".join(text.split())
+    return escape(flat if len(flat) <= limit else flat[: limit - 1] + "…")
+
+
+def staff_notes(session: OnboardingSession) -> str:
+    """A session's attendees and note, for staff only (never in the customer's view)."""
+    lines = ""
+    if session.attendees:
+        # Translators: after a session in the staff's list; {names} as staff typed them.
+        lines += "\n> " + _("Attendees: {names}", names=_clipped(session.attendees))
+    if session.note:
+        # Translators: after a session in the staff's list; {note} as staff typed it.
+        lines += "\n> " + _("Note: {note}", note=_clipped(session.note))
+    return lines
+
+
+def unlogged_text(
+    session: OnboardingSession, timezone: str, country: str | None, now: datetime
+) -> str:
+    """After a started session not logged yet; flagged two business days after its end."""
+    if is_unlogged_too_long(
+        session.state, session.starts_at, session.minutes_booked, now, timezone, country
+    ):
+        # Translators: after a session in the staff's list; keep `done &lt;id&gt;` as it is.
+        return " :hourglass: " + n_(
+            "not logged {n} business day after its end (`done &lt;id&gt;`)",
+            "not logged {n} business days after its end (`done &lt;id&gt;`)",
+            UNLOGGED_BUSINESS_DAYS,
+        )
+    # Translators: keep the command `done &lt;id&gt;` as it is.
+    return _(", not logged yet (`done &lt;id&gt;`)")
+
+
 def session_list(listing: SessionListing, now: datetime) -> Message:
     """`/oura-book list`: the sessions ahead, then the others latest first, each group cut at
     LIST_LIMIT with how many more there are."""
@@ -515,16 +570,17 @@ def session_list(listing: SessionListing, now: datetime) -> Message:
         )
     ]
 
+    country = effective_country(account.country, account.timezone)
+
     def describe(session: OnboardingSession) -> str:
         line = _session_line(session, account.timezone)
         if session.state == SessionState.BOOKED and session.starts_at < now:
-            # Translators: keep the command `done &lt;id&gt;` as it is.
-            line += _(", not logged yet (`done &lt;id&gt;`)")
+            line += unlogged_text(session, account.timezone, country, now)
         elif session.state != SessionState.BOOKED:
             line += ", " + _(STATE_LABELS.get(SessionState(session.state), session.state))
         if session.billable_minutes and session.state != SessionState.CANCELLED:
             line += _(", {minutes} min billable", minutes=session.billable_minutes)
-        return line
+        return line + staff_notes(session)
 
     groups = (
         (_("Upcoming"), listing.upcoming, listing.upcoming_count),
@@ -632,7 +688,7 @@ def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message
                 count=post.period.count,
             )
         elif post.session is not None:
-            what = _("{kind} for #{session}", kind=kind, session=post.session.id)
+            what = _("{kind} for #{session}", kind=kind, session=post.session.number)
         elif post.order is not None:
             # Translators: {days} is a count of days, e.g. "3 days".
             what = _(

@@ -18,6 +18,7 @@ from bot.domain.packages import (
     package_by_id,
 )
 from bot.domain.report import Month, parse_month
+from bot.domain.session_log import MAX_ATTENDEES, MAX_NOTE
 from bot.domain.slacktext import as_typed, escape, has_control, unescape
 from bot.domain.support import MAX_REFERENCE, MAX_RINGS, RETURN_WINDOW_DAYS
 from bot.domain.text import LANGUAGES, Text
@@ -39,6 +40,11 @@ FORMS: dict[str, str] = {
     "cancel": f"{COMMAND} cancel <id>",
     "done": f"{COMMAND} done <id> [<N>m] [billable]",
     "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",  # a name
+    # The session log (issue 16): staff-only notes, and quiet corrections.
+    "note": f"{COMMAND} note <id> <text…>",
+    "attendees": f"{COMMAND} attendees <id> <names…>",
+    "unlog": f"{COMMAND} unlog <id>",
+    "delete": f"{COMMAND} delete <id>",
     "timezone": f"{COMMAND} timezone <Area/City>",
     "country": f"{COMMAND} country <CC>",
     "language": f"{COMMAND} language fi|en",  # a name
@@ -139,6 +145,29 @@ class Move:
 
 
 @dataclass(frozen=True)
+class SetSessionText:
+    """A session's staff-only note or attendees (`field`), as typed."""
+
+    session_id: int
+    field: str  # "note" or "attendees"
+    text: str
+
+
+@dataclass(frozen=True)
+class Unlog:
+    """A logged session back to booked (a quiet correction)."""
+
+    session_id: int
+
+
+@dataclass(frozen=True)
+class Delete:
+    """A booking made by mistake, deleted soon after: no cancellation post."""
+
+    session_id: int
+
+
+@dataclass(frozen=True)
 class SetTimezone:
     timezone: str
 
@@ -229,6 +258,9 @@ Command = (
     | Cancel
     | LogHeld
     | Move
+    | SetSessionText
+    | Unlog
+    | Delete
     | SetTimezone
     | SetCountry
     | SetLanguage
@@ -380,6 +412,12 @@ def parse(text: str) -> Command:
             raise _wrong("move", Text("Give the session id, the new date and the new time."))
         _, billable = _options(rest[3:], "move", allow_minutes=False)
         return Move(session_id, parse_date(rest[1], "move"), parse_time(rest[2], "move"), billable)
+    if verb in ("note", "attendees"):
+        return _parse_session_text(verb, rest)
+    if verb in ("unlog", "delete"):
+        session_id = parse_session_id(rest, verb)
+        _no_arguments(rest[1:], verb)
+        return Unlog(session_id) if verb == "unlog" else Delete(session_id)
     if verb in ("timezone", "tz"):
         if len(rest) != 1:
             raise _wrong("timezone", Text("Give one IANA time zone name."))
@@ -439,6 +477,20 @@ def _parse_link(rest: list[str]) -> Link:
         )
         raise _wrong("link", problem)
     return Link(package.id, start, company)
+
+
+def _parse_session_text(form: str, rest: list[str]) -> SetSessionText:
+    """`note <id> <text…>` or `attendees <id> <names…>`: staff-only words about a session."""
+    session_id = parse_session_id(rest, form)
+    text = " ".join(rest[1:])
+    limit = MAX_NOTE if form == "note" else MAX_ATTENDEES
+    if not text:
+        raise _wrong(form, Text("Give the text after the session id."))
+    if has_control(text):
+        raise _wrong(form, Text("There is a control character in it; type it again."))
+    if len(text) > limit:
+        raise _wrong(form, Text("At most {most} characters.", most=limit))
+    return SetSessionText(session_id, form, text)
 
 
 def _parse_contact(rest: list[str], raw: list[str]) -> SetContact:

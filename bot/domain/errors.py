@@ -44,6 +44,7 @@ class Unavailable(OuraError):
 
 # What the last change of a session was, for `AlreadyChanged`.
 CANCELLED, HELD, MOVED, BOOKED = "cancelled", "held", "moved", "booked"
+NO_SHOW, NOT_HELD, DELETED = "no_show", "not_held", "deleted"
 
 
 class AlreadyChanged(RuleViolation):
@@ -84,6 +85,12 @@ class AlreadyChanged(RuleViolation):
             said = Text("#{id} was already cancelled by {who} at {at}.", **params)
         elif self.what == HELD:
             said = Text("#{id} was already logged as held by {who} at {at}.", **params)
+        elif self.what == NO_SHOW:
+            said = Text("#{id} was already logged as a no-show by {who} at {at}.", **params)
+        elif self.what == DELETED:
+            said = Text("#{id} was already deleted by {who} at {at}.", **params)
+        elif self.what == NOT_HELD:
+            said = Text("#{id} was already logged as not held by {who} at {at}.", **params)
         elif self.what == MOVED:
             said = Text("#{id} was already moved to {starts} by {who} at {at}.", **params)
         else:

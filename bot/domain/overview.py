@@ -21,6 +21,7 @@ class NextSession:
     session_type: SessionType
     starts_at: datetime
     minutes: int
+    number: int  # what people call it (#1, #2 … in its account)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ class AccountSummary:
     unreachable_reason: str | None = None
     # Slack deactivated the vendor contact's account: the account has no contact.
     contact_deactivated: bool = False
+    # The numbers of its sessions still not logged two business days after their end.
+    unlogged_numbers: tuple[int, ...] = ()
+    # Staff-only: the latest session with a note, as (its number, the note).
+    last_note: tuple[int, str] | None = None
 
 
 class Scope(StrEnum):

@@ -95,6 +95,8 @@ SESSION_LABELS: dict[SessionType, str] = {
 class SessionState(StrEnum):
     BOOKED = "booked"
     HELD = "held"
+    # The customer did not come (how its time counts: OURA_NO_SHOW_COUNTS).
+    NO_SHOW = "no_show"
     CANCELLED = "cancelled"
 
 

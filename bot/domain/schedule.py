@@ -77,6 +77,7 @@ class SessionFacts:
     state: SessionState
     # When it was booked or last moved: a reminder due before then is not sent.
     scheduled_at: datetime
+    number: int  # what people call it (#1, #2 … in its account)
     # Where it is joined (its own link, else the vendor contact's) and the line staff added
     # to its type's agenda: what its reminders show.
     join_url: str | None = None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, not_, update
@@ -40,8 +41,11 @@ from bot.domain.entitlement import (
 from bot.domain.errors import (
     BOOKED,
     CANCELLED,
+    DELETED,
     HELD,
     MOVED,
+    NO_SHOW,
+    NOT_HELD,
     AlreadyChanged,
     NotFound,
     RuleViolation,
@@ -103,6 +107,17 @@ class ChangeKind(StrEnum):
     MOVED = "moved"
     CANCELLED = "cancelled"
     LOGGED_HELD = "logged-held"
+    # Logged from the log DM: nothing is posted in the channel for these.
+    LOGGED_NO_SHOW = "logged-no-show"
+    NOT_HELD = "not-held"
+    # Quiet corrections by staff: nothing is posted in the channel for these.
+    NOTED = "noted"
+    UNLOGGED = "unlogged"
+    DELETED = "deleted"
+
+
+# OURA_NO_SHOW_COUNTS: a no-show's reserved time is spent as if held, or given back.
+NO_SHOW_USED, NO_SHOW_RELEASED = "used", "released"
 
 
 @dataclass(frozen=True)
@@ -119,6 +134,8 @@ class SessionChange:
     join_url: str | None = None
     # Who made the change (their invite follows it, `handlers.invites`).
     actor: Actor | None = None
+    # A booking: keeps the ts of its post in the channel (a quick delete removes the post).
+    record_post: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +155,7 @@ class Usage:
     # Support cases not yet resolved, overdue untaken ones first.
     open_cases: tuple[CaseFacts, ...] = ()
     currency: str = "EUR"  # of the hourly rate and the estimate (OURA_CURRENCY)
+    no_show_counts: str = "used"  # how a no-show's time counts (OURA_NO_SHOW_COUNTS)
 
     @property
     def balance(self) -> Balance:
@@ -188,6 +206,7 @@ class BookingService:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         currency: str = "EUR",
         default_language: str = "en",
+        no_show_counts: str = NO_SHOW_USED,
     ) -> None:
         self.engine = engine
         self.default_timezone = default_timezone
@@ -195,6 +214,7 @@ class BookingService:
         self.now = now
         self.currency = currency
         self.default_language = default_language  # of a newly linked channel
+        self.no_show_counts = no_show_counts
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -233,6 +253,7 @@ class BookingService:
             next_session=next_session,
             hourly_rate=self.hourly_rate,
             currency=self.currency,
+            no_show_counts=self.no_show_counts,
             customer_teams=tuple(customer_teams(db, account.id or 0)),
             open_cases=tuple(open_cases_in_order(db, account, now)),
             **totals,
@@ -304,6 +325,11 @@ class BookingService:
                 for post in upcoming(facts, settled.get(facts.contract_id, set()), now)
             ]
             return account, sorted(posts, key=lambda p: (p.send_at, p.key))
+
+    def session_id_for_number(self, channel_id: str, number: int) -> int:
+        """The id of the channel's account's session #`number` (the number people see)."""
+        with read_session(self.engine) as db:
+            return session_id_by_number(db, _account(db, channel_id), number)
 
     def session_in_channel(self, channel_id: str, session_id: int) -> OnboardingSession:
         """A session of the account linked to the channel (NotFound for any other)."""
@@ -516,7 +542,9 @@ class BookingService:
         check_session_minutes(minutes)
         now = self.now()
         with write_session(self.engine) as db:
-            account = _account(db, channel_id)
+            # Locked (before its contract) so two bookings of one account take turns for the
+            # account's next session number; the unique constraint backs it.
+            account = _account(db, channel_id, lock=True)
             if account is None:
                 raise not_linked()
             contract = _contract_for(db, account, starts_at, lock=True)
@@ -538,6 +566,7 @@ class BookingService:
                 booked_by_team=actor.team_id,
                 join_url=join_url,
                 agenda_note=agenda_note,
+                number=next_session_number(db, account.id),
                 created_at=now,
                 updated_at=now,
             )
@@ -554,9 +583,16 @@ class BookingService:
             first_reminder = first_reminder_at(session_facts(session), now)
             if first_reminder is not None and contract.id is not None:
                 bring_next_post_forward(db, contract.id, first_reminder)
+            assert session.id is not None
             join = join_link_of(db, session, account)
             return SessionChange(
-                ChangeKind.BOOKED, account, contract, session, join_url=join, actor=actor
+                ChangeKind.BOOKED,
+                account,
+                contract,
+                session,
+                join_url=join,
+                actor=actor,
+                record_post=partial(self.record_post_ts, session.id),
             )
 
     def move(
@@ -614,7 +650,8 @@ class BookingService:
             account, session = _session(db, channel_id, session_id, lock=True)
             if session.state == SessionState.HELD:
                 raise _already(db, account, session, Text("A held session cannot be cancelled."))
-            if session.state == SessionState.CANCELLED:
+            if session.state in (SessionState.CANCELLED, SessionState.NO_SHOW):
+                # A no-show is logged: `unlog` first to change it.
                 raise _already(db, account, session, Text("Nothing was changed."))
             contract = _lock_contract(db, session.contract_id)
             _spend(db, contract, allocation_of(session), release=True)
@@ -635,28 +672,53 @@ class BookingService:
         session_id: int,
         minutes: int | None,
         billable: bool,
+        first_log: bool = False,
+        attendees: str | None = None,
+        note: str | None = None,
     ) -> SessionChange:
+        """Log a session as held, or correct the minutes of one held. `first_log` (the log
+        DM): only a session not logged yet; `attendees` and `note`: staff-only, kept when None."""
         now = self.now()
         with write_session(self.engine) as db:
             account, session = _session(db, channel_id, session_id, lock=True)
+            if first_log and session.state != SessionState.BOOKED:
+                raise _already(db, account, session, Text("Nothing was changed."))
             if session.state == SessionState.CANCELLED:
                 raise _already(
                     db, account, session, Text("It was cancelled: book a new one to log time.")
                 )
             if session.starts_at > now:
                 raise RuleViolation(
-                    "Session #{id} has not started yet; log it as held afterwards.", id=session.id
+                    "Session #{id} has not started yet; log it as held afterwards.",
+                    id=session.number,
                 )
             held = check_session_minutes(minutes or session.minutes_held or session.minutes_booked)
             before = (session.state, session.minutes_held, _paid_as(session))
+            if session.state == SessionState.NO_SHOW:
+                raise _already(db, account, session, Text("Nothing was changed."))
             contract, confirmed = _reallocate(
                 db, account, session, session.starts_at, held, billable
             )
-            if not confirmed and before == (SessionState.HELD, held, _paid_as(session)):
+            noted = (attendees, note) != (None, None)
+            if (
+                not confirmed
+                and not noted
+                and before == (SessionState.HELD, held, _paid_as(session))
+            ):
                 raise _already(db, account, session, Text("Nothing was changed."))
+            if session.state == SessionState.HELD and before[1] != held:
+                # A quiet correction: the minutes before and after are audited.
+                details = {"from": before[1], "to": held}
+                record_audit(db, actor, "minutes_fixed", account, session, details, at=now)
             session.minutes_held = held
             session.state = SessionState.HELD
             session.updated_at = now
+            if before[0] != SessionState.HELD:
+                session.logged_by, session.logged_at = actor.user_id, now
+            if attendees is not None:
+                session.attendees = attendees
+            if note is not None:
+                session.note = note
             db.add(session)
             details = _allocation_details(session)
             record_audit(db, actor, "log_held", account, session, details, at=now)
@@ -669,12 +731,52 @@ class BookingService:
                 bring_next_post_forward(db, contract.id, first_reminder)
             return SessionChange(ChangeKind.LOGGED_HELD, account, contract, session)
 
+    def record_post_ts(self, session_id: int, ts: str) -> None:
+        """The ts of a booking's post in its channel (announced after the booking committed)."""
+        with write_session(self.engine) as db:
+            db.execute(
+                update(OnboardingSession)
+                .where(col(OnboardingSession.id) == session_id)
+                .values(post_ts=ts)
+            )
+
 
 # -- helpers used inside one transaction ----------------------------------------------------
 
 
-def _account(db: Session, channel_id: str) -> Account | None:
-    return db.exec(select(Account).where(Account.channel_id == channel_id)).first()
+def _account(db: Session, channel_id: str, lock: bool = False) -> Account | None:
+    query = select(Account).where(Account.channel_id == channel_id)
+    if lock:
+        # FOR NO KEY UPDATE: rows that only refer to the account (audit events, sessions)
+        # are still written meanwhile, so no change waits on a booking in a circle.
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return db.exec(query).first()
+
+
+def next_session_number(db: Session, account_id: int | None) -> int:
+    """The account's next session number (#1 for its first), under the account's lock."""
+    highest = db.exec(
+        select(func.max(OnboardingSession.number)).where(OnboardingSession.account_id == account_id)
+    ).one()
+    return int(highest or 0) + 1
+
+
+def session_id_by_number(db: Session, account: Account | None, number: int) -> int:
+    """The id of an account's session #`number` (NotFound when it has none)."""
+    if account is None:
+        raise not_linked()
+    session_id = db.exec(
+        select(OnboardingSession.id).where(
+            OnboardingSession.account_id == account.id, OnboardingSession.number == number
+        )
+    ).first()
+    if session_id is None:
+        raise NotFound(
+            "There is no session #{id} for *{company}*. See the ids with `/oura-book list`.",
+            id=number,
+            company=escape(account.company),
+        )
+    return session_id
 
 
 def _already_linked(account: Account) -> RuleViolation:
@@ -834,7 +936,16 @@ def _paid_as(session: OnboardingSession) -> tuple[int, int, int, bool]:
 
 
 # The audit actions that change a session's state or time: the last one says who and when.
-SESSION_CHANGES = ("book", "move", "cancel", "log_held")
+SESSION_CHANGES = (
+    "book",
+    "move",
+    "cancel",
+    "log_held",
+    "no_show",
+    "not_held",
+    "unlog",
+    "delete",
+)
 
 
 def _already(
@@ -855,13 +966,17 @@ def _already(
     by, at = (event.actor_user_id, event.at) if event else (session.booked_by, session.updated_at)
     starts_at: datetime | None = None
     if session.state == SessionState.CANCELLED:
-        what = CANCELLED
+        what = NOT_HELD if event is not None and event.action == "not_held" else CANCELLED
+        what = DELETED if event is not None and event.action == "delete" else what
     elif session.state == SessionState.HELD:
         what = HELD
+    elif session.state == SessionState.NO_SHOW:
+        what = NO_SHOW
     else:
         what = MOVED if event is not None and event.action == "move" else BOOKED
         starts_at = session.starts_at
-    return AlreadyChanged(session.id, what, by, at, account.timezone, starts_at, hint)
+    # People know the session by its number in the account.
+    return AlreadyChanged(session.number, what, by, at, account.timezone, starts_at, hint)
 
 
 def _apply(session: OnboardingSession, allocation: Allocation, billable: bool) -> None:
@@ -900,7 +1015,8 @@ def _session_totals(db: Session, contract_id: int | None) -> dict[str, int]:
         0,
     )
     for status, uses_status_update, included, billable, count in rows:
-        held = status == SessionState.HELD
+        # A no-show's time (when it counts as used) is used, as a held session's.
+        held = status in (SessionState.HELD, SessionState.NO_SHOW)
         totals["minutes_held" if held else "minutes_reserved"] += int(included)
         totals["billable_minutes"] += int(billable)
         if uses_status_update:

@@ -12,6 +12,7 @@ from bot.services.installation import InstallationService
 from bot.services.meetings import MeetingLinks
 from bot.services.report import ReportService
 from bot.services.requests import RequestService
+from bot.services.session_log import SessionLog
 from bot.services.signer import MetadataSigner
 from bot.services.support import SupportDesk
 from bot.services.ttlcache import TTLCache
@@ -43,6 +44,7 @@ class Services:
     meetings: MeetingLinks
     calendar: CalendarService
     installation: InstallationService
+    session_log: SessionLog
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -59,6 +61,7 @@ class Services:
             reports=ReportService(booking, settings.default_timezone, settings.hourly_rate),
             deliveries=Deliveries(booking.engine),
             installation=InstallationService(booking.engine, booking.now),
+            session_log=SessionLog(booking),
             # Socket Mode has no signing secret: the app token is as secret.
             signer=MetadataSigner(
                 settings.slack_signing_secret or settings.slack_app_token or "unsigned"

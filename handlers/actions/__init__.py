@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import calendar, channel, home, meetings, requests, sessions, support
+from handlers.actions import (
+    calendar,
+    channel,
+    home,
+    meetings,
+    requests,
+    session_log,
+    sessions,
+    support,
+)
 
 
 def register(app: App) -> None:
-    for feature in (channel, sessions, requests, support, home, meetings, calendar):
+    for feature in (channel, sessions, requests, support, home, meetings, calendar, session_log):
         feature.register(app)

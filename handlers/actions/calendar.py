@@ -26,7 +26,7 @@ def add_to_calendar(asked: Asked) -> None:
     meeting = asked.services.calendar.meeting_in_channel(asked.channel_id or "", asked.target)
     if meeting.session.state == SessionState.CANCELLED:
         asked.tell(
-            _("Session #{id} was cancelled, so there is nothing to add.", id=meeting.session.id)
+            _("Session #{id} was cancelled, so there is nothing to add.", id=meeting.session.number)
         )
         return
     organizer, attendees = people(asked.client, meeting)

@@ -79,7 +79,7 @@ def _settle(asked: Asked, billable: bool) -> None:
         asked.replace_message(billable_prompt(view, choice, refusal.reason))
         return
     problem = announce(asked.client, change, asked.services)
-    asked.replace_message(request_booked_dm(view, change.session.id, problem))
+    asked.replace_message(request_booked_dm(view, change.session.number, problem))
 
 
 @button(Action.PROPOSE_TIME, STAFF_ONLY, Where.DM, target=id_value)

@@ -33,7 +33,7 @@ def log_held(asked: Asked) -> None:
     channel, session_id = asked.channel_id or "", asked.target
     session = asked.services.booking.session_in_channel(channel, session_id)
     # The type's label is marked in bot/domain/packages.py.
-    label = f"*{_(SessionType(session.session_type).label)}* #{session.id}"
+    label = f"*{_(SessionType(session.session_type).label)}* #{session.number}"
     metadata = asked.services.signer.dumps({"channel_id": channel, "session_id": session_id})
     view = log_held_modal(metadata, label, session.minutes_held or session.minutes_booked)
     asked.client.views_open(trigger_id=asked.body["trigger_id"], view=view)

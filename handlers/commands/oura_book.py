@@ -17,7 +17,7 @@ from bot.domain.identity import Action, Installation, Requester
 from bot.i18n import _, say, speaking
 from bot.services.booking import Actor
 from bot.services.container import Services
-from handlers.commands import calendar, meetings, report, sessions, support
+from handlers.commands import calendar, meetings, report, session_log, sessions, support
 from handlers.context import (
     actor_of,
     installation_from,
@@ -148,4 +148,6 @@ def _run(
             | commands.OpenSupportModal()
         ):
             return support.run(command, typed, request.trigger_id)
+        case commands.SetSessionText() | commands.Unlog() | commands.Delete():
+            return session_log.run(command, typed)
     return sessions.run(command, typed, request.trigger_id)

@@ -92,12 +92,16 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
                 agenda_note=note,
             )
             return _changed(typed, change)
-        case commands.Move(session_id, day, time_of_day, billable):
+        # Typed commands name a session by its number in the account (#3); buttons by its id.
+        case commands.Move(number, day, time_of_day, billable):
             starts_at = _typed_time(typed, day, time_of_day)
+            session_id = booking.session_id_for_number(channel, number)
             return _changed(typed, booking.move(actor, channel, session_id, starts_at, billable))
-        case commands.Cancel(session_id):
+        case commands.Cancel(number):
+            session_id = booking.session_id_for_number(channel, number)
             return _changed(typed, booking.cancel(actor, channel, session_id))
-        case commands.LogHeld(session_id, minutes, billable):
+        case commands.LogHeld(number, minutes, billable):
+            session_id = booking.session_id_for_number(channel, number)
             return _changed(typed, booking.log_held(actor, channel, session_id, minutes, billable))
     raise AssertionError(f"unhandled command {command!r}")
 

@@ -90,7 +90,8 @@ def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | 
         try:
             return asked.services.booking.log_held(asked.actor, channel, session_id, minutes, False)
         except NeedsBillableConfirmation as refusal:
-            typed = f"`/oura-book done {session_id} {minutes}m billable`"  # a name
+            number = asked.services.booking.session_in_channel(channel, session_id).number
+            typed = f"`/oura-book done {number} {minutes}m billable`"  # a name
             # Translators: under a form's field; {reason} says what is left, {command} is the
             # command to type, kept as it is.
             hint = _(

@@ -1,0 +1,181 @@
+"""The session log's use cases: a session logged from the log DM (no-show, didn't happen),
+staff-only notes and attendance, and quiet corrections (unlog, delete a booking made by
+mistake). As `BookingService`, each change is one transaction that locks the session row, then
+its contract; nothing here posts in the customer's channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.domain.commands import form_code
+from bot.domain.entitlement import Allocation
+from bot.domain.errors import NotFound, RuleViolation
+from bot.domain.packages import SessionState
+from bot.domain.session_log import DELETE_WITHIN
+from bot.domain.text import Text
+from bot.services.booking import (
+    NO_SHOW_RELEASED,
+    Actor,
+    BookingService,
+    ChangeKind,
+    SessionChange,
+    _allocation_details,
+    _already,
+    _apply,
+    _lock_contract,
+    _reallocate,
+    _session,
+    _spend,
+    allocation_of,
+    record_audit,
+)
+from storage.engine import read_session, write_session
+from storage.facts import refresh_next_post_at
+from storage.models import Account, Contract, OnboardingSession
+
+
+class SessionLog:
+    def __init__(self, booking: BookingService) -> None:
+        self.booking = booking
+
+    def session_by_id(self, session_id: int) -> tuple[Account, OnboardingSession]:
+        """A session and its account by the session's id (a DM's button names no channel)."""
+        with read_session(self.booking.engine) as db:
+            session = db.get(OnboardingSession, session_id)
+            account = db.get(Account, session.account_id) if session is not None else None
+            if session is None or account is None:
+                raise NotFound("There is no such session any more.")
+            return account, session
+
+    def log_no_show(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
+        """The customer did not come: its time counts by OURA_NO_SHOW_COUNTS (spent as if held,
+        or given back). Nothing is posted in the channel."""
+        now = self.booking.now()
+        with write_session(self.booking.engine) as db:
+            account, session = self._to_log(db, actor, channel_id, session_id, now)
+            contract = _lock_contract(db, session.contract_id)
+            details: dict[str, Any] = {"counts": self.booking.no_show_counts}
+            if self.booking.no_show_counts == NO_SHOW_RELEASED:
+                _spend(db, contract, allocation_of(session), release=True)
+                details["released"] = _allocation_details(session)
+                _apply(session, Allocation(0, 0, False), billable=False)
+            session.state = SessionState.NO_SHOW
+            db.add(session)
+            record_audit(db, actor, "no_show", account, session, details, at=now)
+            db.flush()
+            db.refresh(contract)
+            refresh_next_post_at(db, [contract.id], now)
+            return SessionChange(ChangeKind.LOGGED_NO_SHOW, account, contract, session)
+
+    def log_not_held(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
+        """The session did not happen: cancelled quietly (its time given back, nothing posted
+        in the channel), audited as `not_held`."""
+        now = self.booking.now()
+        with write_session(self.booking.engine) as db:
+            account, session = self._to_log(db, actor, channel_id, session_id, now)
+            contract = _lock_contract(db, session.contract_id)
+            _spend(db, contract, allocation_of(session), release=True)
+            released = _allocation_details(session)
+            session.state = SessionState.CANCELLED
+            db.add(session)
+            record_audit(db, actor, "not_held", account, session, {"released": released}, at=now)
+            db.flush()
+            db.refresh(contract)
+            refresh_next_post_at(db, [contract.id], now)
+            return SessionChange(ChangeKind.NOT_HELD, account, contract, session)
+
+    def set_session_text(
+        self, actor: Actor, channel_id: str, session_id: int, field: str, text: str
+    ) -> SessionChange:
+        """A session's staff-only note or attendees (`field`), audited before and after."""
+        assert field in ("note", "attendees"), field  # not for people
+        now = self.booking.now()
+        with write_session(self.booking.engine) as db:
+            account, session = _session(db, channel_id, session_id, lock=True)
+            before = getattr(session, field)
+            setattr(session, field, text)
+            session.updated_at = now
+            db.add(session)
+            details = {"from": before, "to": text}
+            record_audit(db, actor, field, account, session, details, at=now)
+            contract = db.get(Contract, session.contract_id)
+            assert contract is not None
+            return SessionChange(ChangeKind.NOTED, account, contract, session)
+
+    def unlog(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
+        """A held session or a no-show back to booked, paid for at its booked length again: a
+        quiet correction (nothing is posted), audited with what it was."""
+        now = self.booking.now()
+        with write_session(self.booking.engine) as db:
+            account, session = _session(db, channel_id, session_id, lock=True)
+            if session.state not in (SessionState.HELD, SessionState.NO_SHOW):
+                raise RuleViolation(
+                    "Session #{id} is not logged: only a held session or a no-show can be "
+                    "unlogged.",
+                    id=session.number,
+                )
+            before = {
+                "state": session.state,
+                "minutes_held": session.minutes_held,
+                "logged_by": session.logged_by,
+                **_allocation_details(session),
+            }
+            contract, _confirmed = _reallocate(
+                db, account, session, session.starts_at, session.minutes_booked, False
+            )
+            session.state = SessionState.BOOKED
+            session.minutes_held = None
+            session.logged_by, session.logged_at, session.updated_at = None, None, now
+            db.add(session)
+            details = {"from": before, "to": _allocation_details(session)}
+            record_audit(db, actor, "unlog", account, session, details, at=now)
+            db.flush()
+            db.refresh(contract)
+            return SessionChange(ChangeKind.UNLOGGED, account, contract, session)
+
+    def delete(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
+        """A booking made by mistake, within DELETE_WITHIN of booking it: its time is given
+        back and it is cancelled without a cancellation post (the caller removes its post)."""
+        now = self.booking.now()
+        with write_session(self.booking.engine) as db:
+            account, session = _session(db, channel_id, session_id, lock=True)
+            if session.state != SessionState.BOOKED:
+                raise _already(db, account, session, Text("Nothing was changed."))
+            if now - session.created_at > DELETE_WITHIN:
+                # Translators: {form} is the cancel command, as code.
+                raise RuleViolation(
+                    "Session #{id} was booked more than {minutes} minutes ago, so it can't be "
+                    "deleted quietly: cancel it with {form}.",
+                    id=session.number,
+                    minutes=int(DELETE_WITHIN.total_seconds() // 60),
+                    form=form_code("cancel"),
+                )
+            contract = _lock_contract(db, session.contract_id)
+            _spend(db, contract, allocation_of(session), release=True)
+            released = _allocation_details(session)
+            session.state = SessionState.CANCELLED
+            session.updated_at = now
+            db.add(session)
+            details = {"from": "booked", "to": "deleted", "released": released}
+            record_audit(db, actor, "delete", account, session, details, at=now)
+            db.flush()
+            db.refresh(contract)
+            refresh_next_post_at(db, [contract.id], now)
+            return SessionChange(ChangeKind.DELETED, account, contract, session)
+
+    def _to_log(
+        self, db: Session, actor: Actor, channel_id: str, session_id: int, now: datetime
+    ) -> tuple[Account, OnboardingSession]:
+        """A booked session that has started, locked, marked as logged by `actor` now."""
+        account, session = _session(db, channel_id, session_id, lock=True)
+        if session.state != SessionState.BOOKED:
+            raise _already(db, account, session, Text("Nothing was changed."))
+        if session.starts_at > now:
+            raise RuleViolation(
+                "Session #{id} has not started yet; log it afterwards.", id=session.number
+            )
+        session.logged_by, session.logged_at, session.updated_at = actor.user_id, now, now
+        return account, session
