@@ -53,6 +53,7 @@ from bot.domain.slacktext import escape
 from bot.domain.support import CaseFacts
 from bot.domain.text import Text
 from bot.domain.timeutil import zone
+from bot.services.clashes import ClashCheck, check_vendor_time
 from storage.customers import (
     customer_ids,
     customer_teams,
@@ -503,14 +504,18 @@ class BookingService:
         minutes: int,
         billable: bool,
         also: Callable[[Session, OnboardingSession], None] | None = None,
+        clash: ClashCheck | None = None,
     ) -> SessionChange:
-        """Book a session. `also` runs inside the same transaction (a request it settles)."""
+        """Book a session. `also` runs inside the same transaction (a request it settles);
+        `clash`: check the vendor contact's time (`bot.services.clashes`; every Slack path does)."""
         check_session_minutes(minutes)
         now = self.now()
         with write_session(self.engine) as db:
             account = _account(db, channel_id)
             if account is None:
                 raise not_linked()
+            if clash is not None:
+                check_vendor_time(db, account, starts_at, minutes, clash)
             contract = _contract_for(db, account, starts_at, lock=True)
             allocation, refusal = _plan(account, contract, session_type, starts_at, minutes)
             if refusal and not billable:
@@ -552,6 +557,7 @@ class BookingService:
         session_id: int,
         starts_at: datetime,
         billable: bool,
+        clash: ClashCheck | None = None,
     ) -> SessionChange:
         now = self.now()
         with write_session(self.engine) as db:
@@ -564,6 +570,9 @@ class BookingService:
                     Text("Nothing was changed: only booked sessions can be moved."),
                 )
             previous, previous_contract = session.starts_at, session.contract_id
+            if clash is not None and starts_at != previous:
+                minutes = session.minutes_booked
+                check_vendor_time(db, account, starts_at, minutes, clash, leave_out=session.id)
             before = _paid_as(session)
             contract, confirmed = _reallocate(
                 db, account, session, starts_at, session.minutes_booked, billable

@@ -17,7 +17,7 @@ from bot.domain.identity import Action, Installation, Requester
 from bot.i18n import _, say, speaking
 from bot.services.booking import Actor
 from bot.services.container import Services
-from handlers.commands import report, sessions, support
+from handlers.commands import hours, report, sessions, support
 from handlers.context import (
     actor_of,
     installation_from,
@@ -134,6 +134,8 @@ def _run(
             # Said in the language chosen: it is what the channel will read from now on.
             with speaking(account.language):
                 return language_reply(account.language)
+        case commands.WorkingHoursCommand():
+            return hours.run(command, typed)
         case commands.Report(month):
             return report.send_report(services, request.user_id, month, now, request.trigger_id)
         case (

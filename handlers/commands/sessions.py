@@ -29,6 +29,7 @@ from bot.i18n import _
 from bot.services.booking import Actor, SessionChange
 from bot.services.container import Services
 from handlers.announce import announce
+from handlers.availability import clash_check
 from handlers.forms import Form
 from handlers.replies import log, post_for_account, with_warning
 from handlers.slack_users import user_info, user_timezone
@@ -79,14 +80,20 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
         case commands.Reconnect():
             account, cleared = booking.reconnect(actor, channel)
             return reconnect_reply(account, cleared)
-        case commands.Book(session_type, day, time_of_day, minutes, billable):
+        case commands.Book(session_type, day, time_of_day, minutes, billable, anyway):
             starts_at = _typed_time(typed, day, time_of_day)
+            clash = clash_check(typed.client, typed.services, channel, anyway)
             return _changed(
-                typed, booking.book(actor, channel, session_type, starts_at, minutes, billable)
+                typed,
+                booking.book(
+                    actor, channel, session_type, starts_at, minutes, billable, clash=clash
+                ),
             )
-        case commands.Move(session_id, day, time_of_day, billable):
+        case commands.Move(session_id, day, time_of_day, billable, anyway):
             starts_at = _typed_time(typed, day, time_of_day)
-            return _changed(typed, booking.move(actor, channel, session_id, starts_at, billable))
+            clash = clash_check(typed.client, typed.services, channel, anyway)
+            move = booking.move(actor, channel, session_id, starts_at, billable, clash=clash)
+            return _changed(typed, move)
         case commands.Cancel(session_id):
             return _changed(typed, booking.cancel(actor, channel, session_id))
         case commands.LogHeld(session_id, minutes, billable):

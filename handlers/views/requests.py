@@ -11,6 +11,7 @@ from bot.blocks.requests import proposal_post, request_acknowledgement, request_
 from bot.domain.identity import Action
 from bot.domain.requests import MAX_PREFERRED_TIMES
 from bot.i18n import _
+from handlers.availability import has_slots, picked_slot
 from handlers.context import follow_up
 from handlers.errors import attempt
 from handlers.guard import Asked, FollowUp, form, in_form
@@ -40,8 +41,12 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
         for i in range(1, MAX_PREFERRED_TIMES + 1)
         if (t := picked_time(view, ids.field_preferred_time(i)))
     ]
-    if not times:
-        errors[ids.field_preferred_time(1)] = _("Choose at least one time that suits you.")
+    slot = picked_slot(asked, view, minutes, errors)
+    if slot is not None:
+        times = [slot, *[t for t in times if t != slot]][:MAX_PREFERRED_TIMES]
+    if not times and ids.FIELD_SLOT not in errors:
+        at = ids.FIELD_SLOT if has_slots(view) else ids.field_preferred_time(1)
+        errors[at] = _("Choose at least one time that suits you.")
     note = str(field(view, ids.FIELD_NOTE).get("value") or "")
     if errors:
         ack(response_action="errors", errors=errors)
