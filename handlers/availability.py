@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
@@ -16,10 +16,16 @@ from bot.services.container import Services
 from handlers.guard import Asked
 from handlers.payloads import selected
 from handlers.slack_users import user_timezone
-from storage.models import Account
 
 
-def vendor_zone(client: WebClient, services: Services, account: Account) -> str:
+class Contacted(Protocol):
+    """An account, as far as whose time it books goes."""
+
+    vendor_contact_id: str
+    timezone: str
+
+
+def vendor_zone(client: WebClient, services: Services, account: Contacted) -> str:
     """The vendor contact's Slack time zone (`users.info`), else the account's."""
     return user_timezone(client, account.vendor_contact_id, services) or account.timezone
 

@@ -41,6 +41,7 @@ STAFF_NY = "U_NY"
 CHANNEL = "C_ACME"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
+    "staff_member",
     "report_job",
     "support_case",
     "customer_order",

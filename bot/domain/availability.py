@@ -207,9 +207,18 @@ def outside_hours(
     end_day, end_minute = _wall_minutes(end, tz_name)
     if end_day == day + timedelta(days=1) and end_minute == 0:
         end_day, end_minute = day, DAY_MINUTES  # ends at midnight
-    if end_day != day or not hours.works_on(day, country):
+    if not hours.works_on(day, country) or not hours.start_minute <= start_minute:
         return True
-    return not hours.start_minute <= start_minute < end_minute <= hours.end_minute
+    if end_day == day:
+        return not start_minute < end_minute <= hours.end_minute
+    # Over midnight: inside only when the hours run to midnight and on from it the next day.
+    return not (
+        end_day == day + timedelta(days=1)
+        and hours.end_minute == DAY_MINUTES
+        and hours.start_minute == 0
+        and hours.works_on(end_day, country)
+        and end_minute <= hours.end_minute
+    )
 
 
 def free_slots(

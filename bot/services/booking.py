@@ -515,7 +515,7 @@ class BookingService:
             if account is None:
                 raise not_linked()
             if clash is not None:
-                check_vendor_time(db, account, starts_at, minutes, clash)
+                check_vendor_time(db, account, starts_at, minutes, clash, now)
             contract = _contract_for(db, account, starts_at, lock=True)
             allocation, refusal = _plan(account, contract, session_type, starts_at, minutes)
             if refusal and not billable:
@@ -572,7 +572,7 @@ class BookingService:
             previous, previous_contract = session.starts_at, session.contract_id
             if clash is not None and starts_at != previous:
                 minutes = session.minutes_booked
-                check_vendor_time(db, account, starts_at, minutes, clash, leave_out=session.id)
+                check_vendor_time(db, account, starts_at, minutes, clash, now, session.id)
             before = _paid_as(session)
             contract, confirmed = _reallocate(
                 db, account, session, starts_at, session.minutes_booked, billable
