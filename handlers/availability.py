@@ -13,6 +13,7 @@ from bot.domain.timeutil import is_valid_zone
 from bot.i18n import _
 from bot.services.clashes import ClashCheck
 from bot.services.container import Services
+from bot.services.requests import RequestView
 from handlers.guard import Asked
 from handlers.payloads import selected
 from handlers.slack_users import user_timezone
@@ -86,3 +87,13 @@ def picked_slot(
         )
         return None
     return start
+
+
+def busy_times(client: WebClient, services: Services, request: RequestView) -> list[datetime]:
+    """The request's times that are busy for its vendor contact (in their Slack time zone)."""
+    account = request.account
+    tz = vendor_zone(client, services, account)
+    times = request.preferred_times
+    return services.availability.busy_among(
+        account.vendor_contact_id, tz, times, request.request.minutes
+    )

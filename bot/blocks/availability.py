@@ -98,18 +98,24 @@ def clash_checkbox() -> InputBlock:
     )
 
 
+def _mention(user_id: str) -> str:
+    """A person as Slack shows them (a value, not an f-string, inside a marked sentence)."""
+    return f"<@{user_id}>"
+
+
 def free_slots_context(slots: Slots) -> list[Block]:
     """The booking form's list of the vendor contact's next free slots (date tokens render
     in a context block, each reader in their own zone)."""
+    who = _mention(slots.vendor_id)
     if not slots.starts:
-        text = _("{who} has no free slot in the next four weeks.", who=f"<@{slots.vendor_id}>")
+        text = _("{who} has no free slot in the next four weeks.", who=who)
     else:
         times = ", ".join(date_token(start, slots.vendor_zone) for start in slots.starts)
         # Translators: {who} is the vendor contact; {minutes} a length; {times} a list of
         # dates and times.
         text = _(
             "Free slots of {who} ({minutes} min): {times}",
-            who=f"<@{slots.vendor_id}>",
+            who=who,
             minutes=slots.minutes,
             times=times,
         )
@@ -176,8 +182,16 @@ def clash_prompt(view: RequestView, choice: str, error: NeedsClashConfirmation) 
     )
 
 
-def busy_times_note(busy: Sequence[datetime], timezone: str) -> str:
-    """For the vendor contact's request DM: which of the customer's times are busy now."""
+def with_busy_note(message: Message, busy: Sequence[datetime], timezone: str) -> Message:
+    """The vendor contact's request DM, saying which of the customer's times are busy for
+    them (booked, or outside their working hours) as it is sent."""
+    if not busy:
+        return message
     times = ", ".join(date_token(moment, timezone) for moment in busy)
-    # Translators: {times} is a list of dates and times.
-    return ":warning: " + _("Busy for you now: {times}.", times=times)
+    # Translators: {times} is a list of dates and times the customer asked for.
+    note = ":warning: " + _(
+        "Busy for you: {times}. Confirming one asks you to book it anyway.", times=times
+    )
+    blocks = [*message.blocks]
+    blocks.insert(1, ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    return Message(text=message.text, blocks=blocks)

@@ -304,7 +304,7 @@ class NeedsClashConfirmation(RuleViolation):
             sentences.append(
                 Text(
                     "It overlaps {who}'s *{type}* #{id} with *{company}*, {when}.",
-                    who=f"<@{self.vendor_id}>",
+                    who=_mention(self.vendor_id),
                     type=Text(SessionType(first.session_type).label),
                     id=first.session_id,
                     company=escape(first.company),
@@ -321,8 +321,8 @@ class NeedsClashConfirmation(RuleViolation):
             sentences.append(
                 Text(
                     "It falls outside {who}'s working hours ({hours} in {zone}).",
-                    who=f"<@{self.vendor_id}>",
-                    hours=f"`{self.outside.code()}`",
+                    who=_mention(self.vendor_id),
+                    hours=_code(self.outside.code()),
                     zone=self.vendor_zone,
                 )
             )
@@ -334,6 +334,11 @@ class NeedsClashConfirmation(RuleViolation):
     def text(self, when: Callable[[datetime, int], str], how: Text) -> Text:
         # Translators: {reason} says what a booking clashes with; {how} how to confirm it.
         return Text("{reason} {how}", reason=self.reason(when), how=how)
+
+
+def _mention(user_id: str) -> str:
+    """A person as Slack shows them (a value put into a sentence, not a sentence)."""
+    return f"<@{user_id}>"
 
 
 def _utc(moment: datetime, minutes: int) -> str:

@@ -81,6 +81,14 @@ class AvailabilityService:
         )
         return Slots(vendor_id, vendor_zone, minutes, starts)
 
+    def busy_among(
+        self, vendor_id: str, vendor_zone: str, starts: list[datetime], minutes: int
+    ) -> list[datetime]:
+        """Which of a customer's requested times are not free for the vendor contact."""
+        return [
+            start for start in starts if not self.is_free(vendor_id, vendor_zone, start, minutes)
+        ]
+
     def is_free(self, vendor_id: str, vendor_zone: str, start: datetime, minutes: int) -> bool:
         """Whether a slot offered before is still free: inside working hours, nothing booked."""
         end = start + timedelta(minutes=minutes)

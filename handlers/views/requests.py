@@ -7,11 +7,13 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.blocks import ids
+from bot.blocks.availability import with_busy_note
+from bot.blocks.base import Message
 from bot.blocks.requests import proposal_post, request_acknowledgement, request_dm
 from bot.domain.identity import Action
 from bot.domain.requests import MAX_PREFERRED_TIMES
 from bot.i18n import _
-from handlers.availability import has_slots, picked_slot
+from handlers.availability import busy_times, has_slots, picked_slot
 from handlers.context import follow_up
 from handlers.errors import attempt
 from handlers.guard import Asked, FollowUp, form, in_form
@@ -72,7 +74,13 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
         # sent the form is answered in theirs.
         post_for_account(asked.client, request.account, lambda: request_acknowledgement(request))
         vendor = request.account.vendor_contact_id
-        if message_person(asked.client, asked.services, vendor, lambda: request_dm(request)):
+        # The times already busy for the Oura contact are marked as such in their DM.
+        busy = busy_times(asked.client, asked.services, request)
+
+        def dm() -> Message:
+            return with_busy_note(request_dm(request), busy, request.account.timezone)
+
+        if message_person(asked.client, asked.services, vendor, dm):
             # The channel's acknowledgement may be in another language than the buyer's.
             asked.tell(
                 _(
