@@ -422,3 +422,21 @@ def test_confirming_a_requested_time_that_became_busy_asks_first(bot: RunningBot
     [booked] = bot.fake.wait_for_responses("confirm_request_clash-staff", 1)
     assert "booked as #2" in text_of(booked.body)
     assert [s.starts_at for s in sessions(bot)] == [wanted, wanted]
+
+
+def test_the_request_dm_marks_the_times_busy_for_the_vendor_contact(bot: RunningBot) -> None:
+    shared_world(bot, (date.today() - timedelta(days=30)).isoformat())
+    busy_at = next_free(bot, 1)[0]
+    bot.command(f"kickoff {typed(busy_at)} 60m")
+    free = next_free(bot, 1)[0]
+    view = open_request_form(bot)
+    values = request_values("other", minutes="45")
+    values.update(picked_time("time_1", busy_at))
+    values.update(picked_time("time_2", free))
+    assert submit_request(bot, view, values) is None
+    [dm] = bot.fake.wait_for(lambda: bot.fake.posts(f"D_{STAFF}"))
+    [note] = [b for b in dm.args["blocks"] if b["type"] == "context"]
+    said = text_of({"blocks": [note]})
+    assert "Busy for you:" in said and "asks you to book it anyway" in said
+    assert f"<!date^{int(busy_at.timestamp())}^" in said
+    assert f"<!date^{int(free.timestamp())}^" not in said
