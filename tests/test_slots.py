@@ -132,10 +132,15 @@ def test_working_hours_are_shown_set_audited_and_bad_input_explained(bot: Runnin
         assert db.get(StaffMember, STAFF).work_days == "135"  # type: ignore[union-attr]
 
 
-def test_working_hours_reply_in_the_typists_language(bot: RunningBot) -> None:
+def test_hours_and_clashes_are_told_in_the_typists_language(bot: RunningBot) -> None:
     bot.fake.add_user("U_FI", tz="Europe/Helsinki", team_id=VENDOR_TEAM, locale="fi-FI")
     answer = text_of(bot.command("hours 10:00-18:00", user_id="U_FI"))
     assert "Työaikasi on nyt `10:00-18:00 mon-fri`" in answer, answer
+    bot.link("premium", "2027-01-04")
+    bot.command("kickoff 2027-01-12 10:00 60m")
+    refused = text_of(bot.command("training 2027-01-12 10:30 30m", user_id="U_FI"))
+    assert f"Aika menee päällekkäin henkilön <@{STAFF}> tapaamisen" in refused, refused
+    assert "Lisää `anyway`, niin tapaaminen varataan silti." in refused
 
 
 # -- no clashes: typed -------------------------------------------------------------------------

@@ -90,15 +90,13 @@ class AvailabilityService:
         ]
 
     def is_free(self, vendor_id: str, vendor_zone: str, start: datetime, minutes: int) -> bool:
-        """Whether a slot offered before is still free: inside working hours, nothing booked."""
+        """Whether a time is free as a booking's clash check sees it: inside working hours,
+        nothing booked over it (a public holiday is only left out of the slots offered)."""
         end = start + timedelta(minutes=minutes)
         with read_session(self.engine) as db:
             hours = working_hours(db, vendor_id)
             busy = busy_sessions(db, vendor_id, start, end)
-        country = country_for_timezone(vendor_zone)
-        return not clashes(start, end, busy) and not outside_hours(
-            start, end, hours, vendor_zone, country
-        )
+        return not clashes(start, end, busy) and not outside_hours(start, end, hours, vendor_zone)
 
 
 def _audit(

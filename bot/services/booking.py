@@ -2,7 +2,8 @@
 
 Each change is one transaction that locks the rows it decides on before reading them for the
 decision, so concurrent requests can never spend more than is left nor act on a stale copy of
-a session. Lock order, everywhere: the session row first (`_session(lock=True)`), then contract
+a session. Lock order, everywhere: the session row first (`_session(lock=True)`), then the
+vendor contact's staff row when their time is checked (`bot.services.clashes`), then contract
 rows in ascending id (`_lock_contracts`); a booking locks only its contract. Two requests thus
 never wait on each other in a circle. (SQLite has no row locks: a writing transaction holds the
 database's write lock from its first statement, `storage.engine`.) The rules themselves live in
