@@ -400,6 +400,8 @@ def test_a_vendor_colleague_from_another_workspace_is_staff_everywhere(bot: Runn
         **picked("starts_at", in_days(6)),
         "minutes": {"value": {"type": "number_input", "value": "30"}},
         "billable": {"value": {"type": "checkboxes", "selected_options": []}},
+        # Six days from now at this hour may be outside working hours: "Book anyway".
+        "clash": {"value": {"type": "checkboxes", "selected_options": [{"value": "anyway"}]}},
     }
     assert submit(bot, "book_session", values, form["private_metadata"], COLLEAGUE) is None
     assert len(bot.booking.sessions(CHANNEL)[1]) == 2
