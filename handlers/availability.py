@@ -43,16 +43,20 @@ def clash_check(
 
 
 def form_clash_check(
-    services: Services, channel_id: str, signed: dict[str, object], confirmed: bool
+    services: Services, channel_id: str, signed: dict[str, Any], confirmed: bool
 ) -> ClashCheck | None:
     """The clash check of a form, answered before its ack (no Slack call): the vendor
     contact's zone the form was opened with, else the account's."""
     account = services.booking.account_for_channel(channel_id)
     if account is None:
         return None
+    return ClashCheck(_zone_opened_with(signed, account), confirmed)
+
+
+def _zone_opened_with(signed: dict[str, Any], account: Contacted) -> str:
+    """The vendor contact's zone a form was opened with (signed), else the account's."""
     said = signed.get("vendor_tz")
-    tz = said if isinstance(said, str) and is_valid_zone(said) else account.timezone
-    return ClashCheck(tz, confirmed)
+    return said if isinstance(said, str) and is_valid_zone(said) else account.timezone
 
 
 def has_slots(view: dict[str, Any]) -> bool:
@@ -76,12 +80,9 @@ def picked_slot(
     account = asked.services.booking.account_for_channel(asked.channel_id or "")
     if account is None or not minutes:
         return start  # the request itself says what is wrong
-    said = asked.metadata.get("vendor_tz")
-    tz = said if isinstance(said, str) and is_valid_zone(said) else account.timezone
-    vendor = account.vendor_contact_id
-    if start <= asked.services.booking.now() or not asked.services.availability.is_free(
-        vendor, tz, start, minutes
-    ):
+    tz = _zone_opened_with(asked.metadata, account)
+    free = asked.services.availability.is_free(account.vendor_contact_id, tz, start, minutes)
+    if start <= asked.services.booking.now() or not free:
         errors[ids.FIELD_SLOT] = _(
             "That time was just taken, or no longer suits your Oura contact: choose another."
         )

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain import commands
 from bot.domain.availability import (
     BadHours,
     Busy,
@@ -20,6 +21,7 @@ from bot.domain.availability import (
     parse_days,
     parse_working_hours,
 )
+from bot.domain.errors import InvalidCommand
 
 HELSINKI = "Europe/Helsinki"
 ZONES = ("Europe/Helsinki", "America/New_York", "Asia/Tokyo", "Australia/Lord_Howe", "UTC")
@@ -184,3 +186,28 @@ def test_free_slots_are_free_inside_hours_sorted_and_ahead(
         assert start >= now
         assert not clashes(start, end, busy)
         assert not outside_hours(start, end, hours, tz_name)
+
+
+# -- the command forms ----------------------------------------------------------------------------
+
+
+def test_anyway_confirms_a_clash_in_the_booking_and_move_forms() -> None:
+    book = commands.parse("kickoff 2027-01-12 10:00 anyway 30m billable")
+    assert isinstance(book, commands.Book)
+    assert (book.minutes, book.billable, book.anyway) == (30, True, True)
+    move = commands.parse("move 4 2027-01-12 10:00 anyway")
+    assert isinstance(move, commands.Move) and move.anyway and not move.billable
+    assert not commands.parse("kickoff 2027-01-12 10:00").anyway  # type: ignore[union-attr]
+    for text in ("kickoff 2027-01-12 10:00 anyway anyway", "done 4 anyway"):
+        with pytest.raises(InvalidCommand, match="I did not understand `anyway`"):
+            commands.parse(text)
+
+
+def test_hours_alone_shows_them_and_with_a_range_sets_them() -> None:
+    assert commands.parse("hours") == commands.WorkingHoursCommand(None)
+    assert commands.parse("hours 07:00-15:00 mon-thu") == commands.WorkingHoursCommand(
+        WorkingHours(7 * 60, 15 * 60, frozenset({1, 2, 3, 4}))
+    )
+    with pytest.raises(InvalidCommand) as refused:
+        commands.parse("hours 7-15")
+    assert "Use `/oura-book hours &lt;HH:MM&gt;-&lt;HH:MM&gt; [days]`." in str(refused.value)
