@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from conftest import CHANNEL, STAFF, RunningBot, text_of
+from conftest import CHANNEL, STAFF, STAFF_NY, RunningBot, text_of
 from slackfixtures import conversation, slack_user
 from slackfixtures import view_submission as fixture_submission
 from sqlmodel import Session, col, select
@@ -445,3 +445,13 @@ def test_the_request_dm_marks_the_times_busy_for_the_vendor_contact(bot: Running
     assert "Busy for you:" in said and "asks you to book it anyway" in said
     assert f"<!date^{int(busy_at.timestamp())}^" in said
     assert f"<!date^{int(free.timestamp())}^" not in said
+
+
+def test_working_hours_are_the_vendor_contacts_in_their_own_zone(bot: RunningBot) -> None:
+    """A New York colleague books Acme's Helsinki vendor contact: 08:00 in New York is 15:00
+    in Helsinki (inside), 11:00 in New York is 18:00 there (outside)."""
+    bot.link("premium", "2027-01-04")
+    assert "Booked" in text_of(bot.command("training 2027-01-12 08:00 30m", user_id=STAFF_NY))
+    late = text_of(bot.command("training 2027-01-12 11:00 30m", user_id=STAFF_NY))
+    assert "in Europe/Helsinki" in late and "outside" in late
+    assert [s.starts_at for s in sessions(bot)] == [utc(2027, 1, 12, 13)]
