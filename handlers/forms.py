@@ -8,12 +8,15 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
+from bot.blocks.availability import clash_checkbox, free_slots_context, slot_select
 from bot.blocks.requests import request_modal
 from bot.blocks.sessions import booking_modal
 from bot.blocks.support import order_modal, support_modal
+from bot.domain.availability import DEFAULT_SLOT_MINUTES
 from bot.domain.support import local_today
 from bot.domain.timeutil import suggested_start
 from bot.i18n import current
+from bot.services.availability import SLOTS_OFFERED, SLOTS_SHOWN, Slots
 from bot.services.booking import not_linked
 from bot.services.container import Services
 from handlers.slack_users import user_timezone
@@ -31,18 +34,43 @@ class Form:
         self.services, self.client, self.trigger_id = services, client, trigger_id
         self.account_id, self.company, self.timezone = account.id, account.company, account.timezone
         # The form is answered in the language it was opened in (`slack_users.form_language`).
-        self.metadata = services.signer.dumps(
-            {"channel_id": channel_id, "account_id": account.id, "lang": current()}
-        )
+        self._metadata = {"channel_id": channel_id, "account_id": account.id, "lang": current()}
+        self.metadata = services.signer.dumps(self._metadata)
+        self.vendor_contact_id = account.vendor_contact_id
 
     def booking(self, now: datetime, user_id: str) -> None:
         """The booking form, first suggesting the next working hour in the user's own zone
-        (else the account's)."""
+        (else the account's), with the vendor contact's next free slots shown and a checkbox
+        to book a time that clashes."""
         tz = user_timezone(self.client, user_id, self.services) or self.timezone
-        self._open(booking_modal(self.metadata, self.company, suggested_start(now, tz)))
+        slots = self._free_slots(now, DEFAULT_SLOT_MINUTES, SLOTS_SHOWN)
+        initial = suggested_start(now, tz)
+        metadata = self._signed(vendor_tz=slots.vendor_zone)
+        view = booking_modal(
+            metadata,
+            self.company,
+            initial,
+            free_slots=free_slots_context(slots),
+            confirm=[clash_checkbox()],
+        )
+        self._open(view)
 
-    def request(self) -> None:
-        self._open(request_modal(self.metadata, self.company))
+    def request(self, now: datetime, user_id: str) -> None:
+        """The customer's request form: their Oura contact's next free slots to pick from,
+        written out in the customer's own zone (else the account's), or other times."""
+        slots = self._free_slots(now, DEFAULT_SLOT_MINUTES, SLOTS_OFFERED)
+        reader_zone = user_timezone(self.client, user_id, self.services) or self.timezone
+        metadata = self._signed(vendor_tz=slots.vendor_zone)
+        self._open(request_modal(metadata, self.company, slot_select(slots, reader_zone)))
+
+    def _free_slots(self, now: datetime, minutes: int, count: int) -> Slots:
+        vendor = self.vendor_contact_id
+        tz = user_timezone(self.client, vendor, self.services) or self.timezone
+        return self.services.availability.free_slots(vendor, tz, now, minutes, count)
+
+    def _signed(self, **more: str) -> str:
+        """The form's metadata with more in it (the zone its slots were computed in)."""
+        return self.services.signer.dumps({**self._metadata, **more})
 
     def support(self, now: datetime) -> None:
         orders = self.services.support.orders_of_account(self.account_id)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from slack_sdk import WebClient
 
@@ -18,7 +17,7 @@ from bot.i18n import _, speaking
 from bot.services.booking import ChangeKind, SessionChange
 from bot.services.calendar import Meeting
 from bot.services.container import Services
-from handlers.slack_users import reader_language, user_info
+from handlers.slack_users import reader_language, user_profile
 
 log = logging.getLogger("oura.handlers")
 
@@ -33,7 +32,7 @@ def send_invites(client: WebClient, services: Services, change: SessionChange) -
         return
     try:
         meeting = services.calendar.meeting(change.session, change.account)
-        organizer, attendees = people(client, meeting)
+        organizer, attendees = people(client, services, meeting)
         linked = services.booking.linked_account(change.account.channel_id)
         chosen = recipients(change, linked.customer_ids if linked is not None else frozenset())
     except Exception:  # the change is made and announced: a missing invite is only logged
@@ -60,30 +59,25 @@ def recipients(change: SessionChange, customers: frozenset[str]) -> list[str]:
     return chosen
 
 
-def people(client: WebClient, meeting: Meeting) -> tuple[Person, list[Person]]:
+def people(client: WebClient, services: Services, meeting: Meeting) -> tuple[Person, list[Person]]:
     """The organizer (the vendor contact) and everyone known to take part: the vendor
     contact, whoever booked it and the buyer contact, as Slack names them (`users.info`)."""
     account, session = meeting.account, meeting.session
     ids = dict.fromkeys(
         i for i in (account.vendor_contact_id, session.booked_by, account.buyer_contact_id) if i
     )
-    known = {user_id: person_of(client, user_id) for user_id in ids}
+    known = {user_id: person_of(client, services, user_id) for user_id in ids}
     return known[account.vendor_contact_id], list(known.values())
 
 
-def person_of(client: WebClient, user_id: str) -> Person:
-    """A person's name and email as Slack gives them; the email needs the `users:read.email`
-    scope (without it, or when Slack cannot say, the invite names them without one)."""
-    user = user_info(client, user_id) or {}
-    profile: dict[str, Any] = user.get("profile") if isinstance(user.get("profile"), dict) else {}
-    names = (profile.get("real_name"), user.get("real_name"), profile.get("display_name"))
-    name = next((n for n in names if isinstance(n, str) and n.strip()), user.get("name"))
-    email = profile.get("email")
-    return Person(
-        user_id,
-        name if isinstance(name, str) and name else None,
-        email if isinstance(email, str) and "@" in email else None,
-    )
+def person_of(client: WebClient, services: Services, user_id: str) -> Person:
+    """A person's name and email as Slack gives them (the cached profile, so a change asks
+    Slack about each person at most once in a few minutes); without the `users:read.email`
+    scope, or when Slack cannot say, the invite names them without an email."""
+    profile = user_profile(client, user_id, services)
+    if profile is None:
+        return Person(user_id, None, None)
+    return Person(user_id, profile.name, profile.email)
 
 
 def send_invite(

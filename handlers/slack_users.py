@@ -40,12 +40,23 @@ def _profile(client: WebClient, user_id: str, services: Services) -> Profile | N
     if user is None:
         return None
     tz, locale = user.get("tz"), user.get("locale")
+    about: dict[str, Any] = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+    names = (about.get("real_name"), user.get("real_name"), about.get("display_name"))
+    name = next((n for n in names if isinstance(n, str) and n.strip()), user.get("name"))
+    email = about.get("email")
     profile = Profile(
         timezone=tz if isinstance(tz, str) and tz else None,
         language=locale_language(locale),
+        name=name if isinstance(name, str) and name else None,
+        email=email if isinstance(email, str) and "@" in email else None,
     )
     services.user_profiles.put(user_id, profile, now)
     return profile
+
+
+def user_profile(client: WebClient, user_id: str, services: Services) -> Profile | None:
+    """What Slack said of the user lately (asked at most once in a few minutes), or None."""
+    return _profile(client, user_id, services)
 
 
 def user_timezone(client: WebClient, user_id: str, services: Services) -> str | None:

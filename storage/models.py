@@ -110,6 +110,8 @@ class OnboardingSession(SQLModel, table=True):
         Index("ix_onboarding_session_state_start", "state", "starts_at"),
         # One account's booked sessions from now on (the usage card's next session).
         Index("ix_onboarding_session_account_state_start", "account_id", "state", "starts_at"),
+        # One staff member's own bookings in a time range (their busy time, migration 0016).
+        Index("ix_onboarding_session_booked_by_state_start", "booked_by", "state", "starts_at"),
         CheckConstraint(
             "minutes_booked BETWEEN 1 AND 60", name="ck_onboarding_session_minutes_booked"
         ),

@@ -79,6 +79,7 @@ def test_empty_command_opens_the_modal_with_a_datetimepicker(bot: RunningBot) ->
         "channel_id": CHANNEL,
         "account_id": 1,
         "lang": "en",  # the staff member reads English (their Slack locale)
+        "vendor_tz": "Europe/Helsinki",  # the vendor contact's: their free slots and clashes
     }
 
 
@@ -103,8 +104,9 @@ def test_modal_submit_books_and_posts(bot: RunningBot) -> None:
 
 def test_modal_overage_asks_for_billable_confirmation_on_the_form(bot: RunningBot) -> None:
     bot.link("premium", "2027-01-04")
-    for _ in range(2):
-        assert submit(bot, form(minutes="60")).status == 200
+    for hour in (8, 9):  # 10:00 and 11:00 in Helsinki: no clash with 14:00 below
+        starts_at = datetime(2027, 1, 12, hour, 0, tzinfo=UTC)
+        assert submit(bot, form(minutes="60", starts_at=starts_at)).status == 200
     reply = submit(bot, form(minutes="30"))
     errors = reply.json()
     assert errors["response_action"] == "errors"

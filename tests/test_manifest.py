@@ -62,6 +62,8 @@ def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
         "users_info": {"users:read", "users:read.email"},
         "chat_postMessage": {"chat:write"},
         "chat_postEphemeral": {"chat:write"},
+        "chat_update": {"chat:write"},
+        "chat_delete": {"chat:write"},
         "conversations_join": {"channels:join"},
         "conversations_history": {"channels:history", "groups:history"},
         "conversations_info": {"channels:read", "groups:read"},

@@ -142,9 +142,10 @@ def test_a_typed_booking_with_link_and_agenda_posts_them_with_calendar_links(
 ) -> None:
     bot.link("premium", "2027-01-04")
     bot.command(f"meeting-link {slack_link(ZOOM)}")  # the session's own link wins over this
-    # New York, after the US clocks went forward: 14:00 there is 18:00 UTC.
+    # New York, after the US clocks went forward: 14:00 there is 18:00 UTC (after the vendor
+    # contact's working hours in Helsinki, hence `anyway`).
     typed = (
-        f"kickoff 2027-03-15 14:00 45m link {slack_link(MEET)} agenda Bring the sizing kit "
+        f"kickoff 2027-03-15 14:00 45m anyway link {slack_link(MEET)} agenda Bring the sizing kit "
         "&amp; <@U0BOB|bob>"
     )
     assert "left" in text_of(bot.command(typed, user_id=STAFF_NY))
@@ -200,7 +201,7 @@ def test_without_a_link_of_its_own_the_vendor_contacts_is_used_and_without_one_n
     assert "Join the meeting" not in text_of(bot.fake.wait_for_posts(CHANNEL, 2)[1].args)
 
     bot.command(f"meeting-link {slack_link(ZOOM)}")
-    bot.command("training 2027-01-14 10:00 30m", user_id=STAFF_NY)
+    bot.command("training 2027-01-14 10:00 30m anyway", user_id=STAFF_NY)  # 17:00 in Helsinki
     post = bot.fake.wait_for_posts(CHANNEL, 3)[2]
     assert "Join the meeting: <https://zoom.us/j/123?pwd=a&amp;b=c>" in text_of(post.args)
     assert query(actions_of(post.args)["calendar_outlook"]["url"])["location"] == ZOOM

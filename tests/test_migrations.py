@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from bot.domain.packages import SessionType
 from bot.services.booking import Actor, BookingService
+from storage.availability import busy_sessions, working_hours
 from storage.engine import make_engine, normalise_url
 from storage.migrate import downgrade, is_up_to_date, upgrade
 from storage.models import (
@@ -443,3 +444,70 @@ def test_0017_numbers_each_accounts_sessions_in_start_order(empty_engine: Engine
     assert not {"number", "note", "attendees", "logged_by", "logged_at", "post_ts"} & columns
     assert [row[0] for row in kept] == [1, 2, 3, 4, 5]
     assert tuple(states) == ("held", 60)
+
+
+def session_indexes(engine: Engine) -> set[str]:
+    return {index["name"] for index in inspect(engine).get_indexes("onboarding_session")}
+
+
+def test_0018_indexes_a_staff_members_busy_time_and_keeps_every_row(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0015")
+    fill_staff_at_0015(empty_engine)
+    upgrade(empty_engine)
+    assert "ix_onboarding_session_booked_by_state_start" in session_indexes(empty_engine)
+    with Session(empty_engine) as db:
+        # U1 is vendor contact of Acme (sessions 1-2) and booked session 3 for Beta (U2's).
+        busy = busy_sessions(db, "U1", utc(2027, 1, 12, 0), utc(2027, 1, 13, 0))
+        assert [(b.session_id, b.company) for b in busy] == [(1, "Acme"), (3, "Beta")]
+        assert [
+            b.session_id for b in busy_sessions(db, "U2", utc(2027, 1, 12), utc(2027, 1, 13))
+        ] == [3]
+        assert working_hours(db, "U1").code() == "08:00-16:00 mon,tue"
+        assert working_hours(db, "U9").code() == "09:00-17:00 mon-fri"  # never set: defaults
+    downgrade(empty_engine, "0015")
+    assert "ix_onboarding_session_booked_by_state_start" not in session_indexes(empty_engine)
+    with empty_engine.connect() as connection:
+        kept = connection.execute(text("SELECT id FROM onboarding_session ORDER BY id")).all()
+    assert [row[0] for row in kept] == [1, 2, 3]
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def fill_staff_at_0015(engine: Engine) -> None:
+    """Two accounts, three sessions (one cancelled) and one staff member, as 0015 stored them."""
+    at = (
+        "'2027-01-01 10:00:00.000000'"
+        if engine.dialect.name == "sqlite"
+        else "'2027-01-01 10:00:00+00'"
+    )
+    statements = [
+        "INSERT INTO account (id, company, channel_id, timezone, language, vendor_contact_id, "
+        f"created_at) VALUES (1, 'Acme', 'C1', 'Europe/Helsinki', 'en', 'U1', {at}), "
+        f"(2, 'Beta', 'C2', 'Europe/Helsinki', 'en', 'U2', {at})",
+        "INSERT INTO contract (id, account_id, package_id, start, term_months, included_minutes, "
+        "status_updates, minutes_spent, status_updates_spent, created_at) VALUES "
+        f"(1, 1, 'premium', '2027-01-04', 12, 120, 12, 0, 0, {at}), "
+        f"(2, 2, 'premium', '2027-01-04', 12, 120, 12, 0, 0, {at})",
+        "INSERT INTO staff_member (user_id, work_start_minute, work_end_minute, work_days, "
+        f"updated_at) VALUES ('U1', 480, 960, '12', {at})",
+    ]
+    for id_, account, state, booked_by, hour in (
+        (1, 1, "booked", "U3", 8),
+        (2, 1, "cancelled", "U1", 9),
+        (3, 2, "booked", "U1", 10),
+    ):
+        starts = f"'2027-01-12 {hour:02d}:00:00" + (
+            ".000000'" if engine.dialect.name == "sqlite" else "+00'"
+        )
+        statements.append(
+            "INSERT INTO onboarding_session (id, account_id, contract_id, session_type, "
+            "starts_at, minutes_booked, included_minutes, billable_minutes, uses_status_update, "
+            "billable_confirmed_minutes, state, booked_by, booked_by_team, created_at, "
+            f"updated_at) VALUES ({id_}, {account}, {account}, 'kickoff', {starts}, 60, 60, 0, "
+            f"false, 0, '{state}', '{booked_by}', 'T1', {at}, {at})"
+        )
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))

@@ -76,7 +76,7 @@ def test_try_books_a_kickoff_and_shows_it_in_usage(sandbox: Terminal, tmp_path: 
         assert f"{company}" in first and "(created now)" in first
 
     day = (datetime.now(ZoneInfo("Europe/Helsinki")) + timedelta(days=2)).date()
-    sandbox.type(f"/oura-book kickoff {day.isoformat()} 10:00")
+    sandbox.type(f"/oura-book kickoff {day.isoformat()} 10:00 anyway")  # the day may be a weekend
     booked = sandbox.read_until(PROMPT)
     assert "Booked for Demo Launch Oy: *Kickoff* #1" in booked  # the post in the channel
     assert "180 of 240 included minutes left" in booked  # the reply to the typist
@@ -132,7 +132,7 @@ def test_try_moves_time_forward_and_shows_the_posts_the_clock_sends(sandbox: Ter
     sandbox.read_until(PROMPT)
     helsinki = ZoneInfo("Europe/Helsinki")
     day = (datetime.now(helsinki) + timedelta(days=3)).date()
-    sandbox.type(f"onboarding {day.isoformat()} 12:00 30m")
+    sandbox.type(f"onboarding {day.isoformat()} 12:00 30m anyway")  # the day may be a weekend
     sandbox.read_until(PROMPT)
     starts = datetime(day.year, day.month, day.day, 12, 0, tzinfo=helsinki)
     # Land half an hour before the session: both reminders fell due on the way, and the
@@ -182,6 +182,9 @@ def test_the_booking_modal_is_asked_as_prompts_and_submitted(sandbox: Terminal) 
     sandbox.type("90")  # the app's own validation answers, and the form is asked again
     sandbox.read_until("Extra time (optional)")
     sandbox.type("")
+    sandbox.read_until("Book anyway")
+    sandbox.read_until("for none): ")
+    sandbox.type("")
     sandbox.read_until("Join link (optional)")
     sandbox.type("")
     sandbox.read_until("Agenda, one more line (optional)")
@@ -198,6 +201,10 @@ def test_the_booking_modal_is_asked_as_prompts_and_submitted(sandbox: Terminal) 
     sandbox.type("45")
     sandbox.read_until("Extra time (optional)")
     sandbox.type("")
+    # The day is four days from now, which may be a weekend: "Book anyway".
+    sandbox.read_until("Book anyway")
+    sandbox.read_until("for none): ")
+    sandbox.type("1")
     sandbox.read_until("Join link (optional)")
     sandbox.type("https://meet.google.com/abc-defg-hij")
     sandbox.read_until("Agenda, one more line (optional)")
@@ -263,7 +270,7 @@ def test_mentions_escaping_the_usage_card_and_a_customers_text_as_slack_shows_th
     sandbox.read_until(PROMPT)
     helsinki = ZoneInfo("Europe/Helsinki")
     day = (datetime.now(helsinki) + timedelta(days=3)).date()
-    sandbox.type(f"kickoff {day.isoformat()} 10:00")
+    sandbox.type(f"kickoff {day.isoformat()} 10:00 anyway")  # may be a weekend
     booked = sandbox.read_until(PROMPT)
 
     # `@bea.buyer` goes to the app as Slack's autocomplete sends it: `<@U…|bea.buyer>`.
@@ -323,7 +330,7 @@ def test_each_demo_channel_is_another_customers(sandbox: Terminal) -> None:
     sandbox.type(":channel 2")
     sandbox.read_until("@#demo-pro-lite> ")
     day = (datetime.now(ZoneInfo("Europe/Helsinki")) + timedelta(days=3)).date()
-    sandbox.type(f"training {day.isoformat()} 10:00 60m")
+    sandbox.type(f"training {day.isoformat()} 10:00 60m anyway")  # the day may be a weekend
     booked = sandbox.read_until("@#demo-pro-lite> ")
     usage = number_of(booked, "Show usage")
 
@@ -427,7 +434,7 @@ def test_lang_fi_shows_everything_in_finnish(sandbox: Terminal) -> None:
     assert "Everyone reads Finnish now." in sandbox.read_until(PROMPT)
     # The staff member's reply and the channel's post are both Finnish now.
     day = (datetime.now(ZoneInfo("Europe/Helsinki")) + timedelta(days=2)).date()
-    sandbox.type(f"kickoff {day.isoformat()} 10:00")
+    sandbox.type(f"kickoff {day.isoformat()} 10:00 anyway")  # may be a weekend
     booked = sandbox.read_until(PROMPT)
     assert "Aloituspalaveri" in booked and "Booked" not in booked, booked
     assert "Näytä käyttö" in booked
@@ -442,5 +449,15 @@ def test_lang_fi_shows_everything_in_finnish(sandbox: Terminal) -> None:
     sandbox.read_until("sam.staff" + PROMPT)
     sandbox.type("usage")
     assert "Included minutes" in sandbox.read_until(PROMPT)
+    sandbox.type(":quit")
+    assert sandbox.close() == 0
+
+
+def test_working_hours_are_set_in_the_sandbox_as_everywhere(sandbox: Terminal) -> None:
+    sandbox.read_until(PROMPT)
+    sandbox.type("hours 08:00-16:00 ma-to")
+    assert "Your working hours are now `08:00-16:00 mon-thu`" in sandbox.read_until(PROMPT)
+    sandbox.type("hours")
+    assert "Your working hours are `08:00-16:00 mon-thu`" in sandbox.read_until(PROMPT)
     sandbox.type(":quit")
     assert sandbox.close() == 0

@@ -98,6 +98,8 @@ def setup_world(bot: RunningBot) -> World:
     start = (date.today() - timedelta(days=30)).isoformat()
     bot.link("premium", start)
     bot.link("pro-lite", start, channel_id=BETA_CHANNEL, company="Beta Ltd")
+    # Times below are relative to now, any hour and day: the vendor contact works all week.
+    bot.command("hours 00:00-24:00 mon-sun")
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     bot.command(f"training {yesterday} 10:00 30m")
     session_id = bot.booking.sessions(CHANNEL)[1][0].id
@@ -717,7 +719,13 @@ def test_the_buyers_forms_and_usage_card_speak_to_the_buyer(bot: RunningBot) -> 
     assert "Ask your Oura contact for a session" in form
     assert "Acme Oy*'s vendor contact" not in form
     labels = [b["label"]["text"] for b in opened.args["view"]["blocks"] if b["type"] == "input"]
-    assert labels[2:5] == ["Preferred time", "Second choice", "Third choice"]
+    # Their Oura contact's free slots first, then other times of their own.
+    assert labels[2:6] == [
+        "A free time of your Oura contact",
+        "Preferred time",
+        "Second choice",
+        "Third choice",
+    ]
     assert not any("Or else" in label for label in labels)
     buyer_text_is_for_buyers(form)
 

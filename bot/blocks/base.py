@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.domain.availability import CONFIRM_CLASH_TYPED, NeedsClashConfirmation
 from bot.domain.errors import AlreadyChanged, OuraError
 
 # Every builder escapes stored and typed text with `escape` and shows customer text with
@@ -75,6 +76,9 @@ def error_text(error: OuraError) -> str:
     the times of a change that came first shown in their own time zone."""
     if isinstance(error, AlreadyChanged):
         return say(error.text(lambda moment: date_token(moment, error.timezone)))
+    if isinstance(error, NeedsClashConfirmation):
+        at = error.vendor_zone
+        return say(error.text(lambda moment, n: date_token(moment, at, n), CONFIRM_CLASH_TYPED))
     return say(error.message)
 
 

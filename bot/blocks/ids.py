@@ -15,6 +15,8 @@ CANCEL_SESSION = "cancel_session"
 LOG_HELD = "log_held"
 CONFIRM_REQUEST = "confirm_request"
 CONFIRM_BILLABLE = "confirm_request_billable"
+# Book a requested time that clashes with the vendor contact's time (issue 15).
+CONFIRM_CLASH = "confirm_request_clash"
 PROPOSE_TIME = "propose_time"
 DECLINE_REQUEST = "decline_request"
 ACCEPT_PROPOSAL = "accept_proposal"
@@ -69,6 +71,10 @@ def request_billable_actions(request_id: int | None) -> str:
     return f"request_billable_{request_id}"
 
 
+def request_clash_actions(request_id: int | None) -> str:
+    return f"request_clash_{request_id}"
+
+
 def proposal_actions(request_id: int | None) -> str:
     return f"proposal_{request_id}"
 
@@ -83,6 +89,8 @@ FIELD_TYPE = "type"
 FIELD_STARTS_AT = "starts_at"
 FIELD_MINUTES = "minutes"
 FIELD_BILLABLE = "billable"
+FIELD_CLASH = "clash"  # the booking form's "Book anyway" checkbox
+FIELD_SLOT = "slot"  # the request form's choice of the vendor contact's free slots
 FIELD_NOTE = "note"
 FIELD_ATTENDEES = "attendees"
 FIELD_TIME = "time"

@@ -101,13 +101,15 @@ def _user(user_id: str | None) -> str:
     return f"<@{user_id}>"
 
 
-def request_modal(metadata: str, company: str) -> View:
+def request_modal(metadata: str, company: str, slots: InputBlock | None = None) -> View:
+    """The customer's request form. `slots`: a choice of the vendor contact's free slots;
+    with it, the time pickers are for "another time" and all optional."""
     types = [Option(value=t.value, label=_(t.label)) for t in SessionType]
     durations = [Option(value=str(m), label=n_("{n} minute", "{n} minutes", m)) for m in DURATIONS]
     times: list[Block] = [
         InputBlock(
             block_id=ids.field_preferred_time(i),
-            optional=i > 1,
+            optional=i > 1 or slots is not None,
             label=PlainTextObject(text=_(TIME_LABELS[i])),
             element=DateTimePickerElement(action_id=ids.FIELD_VALUE),
         )
@@ -139,6 +141,7 @@ def request_modal(metadata: str, company: str) -> View:
                     action_id=ids.FIELD_VALUE, options=durations, initial_option=durations[-1]
                 ),
             ),
+            *([slots] if slots is not None else []),
             *times,
             InputBlock(
                 block_id=ids.FIELD_NOTE,

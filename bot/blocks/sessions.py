@@ -626,8 +626,15 @@ def minutes_input(label: str, initial: int) -> InputBlock:
     )
 
 
-def booking_modal(metadata: str, company: str, initial: datetime) -> View:
-    """The booking form; `metadata` (signed) names the channel whose account it books for."""
+def booking_modal(
+    metadata: str,
+    company: str,
+    initial: datetime,
+    free_slots: Sequence[Block] = (),
+    confirm: Sequence[Block] = (),
+) -> View:
+    """The booking form; `metadata` (signed) names the channel whose account it books for.
+    `free_slots` are shown under the start, `confirm` (more confirmations) at the end."""
     types = [Option(value=t.value, label=_(t.label)) for t in SessionType]
     return form_modal(
         ids.BOOKING_MODAL,
@@ -653,6 +660,7 @@ def booking_modal(metadata: str, company: str, initial: datetime) -> View:
                     action_id=ids.FIELD_VALUE, initial_date_time=int(initial.timestamp())
                 ),
             ),
+            *free_slots,
             minutes_input(_("Minutes"), MAX_SESSION_MINUTES),
             InputBlock(
                 block_id=ids.FIELD_BILLABLE,
@@ -667,6 +675,7 @@ def booking_modal(metadata: str, company: str, initial: datetime) -> View:
                     options=[Option(value="billable", label=_("Confirm billable extra time"))],
                 ),
             ),
+            *confirm,
             *meeting_inputs(),
         ],
     )

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 
+from bot.domain.availability import BadHours, WorkingHours, parse_working_hours
 from bot.domain.country import country_code
 from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import InvalidCommand
@@ -31,7 +32,7 @@ FORMS: dict[str, str] = {
     "help": f"{COMMAND} help",
     "link": f"{COMMAND} link <package> <YYYY-MM-DD> <company name…>",  # a name
     # A booking's `link` takes one word; `agenda` takes the rest of the line, so it comes last.
-    "book": f"{COMMAND} <type> <YYYY-MM-DD> <HH:MM> [<N>m] [billable] "  # a name
+    "book": f"{COMMAND} <type> <YYYY-MM-DD> <HH:MM> [<N>m] [billable] [anyway] "  # a name
     "[link <https URL>] [agenda <text…>]",  # a name
     "usage": f"{COMMAND} usage",
     "list": f"{COMMAND} list",
@@ -39,7 +40,7 @@ FORMS: dict[str, str] = {
     "reconnect": f"{COMMAND} reconnect",
     "cancel": f"{COMMAND} cancel <id>",
     "done": f"{COMMAND} done <id> [<N>m] [billable]",
-    "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable]",  # a name
+    "move": f"{COMMAND} move <id> <YYYY-MM-DD> <HH:MM> [billable] [anyway]",  # a name
     # The session log (issue 16): staff-only notes, and quiet corrections.
     "note": f"{COMMAND} note <id> <text…>",
     "attendees": f"{COMMAND} attendees <id> <names…>",
@@ -58,6 +59,8 @@ FORMS: dict[str, str] = {
     "report": f"{COMMAND} report [YYYY-MM]",
     # Meetings (issue 15): the staff member's calendar feed, sent as a DM.
     "calendar": f"{COMMAND} calendar [rotate]",
+    # Working hours (issue 15).
+    "hours": f"{COMMAND} hours <HH:MM>-<HH:MM> [days]",  # a name
 }
 
 PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
@@ -102,6 +105,7 @@ class Book:
     billable: bool
     join_url: str | None = None  # the session's own join link (`link <url>`)
     agenda_note: str = ""  # a line added to the type's agenda (`agenda <text…>`)
+    anyway: bool = False  # book it even if it clashes with the vendor contact's time
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,7 @@ class Move:
     day: date
     time_of_day: time
     billable: bool
+    anyway: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,6 +238,13 @@ class OpenSupportModal:
 
 
 @dataclass(frozen=True)
+class WorkingHoursCommand:
+    """`hours` alone shows the typist's working hours; with a range (and days) sets them."""
+
+    hours: WorkingHours | None
+
+
+@dataclass(frozen=True)
 class Report:
     """The usage report for a month (None: this month), sent to the typist as a CSV in a DM."""
 
@@ -274,6 +286,7 @@ Command = (
     | OpenSupportModal
     | Report
     | CalendarFeed
+    | WorkingHoursCommand
 )
 
 
@@ -351,16 +364,26 @@ def parse_session_id(tokens: list[str], form: str) -> int:
 
 def _options(tokens: list[str], form: str, allow_minutes: bool) -> tuple[int | None, bool]:
     """The optional trailing `[<N>m] [billable]`, in either order, each at most once."""
+    minutes, billable, _ = _options_anyway(tokens, form, allow_minutes, allow_anyway=False)
+    return minutes, billable
+
+
+def _options_anyway(
+    tokens: list[str], form: str, allow_minutes: bool, allow_anyway: bool = True
+) -> tuple[int | None, bool, bool]:
+    """The optional trailing `[<N>m] [billable] [anyway]`, in any order, each at most once."""
     minutes: int | None = None
-    billable = False
+    billable = anyway = False
     for token in tokens:
         if token.lower() == "billable" and not billable:
             billable = True
+        elif allow_anyway and token.lower() == "anyway" and not anyway:
+            anyway = True
         elif allow_minutes and minutes is None and token[:1].isdigit():
             minutes = parse_minutes(token, form)
         else:
             raise _wrong(form, Text("I did not understand {token}.", token=quoted(token)))
-    return minutes, billable
+    return minutes, billable, anyway
 
 
 def _no_arguments(tokens: list[str], form: str) -> None:
@@ -410,8 +433,9 @@ def parse(text: str) -> Command:
         session_id = parse_session_id(rest, "move")
         if len(rest) < 3:
             raise _wrong("move", Text("Give the session id, the new date and the new time."))
-        _, billable = _options(rest[3:], "move", allow_minutes=False)
-        return Move(session_id, parse_date(rest[1], "move"), parse_time(rest[2], "move"), billable)
+        _, billable, anyway = _options_anyway(rest[3:], "move", allow_minutes=False)
+        day, time_of_day = parse_date(rest[1], "move"), parse_time(rest[2], "move")
+        return Move(session_id, day, time_of_day, billable, anyway)
     if verb in ("note", "attendees"):
         return _parse_session_text(verb, rest)
     if verb in ("unlog", "delete"):
@@ -442,6 +466,8 @@ def parse(text: str) -> Command:
         return _parse_report(rest)
     if verb == "calendar":
         return _parse_calendar(rest)
+    if verb == "hours":
+        return _parse_hours(rest)
     if verb in {t.value for t in SessionType}:
         return _parse_book(SessionType(verb), rest, raw[1:])
     # Translators: {token} is the word typed; {types} the session types as code; {help} is
@@ -593,9 +619,9 @@ def _parse_book(session_type: SessionType, rest: list[str], raw: list[str]) -> B
     day = parse_date(rest[0], "book")
     time_of_day = parse_time(rest[1], "book")
     options, join_url, note = _meeting_options(rest[2:], raw[2:])
-    minutes, billable = _options(options, "book", allow_minutes=True)
+    minutes, billable, anyway = _options_anyway(options, "book", allow_minutes=True)
     minutes = minutes or DEFAULT_SESSION_MINUTES
-    return Book(session_type, day, time_of_day, minutes, billable, join_url, note)
+    return Book(session_type, day, time_of_day, minutes, billable, join_url, note, anyway)
 
 
 def _meeting_options(tokens: list[str], raw: list[str]) -> tuple[list[str], str | None, str]:
@@ -645,6 +671,16 @@ def _parse_meeting_link(rest: list[str], raw: list[str]) -> ShowMeetingLink | Se
     if rest[0].lower() == "off":
         return SetMeetingLink(None)
     return SetMeetingLink(_join_url(raw[0], "meeting-link"))
+
+
+def _parse_hours(rest: list[str]) -> WorkingHoursCommand:
+    """`hours` (show them) or `hours <HH:MM>-<HH:MM> [days]` (days default to mon-fri)."""
+    if not rest:
+        return WorkingHoursCommand(None)
+    try:
+        return WorkingHoursCommand(parse_working_hours(rest[0], rest[1:]))
+    except BadHours as bad:
+        raise _wrong("hours", bad.problem) from None
 
 
 def help_text() -> Text:

@@ -2,7 +2,8 @@
 
 Each change is one transaction that locks the rows it decides on before reading them for the
 decision, so concurrent requests can never spend more than is left nor act on a stale copy of
-a session. Lock order, everywhere: the session row first (`_session(lock=True)`), then contract
+a session. Lock order, everywhere: the session row first (`_session(lock=True)`), then the
+vendor contact's staff row when their time is checked (`bot.services.clashes`), then contract
 rows in ascending id (`_lock_contracts`); a booking locks only its contract. Two requests thus
 never wait on each other in a circle. (SQLite has no row locks: a writing transaction holds the
 database's write lock from its first statement, `storage.engine`.) The rules themselves live in
@@ -57,6 +58,7 @@ from bot.domain.slacktext import escape
 from bot.domain.support import CaseFacts
 from bot.domain.text import Text
 from bot.domain.timeutil import zone
+from bot.services.clashes import ClashCheck, check_vendor_time
 from storage.customers import (
     customer_ids,
     customer_teams,
@@ -536,9 +538,11 @@ class BookingService:
         also: Callable[[Session, OnboardingSession], None] | None = None,
         join_url: str | None = None,
         agenda_note: str = "",
+        clash: ClashCheck | None = None,
     ) -> SessionChange:
         """Book a session. `also` runs inside the same transaction (a request it settles).
-        `join_url` and `agenda_note` are checked by the caller (`bot.domain.meeting`)."""
+        `join_url` and `agenda_note` are checked by the caller (`bot.domain.meeting`); `clash`:
+        check the vendor contact's time (`bot.services.clashes`; every Slack path does)."""
         check_session_minutes(minutes)
         now = self.now()
         with write_session(self.engine) as db:
@@ -547,6 +551,8 @@ class BookingService:
             account = _account(db, channel_id, lock=True)
             if account is None:
                 raise not_linked()
+            if clash is not None:
+                check_vendor_time(db, account, starts_at, minutes, clash, now)
             contract = _contract_for(db, account, starts_at, lock=True)
             allocation, refusal = _plan(account, contract, session_type, starts_at, minutes)
             if refusal and not billable:
@@ -602,6 +608,7 @@ class BookingService:
         session_id: int,
         starts_at: datetime,
         billable: bool,
+        clash: ClashCheck | None = None,
     ) -> SessionChange:
         now = self.now()
         with write_session(self.engine) as db:
@@ -614,6 +621,9 @@ class BookingService:
                     Text("Nothing was changed: only booked sessions can be moved."),
                 )
             previous, previous_contract = session.starts_at, session.contract_id
+            if clash is not None and starts_at != previous:
+                minutes = session.minutes_booked
+                check_vendor_time(db, account, starts_at, minutes, clash, now, session.id)
             before = _paid_as(session)
             contract, confirmed = _reallocate(
                 db, account, session, starts_at, session.minutes_booked, billable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.services.availability import AvailabilityService
 from bot.services.booking import BookingService
 from bot.services.calendar import CalendarService
 from bot.services.deliveries import Deliveries
@@ -29,6 +30,9 @@ class Profile:
 
     timezone: str | None
     language: str | None
+    # How a calendar invite names them (the email needs the `users:read.email` scope).
+    name: str | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Services:
     calendar: CalendarService
     installation: InstallationService
     session_log: SessionLog
+    availability: AvailabilityService
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -68,4 +73,5 @@ class Services:
             ),
             meetings=MeetingLinks(booking.engine, booking.now),
             calendar=CalendarService(booking.engine, booking.now),
+            availability=AvailabilityService(booking),
         )

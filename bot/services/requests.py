@@ -17,6 +17,7 @@ from bot.domain.requests import MAX_NOTE, MAX_PREFERRED_TIMES, OPEN_STATES, Requ
 from bot.domain.slacktext import printable
 from bot.domain.text import Text
 from bot.services.booking import Actor, BookingService, SessionChange, record_audit
+from bot.services.clashes import ClashCheck
 from storage.engine import read_session, write_session
 from storage.models import Account, OnboardingSession, SessionRequest
 
@@ -84,9 +85,15 @@ class RequestService:
             return RequestView(request, account)
 
     def confirm(
-        self, actor: Actor, request_id: int, starts_at: datetime, billable: bool
+        self,
+        actor: Actor,
+        request_id: int,
+        starts_at: datetime,
+        billable: bool,
+        clash: ClashCheck | None = None,
     ) -> tuple[RequestView, SessionChange]:
-        """Book the request at `starts_at`; only one confirmation of a request can ever win."""
+        """Book the request at `starts_at`; only one confirmation of a request can ever win.
+        `clash`: check the vendor contact's time, as every booking from Slack does."""
         view = self.get(request_id)
         if view.request.state not in OPEN_STATES:
             raise RuleViolation(_settled(request_id, view.request.state))
@@ -121,6 +128,7 @@ class RequestService:
             view.request.minutes,
             billable,
             also=settle,
+            clash=clash,
         )
         return self.get(request_id), booked
 

@@ -29,7 +29,7 @@ def add_to_calendar(asked: Asked) -> None:
             _("Session #{id} was cancelled, so there is nothing to add.", id=meeting.session.number)
         )
         return
-    organizer, attendees = people(asked.client, meeting)
+    organizer, attendees = people(asked.client, asked.services, meeting)
     if send_invite(asked.client, asked.services, asked.user_id, meeting, organizer, attendees):
         asked.tell(_("I sent you the invite in a DM: open it to add the session to your calendar."))
     else:

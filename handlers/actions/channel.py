@@ -27,7 +27,7 @@ def request_session(asked: Asked) -> None:
     if asked.access.is_staff:
         form.booking(asked.services.booking.now(), asked.user_id)
     else:
-        form.request()
+        form.request(asked.services.booking.now(), asked.user_id)
 
 
 @button(Action.SHOW_USAGE, NOT_HERE, needs_account=True)

@@ -17,7 +17,7 @@ from bot.domain.identity import Action, Installation, Requester
 from bot.i18n import _, say, speaking
 from bot.services.booking import Actor
 from bot.services.container import Services
-from handlers.commands import calendar, meetings, report, session_log, sessions, support
+from handlers.commands import calendar, hours, meetings, report, session_log, sessions, support
 from handlers.context import (
     actor_of,
     installation_from,
@@ -138,6 +138,8 @@ def _run(
             return meetings.run(command, services, request.actor)
         case commands.CalendarFeed(rotate):
             return calendar.send_feed_address(services, client, request.user_id, rotate)
+        case commands.WorkingHoursCommand():
+            return hours.run(command, typed)
         case commands.Report(month):
             return report.send_report(services, request.user_id, month, now, request.trigger_id)
         case (

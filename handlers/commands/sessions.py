@@ -29,6 +29,7 @@ from bot.i18n import _
 from bot.services.booking import Actor, SessionChange
 from bot.services.container import Services
 from handlers.announce import announce
+from handlers.availability import clash_check
 from handlers.forms import Form
 from handlers.replies import log, post_for_account, with_warning
 from handlers.slack_users import user_info, user_timezone
@@ -79,8 +80,11 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
         case commands.Reconnect():
             account, cleared = booking.reconnect(actor, channel)
             return reconnect_reply(account, cleared)
-        case commands.Book(session_type, day, time_of_day, minutes, billable, join_url, note):
+        case commands.Book(
+            session_type, day, time_of_day, minutes, billable, join_url, note, anyway
+        ):
             starts_at = _typed_time(typed, day, time_of_day)
+            clash = clash_check(typed.client, typed.services, channel, anyway)
             change = booking.book(
                 actor,
                 channel,
@@ -90,13 +94,16 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
                 billable,
                 join_url=join_url,
                 agenda_note=note,
+                clash=clash,
             )
             return _changed(typed, change)
         # Typed commands name a session by its number in the account (#3); buttons by its id.
-        case commands.Move(number, day, time_of_day, billable):
+        case commands.Move(number, day, time_of_day, billable, anyway):
             starts_at = _typed_time(typed, day, time_of_day)
             session_id = booking.session_id_for_number(channel, number)
-            return _changed(typed, booking.move(actor, channel, session_id, starts_at, billable))
+            clash = clash_check(typed.client, typed.services, channel, anyway)
+            move = booking.move(actor, channel, session_id, starts_at, billable, clash=clash)
+            return _changed(typed, move)
         case commands.Cancel(number):
             session_id = booking.session_id_for_number(channel, number)
             return _changed(typed, booking.cancel(actor, channel, session_id))

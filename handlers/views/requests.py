@@ -7,10 +7,13 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.blocks import ids
+from bot.blocks.availability import with_busy_note
+from bot.blocks.base import Message
 from bot.blocks.requests import proposal_post, request_acknowledgement, request_dm
 from bot.domain.identity import Action
 from bot.domain.requests import MAX_PREFERRED_TIMES
 from bot.i18n import _
+from handlers.availability import busy_times, has_slots, picked_slot
 from handlers.context import follow_up
 from handlers.errors import attempt
 from handlers.guard import Asked, FollowUp, form, in_form
@@ -40,8 +43,12 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
         for i in range(1, MAX_PREFERRED_TIMES + 1)
         if (t := picked_time(view, ids.field_preferred_time(i)))
     ]
-    if not times:
-        errors[ids.field_preferred_time(1)] = _("Choose at least one time that suits you.")
+    slot = picked_slot(asked, view, minutes, errors)
+    if slot is not None:
+        times = [slot, *[t for t in times if t != slot]][:MAX_PREFERRED_TIMES]
+    if not times and ids.FIELD_SLOT not in errors:
+        at = ids.FIELD_SLOT if has_slots(view) else ids.field_preferred_time(1)
+        errors[at] = _("Choose at least one time that suits you.")
     note = str(field(view, ids.FIELD_NOTE).get("value") or "")
     if errors:
         ack(response_action="errors", errors=errors)
@@ -67,7 +74,13 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
         # sent the form is answered in theirs.
         post_for_account(asked.client, request.account, lambda: request_acknowledgement(request))
         vendor = request.account.vendor_contact_id
-        if message_person(asked.client, asked.services, vendor, lambda: request_dm(request)):
+        # The times already busy for the Oura contact are marked as such in their DM.
+        busy = busy_times(asked.client, asked.services, request)
+
+        def dm() -> Message:
+            return with_busy_note(request_dm(request), busy, request.account.timezone)
+
+        if message_person(asked.client, asked.services, vendor, dm):
             # The channel's acknowledgement may be in another language than the buyer's.
             asked.tell(
                 _(

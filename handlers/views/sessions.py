@@ -7,11 +7,14 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.blocks import ids
+from bot.blocks.availability import clash_in_form
 from bot.blocks.sessions import booking_reply
+from bot.domain.availability import NeedsClashConfirmation
 from bot.domain.identity import Action
 from bot.i18n import _, say
 from bot.services.booking import NeedsBillableConfirmation, SessionChange
 from handlers.announce import announce
+from handlers.availability import form_clash_check
 from handlers.context import follow_up
 from handlers.errors import attempt
 from handlers.guard import Asked, FollowUp, form, in_form
@@ -36,6 +39,8 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
     options = field(view, ids.FIELD_BILLABLE).get("selected_options") or []
     billable = any(option.get("value") == "billable" for option in options)
     join_url, note = fields.join_url(view, errors), fields.agenda(view, errors)
+    ticked = field(view, ids.FIELD_CLASH).get("selected_options") or []
+    anyway = any(option.get("value") == "anyway" for option in ticked)
     if errors:
         ack(response_action="errors", errors=errors)
         return None
@@ -43,6 +48,7 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
     channel = asked.channel_id or ""
 
     def book() -> SessionChange | None:
+        clash = form_clash_check(asked.services, channel, asked.metadata, anyway)
         try:
             return asked.services.booking.book(
                 asked.actor,
@@ -53,10 +59,17 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
                 billable,
                 join_url=join_url,
                 agenda_note=note,
+                clash=clash,
             )
         except NeedsBillableConfirmation as refusal:
             # The form has a checkbox for it: no `billable` to type here.
             refuse_form(ack, ids.FIELD_BILLABLE, say(refusal.in_form))
+            return None
+        except NeedsClashConfirmation as refusal:
+            # Named under the form's "Book anyway" checkbox (a form opened before it had one
+            # shows it under the start time).
+            at = ids.FIELD_CLASH if _has_block(view, ids.FIELD_CLASH) else ids.FIELD_STARTS_AT
+            refuse_form(ack, at, clash_in_form(refusal))
             return None
 
     # Booked before the ack, so a refusal can be shown on the form itself.
@@ -75,6 +88,11 @@ def submit_booking(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
     return lambda: asked.tell(
         with_warning(booking_reply(change).text, announce(asked.client, change, asked.services))
     )
+
+
+def _has_block(view: dict[str, Any], block_id: str) -> bool:
+    """Whether the submitted form has that input (Slack sends every input's state)."""
+    return block_id in (view.get("state") or {}).get("values", {})
 
 
 @form(Action.LOG_HELD, STAFF_ONLY, at=ids.FIELD_MINUTES, metadata=("channel_id", "session_id"))
