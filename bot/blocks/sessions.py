@@ -52,6 +52,7 @@ from bot.domain.support import (
 )
 from bot.i18n import FINNISH, N_, _, money, n_, say
 from bot.services.booking import ChangeKind, SessionChange, SessionListing, Usage, balance_of
+from bot.services.rebalance import Absorbed
 from storage.models import Account, CustomerTeam, OnboardingSession
 
 # Words these builders show that are stored or kept as codes elsewhere: marked here so the
@@ -215,8 +216,21 @@ def booking_reply(change: SessionChange) -> Message:
     if paid and session.state != SessionState.CANCELLED:
         # Translators: {sources} lists what pays for the session, e.g. "45 included min".
         parts.append(_("Paid from: {sources}.", sources=", ".join(paid)))
+    parts.extend(absorbed_line(a) for a in change.absorbed)
     parts.append(f"{escape(account.company)}: {balance_line(balance_of(change.contract))}.")
     return text_message(" ".join(parts))
+
+
+def absorbed_line(absorbed: Absorbed) -> str:
+    """A booked session that took freed included minutes (billable rebalancing)."""
+    # Translators: to staff after a change freed included minutes; {id} is another booked
+    # session's number, then how it is paid for now.
+    return _(
+        "Freed minutes went to #{id}: it is now {included} included min, {billable} billable min.",
+        id=absorbed.session_id,
+        included=absorbed.included_minutes,
+        billable=absorbed.billable_minutes,
+    )
 
 
 def link_reply(account: Account, package_id: str, start: Any) -> Message:

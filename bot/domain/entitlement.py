@@ -7,6 +7,7 @@ included part cannot cover is billable, and billable time needs staff's explicit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -199,3 +200,39 @@ def contract_covering(contracts: list[ContractTerms], moment: datetime) -> int |
     if started:
         return max(started, key=lambda i: contracts[i].start)
     return min(range(len(contracts)), key=lambda i: contracts[i].start)
+
+
+@dataclass(frozen=True)
+class Billed:
+    """How a booked session is paid for, when it may take freed included minutes."""
+
+    session_id: int
+    included_minutes: int
+    billable_minutes: int
+
+
+def absorb(free_minutes: int, billed: Sequence[Billed]) -> list[Billed]:
+    """Freed included minutes taken by booked sessions that still carry billable minutes.
+
+    `billed` are the sessions that may take them (in the window, paid in minutes), in start
+    order: each in turn turns as much of its billable time into included time as is free.
+    Returns the new allocations of the sessions that change, in the same order. Billable time
+    only ever shrinks here, so nothing needs a new confirmation.
+    """
+    changed = []
+    left = max(free_minutes, 0)
+    for session in billed:
+        if left == 0:
+            break
+        taken = min(left, session.billable_minutes)
+        if taken <= 0:
+            continue
+        left -= taken
+        changed.append(
+            Billed(
+                session.session_id,
+                session.included_minutes + taken,
+                session.billable_minutes - taken,
+            )
+        )
+    return changed

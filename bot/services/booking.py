@@ -53,6 +53,7 @@ from bot.domain.slacktext import escape
 from bot.domain.support import CaseFacts
 from bot.domain.text import Text
 from bot.domain.timeutil import zone
+from bot.services.rebalance import Absorbed, absorb_freed
 from storage.customers import (
     customer_ids,
     customer_teams,
@@ -114,6 +115,8 @@ class SessionChange:
     contract: Contract
     session: OnboardingSession
     previous_start: datetime | None = None
+    # Booked sessions that took included minutes this change freed (billable rebalancing).
+    absorbed: tuple[Absorbed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -577,11 +580,17 @@ class BookingService:
             record_audit(db, actor, "move", account, session, details, at=now)
             if confirmed:
                 record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
+            absorbed = _absorb_freed(db, actor, account, {previous_contract, contract.id}, now)
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, {previous_contract, contract.id}, now)
             return SessionChange(
-                ChangeKind.MOVED, account, contract, session, previous_start=previous
+                ChangeKind.MOVED,
+                account,
+                contract,
+                session,
+                previous_start=previous,
+                absorbed=absorbed,
             )
 
     def cancel(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
@@ -599,10 +608,13 @@ class BookingService:
             session.updated_at = now
             db.add(session)
             record_audit(db, actor, "cancel", account, session, {"released": released}, at=now)
+            absorbed = _absorb_freed(db, actor, account, {session.contract_id}, now)
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
-            return SessionChange(ChangeKind.CANCELLED, account, contract, session)
+            return SessionChange(
+                ChangeKind.CANCELLED, account, contract, session, absorbed=absorbed
+            )
 
     def log_held(
         self,
@@ -625,6 +637,7 @@ class BookingService:
                 )
             held = check_session_minutes(minutes or session.minutes_held or session.minutes_booked)
             before = (session.state, session.minutes_held, _paid_as(session))
+            previous_contract = session.contract_id
             contract, confirmed = _reallocate(
                 db, account, session, session.starts_at, held, billable
             )
@@ -638,12 +651,15 @@ class BookingService:
             record_audit(db, actor, "log_held", account, session, details, at=now)
             if confirmed:
                 record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
+            absorbed = _absorb_freed(db, actor, account, {previous_contract, contract.id}, now)
             db.flush()
             db.refresh(contract)
             first_reminder = first_reminder_at(session_facts(session), now)
             if first_reminder is not None and contract.id is not None:
                 bring_next_post_forward(db, contract.id, first_reminder)
-            return SessionChange(ChangeKind.LOGGED_HELD, account, contract, session)
+            return SessionChange(
+                ChangeKind.LOGGED_HELD, account, contract, session, absorbed=absorbed
+            )
 
 
 # -- helpers used inside one transaction ----------------------------------------------------
@@ -796,6 +812,26 @@ def _reallocate(
     _apply(session, allocation, billable)
     session.contract_id = contract.id
     return contract, newly_confirmed
+
+
+def _absorb_freed(
+    db: Session, actor: Actor, account: Account, contract_ids: set[int], now: datetime
+) -> tuple[Absorbed, ...]:
+    """After a change gave included minutes back: booked billable sessions of these contracts
+    (already locked by the change) take them, in start order; each is audited as a
+    `rebalance` with its before and after."""
+    absorbed: list[Absorbed] = []
+    for contract_id in sorted(contract_ids):
+        contract = _lock_contract(db, contract_id)
+        taken = absorb_freed(db, account, contract)
+        if not taken:
+            continue
+        _spend(db, contract, Allocation(included_minutes=sum(a.minutes for a in taken)))
+        for change in taken:
+            session = db.get(OnboardingSession, change.session_id)
+            record_audit(db, actor, "rebalance", account, session, change.details(), at=now)
+        absorbed.extend(taken)
+    return tuple(absorbed)
 
 
 def _paid_as(session: OnboardingSession) -> tuple[int, int, int, bool]:
