@@ -38,6 +38,7 @@ from bot.blocks.base import (
     text_message,
 )
 from bot.blocks.buttons import channel_actions, session_actions
+from bot.blocks.contract_lines import other_contracts_block
 from bot.domain.commands import form_code
 from bot.domain.country import effective_country
 from bot.domain.entitlement import Balance
@@ -464,6 +465,7 @@ def usage_card(
             ContextBlock(
                 elements=[MarkdownTextObject(text=_("Next session: {next}", next=next_line))]
             ),
+            *other_contracts_block(account, contract, usage.contracts),
             *([customer_ids_block(usage.customer_teams)] if for_staff else []),
             *([unreachable_block(account)] if for_staff and account.unreachable_reason else []),
             *(

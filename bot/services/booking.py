@@ -136,6 +136,8 @@ class Usage:
     # Support cases not yet resolved, overdue untaken ones first.
     open_cases: tuple[CaseFacts, ...] = ()
     currency: str = "EUR"  # of the hourly rate and the estimate (OURA_CURRENCY)
+    # Every contract of the account, oldest first (the card has a line for the others).
+    contracts: tuple[Contract, ...] = ()
 
     @property
     def balance(self) -> Balance:
@@ -233,6 +235,7 @@ class BookingService:
             currency=self.currency,
             customer_teams=tuple(customer_teams(db, account.id or 0)),
             open_cases=tuple(open_cases_in_order(db, account, now)),
+            contracts=tuple(_contracts(db, account)),
             **totals,
         )
 

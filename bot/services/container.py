@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.booking import BookingService
+from bot.services.contracts import ContractService
 from bot.services.deliveries import Deliveries
 from bot.services.home import HomeService
 from bot.services.report import ReportService
@@ -37,6 +38,7 @@ class Services:
     reports: ReportService
     deliveries: Deliveries
     signer: MetadataSigner
+    contracts: ContractService
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -56,4 +58,5 @@ class Services:
             signer=MetadataSigner(
                 settings.slack_signing_secret or settings.slack_app_token or "unsigned"
             ),
+            contracts=ContractService(booking),
         )

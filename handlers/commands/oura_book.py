@@ -17,7 +17,7 @@ from bot.domain.identity import Action, Installation, Requester
 from bot.i18n import _, say, speaking
 from bot.services.booking import Actor
 from bot.services.container import Services
-from handlers.commands import report, sessions, support
+from handlers.commands import contracts, report, sessions, support
 from handlers.context import (
     actor_of,
     installation_from,
@@ -144,4 +144,6 @@ def _run(
             | commands.OpenSupportModal()
         ):
             return support.run(command, typed, request.trigger_id)
+        case commands.Renew() | commands.FixContract() | commands.History():
+            return contracts.run(command, typed)
     return sessions.run(command, typed, request.trigger_id)

@@ -1,0 +1,28 @@
+"""`/oura-book renew`, `contract fix` and `history`: a customer's contracts over time and the
+account's audit trail. A renewal is also told in the channel, in the account's language."""
+
+from __future__ import annotations
+
+from bot.blocks.base import Message, text_message
+from bot.blocks.contracts import fix_reply, history_list, renew_reply, renewal_post
+from bot.domain import commands
+from handlers.commands.sessions import Typed
+from handlers.replies import post_for_account, with_warning
+
+
+def run(command: commands.Renew | commands.FixContract | commands.History, typed: Typed) -> Message:
+    services, actor, channel = typed.services, typed.actor, typed.channel_id
+    match command:
+        case commands.Renew(package_id, start, months):
+            renewal = services.contracts.renew(actor, channel, package_id, start, months)
+            problem = post_for_account(
+                typed.client,
+                renewal.account,
+                lambda: renewal_post(renewal.account, renewal.contract),
+            )
+            reply = renew_reply(renewal)
+            return text_message(with_warning(reply.text, problem)) if problem else reply
+        case commands.FixContract(field, value):
+            return fix_reply(services.contracts.fix(actor, channel, field, value))
+        case commands.History(session_id, page):
+            return history_list(services.contracts.history(channel, session_id, page))

@@ -1,0 +1,221 @@
+"""A customer's contracts over time (issue 16): `renew` adds a contract that takes over at its
+start, `contract fix` corrects the current one without breaking a balance, and `history`
+shows who changed what, and when. Signed requests to the served app, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from conftest import CHANNEL, STAFF, RunningBot, text_of
+from sqlmodel import Session, col, select
+from test_http_commands import sessions
+from test_session_races import check_books
+
+from bot.blocks.sessions import usage_card
+from bot.domain.commands import parse
+from bot.domain.contracts import Paid, overlapping, overspent, refit
+from bot.domain.entitlement import Balance, ContractTerms
+from bot.domain.errors import InvalidCommand
+from bot.domain.packages import LAUNCH_KIT, PREMIUM, SessionType
+from bot.i18n import speaking
+from storage.models import AuditEvent, Contract
+
+
+def contracts(bot: RunningBot) -> list[Contract]:
+    with Session(bot.engine) as db:
+        return list(db.exec(select(Contract).order_by(col(Contract.id))).all())
+
+
+def audit(bot: RunningBot, action: str) -> list[AuditEvent]:
+    with Session(bot.engine) as db:
+        query = select(AuditEvent).where(AuditEvent.action == action).order_by(col(AuditEvent.id))
+        return list(db.exec(query).all())
+
+
+# -- the rules ------------------------------------------------------------------------------
+
+
+def test_terms_that_share_a_day_overlap() -> None:
+    first = ContractTerms(LAUNCH_KIT, date(2027, 1, 4), 12, "Europe/Helsinki")
+    same_day = ContractTerms(PREMIUM, date(2028, 1, 3), 12, "Europe/Helsinki")
+    next_day = ContractTerms(PREMIUM, date(2028, 1, 4), 12, "Europe/Helsinki")
+    before = ContractTerms(PREMIUM, date(2026, 1, 4), 12, "Europe/Helsinki")
+    assert overlapping(same_day, [first]) == first
+    assert overlapping(next_day, [first]) is None
+    assert overlapping(before, [first]) is None
+
+
+def test_a_smaller_entitlement_makes_the_latest_sessions_billable_first() -> None:
+    terms = ContractTerms(PREMIUM, date(2027, 1, 4), 12, "Europe/Helsinki")
+    paid = [
+        Paid(i, SessionType.TRAINING, datetime(2027, 2, i, 8, tzinfo=UTC), 60, 60, 0, False, c)
+        for i, c in ((1, 0), (2, 0), (3, 60))
+    ]
+    refitted = refit(paid, terms, Balance(100, 0, 12, 0))
+    assert [(p.included_minutes, p.billable_minutes) for p in refitted] == [
+        (60, 0),
+        (40, 20),
+        (0, 60),
+    ]
+    assert overspent(refitted) == [2]  # #3 had its 60 billable minutes confirmed
+
+
+def test_the_forms_parse_and_refuse_what_is_wrong() -> None:
+    assert parse("renew premium 2028-01-04").term_months == 12  # type: ignore[union-attr]
+    assert parse("renew premium 2028-01-04 6 months").term_months == 6  # type: ignore[union-attr]
+    for wrong in (
+        "renew",
+        "renew gold 2028-01-04",
+        "renew premium 2028-01-04 0 months",
+        "contract fix colour red",
+        "contract fix term 61",
+        "history page x",
+    ):
+        try:
+            parse(wrong)
+        except InvalidCommand as error:
+            assert "Use `/oura-book" in str(error)
+        else:
+            raise AssertionError(wrong)
+
+
+# -- renew ----------------------------------------------------------------------------------
+
+
+def test_renew_adds_a_contract_that_takes_over_at_its_start(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    # Booked after the term: billable against the old contract, until the renewal.
+    late = bot.command("training 2028-02-01 10:00 45m billable")
+    assert "45 billable min" in text_of(late)
+
+    refused = text_of(bot.command("renew launch-kit 2027-06-01"))
+    assert "overlaps the Premium Success contract from 2027-01-04 to 2028-01-03" in refused
+    assert "start it on 2028-01-04 or later" in refused
+    assert len(contracts(bot)) == 1
+
+    reply = text_of(bot.command("renew launch-kit 2028-01-04 6 months"))
+
+    assert "Added a Launch Kit contract for *Acme Oy*" in reply
+    old, new = contracts(bot)
+    assert (new.package_id, new.start, new.term_months) == ("launch-kit", date(2028, 1, 4), 6)
+    assert new.next_post_at is not None  # the clock plans it like a linked one
+    [session] = sessions(bot)
+    assert f"now paid from it: #{session.id}" in reply
+    assert (session.contract_id, session.included_minutes, session.billable_minutes) == (
+        new.id,
+        45,
+        0,
+    )
+    assert (old.minutes_spent, new.minutes_spent) == (0, 45)
+    check_books(bot.engine)
+    post = text_of(bot.fake.wait_for_posts(CHANNEL, 1)[-1].args)
+    assert "Acme Oy has a new Launch Kit contract" in post
+    [event] = audit(bot, "renew")
+    assert event.actor_user_id == STAFF
+    assert json.loads(event.details)["repaid_sessions"] == [session.id]
+
+    # A booking spends from the contract in force at its start.
+    bot.command("kickoff 2027-03-01 10:00 30m")
+    bot.command("kickoff 2028-03-01 10:00 30m")
+    by_start = {s.starts_at.date(): s.contract_id for s in sessions(bot)}
+    assert by_start[date(2027, 3, 1)] == old.id and by_start[date(2028, 3, 1)] == new.id
+
+    # The card shows the current contract and a line for the other one.
+    card = text_of(bot.command("usage"))
+    assert "*Premium Success*, contract from" in card
+    assert "Launch Kit, Tue 04 Jan 2028 to Mon 03 Jul 2028: not started yet" in card
+
+
+def test_the_card_switches_at_the_new_start_in_the_accounts_time_zone(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    bot.command("renew launch-kit 2028-01-04")
+    # Midnight in Helsinki is 22:00 UTC the day before.
+    before = bot.booking.usage(CHANNEL, datetime(2028, 1, 3, 21, 59, tzinfo=UTC))
+    after = bot.booking.usage(CHANNEL, datetime(2028, 1, 3, 22, 0, tzinfo=UTC))
+    assert before.contract.package_id == "premium"
+    assert after.contract.package_id == "launch-kit"
+    with speaking("en"):
+        card = text_of(usage_card(after).as_kwargs())
+    assert "*Launch Kit*, contract from" in card
+    assert "Premium Success, Mon 04 Jan 2027 to Mon 03 Jan 2028: 0 used, 120 lapsed" in card
+
+
+# -- contract fix ---------------------------------------------------------------------------
+
+
+def test_a_fix_that_would_overspend_is_refused_naming_the_sessions(bot: RunningBot) -> None:
+    bot.link("launch-kit", "2027-01-04")
+    for day in (5, 6, 7):
+        bot.command(f"training 2027-01-{day:02d} 10:00 60m")
+    third = sessions(bot)[2]
+
+    refused = text_of(bot.command("contract fix package premium"))
+    assert "Nothing was changed" in refused and f"#{third.id}" in refused
+    assert contracts(bot)[0].package_id == "launch-kit"
+    moved_start = text_of(bot.command("contract fix start 2027-01-06"))
+    assert "Nothing was changed" in moved_start and f"#{sessions(bot)[0].id}" in moved_start
+    assert audit(bot, "contract_fix") == []
+
+    bot.command(f"cancel {third.id}")
+    fixed = text_of(bot.command("contract fix package premium"))
+    assert "Corrected the contract of *Acme Oy*: package launch-kit → premium" in fixed
+    [contract] = contracts(bot)
+    assert (contract.package_id, contract.included_minutes, contract.minutes_spent) == (
+        "premium",
+        120,
+        120,
+    )
+    check_books(bot.engine)
+    [event] = audit(bot, "contract_fix")
+    assert json.loads(event.details)["from"] == "launch-kit"
+
+
+def test_a_fix_that_frees_minutes_lets_billable_bookings_take_them(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    bot.command("training 2027-01-05 10:00 60m")
+    bot.command("training 2027-01-06 10:00 60m")
+    bot.command("training 2027-01-07 10:00 30m billable")
+    billable = sessions(bot)[2]
+
+    fixed = text_of(bot.command("contract fix package launch-kit"))
+
+    assert f"Freed minutes went to #{billable.id}: it is now 30 included min, 0 billable" in fixed
+    assert "90 of 240 included minutes left" in fixed
+    check_books(bot.engine)
+    term = text_of(bot.command("contract fix term 6"))
+    assert "term (months) 12 → 6" in term
+    assert contracts(bot)[0].term_months == 6
+
+
+# -- history --------------------------------------------------------------------------------
+
+
+def test_history_shows_every_change_newest_first_a_page_at_a_time(bot: RunningBot) -> None:
+    bot.link("launch-kit", "2027-01-04")
+    for hour in range(8, 13):
+        bot.command(f"training 2027-01-05 {hour:02d}:00 30m")
+    first = sessions(bot)[0]
+    bot.command(f"move {first.id} 2027-01-06 10:00")
+    bot.command(f"cancel {first.id}")
+    bot.command("timezone Europe/Stockholm")
+    bot.command("contract fix term 6")
+    events = 10  # link, 5 books, move, cancel, time zone, contract fix
+
+    page = bot.command("history")
+    text = text_of(page)
+    assert "History of Acme Oy" in text
+    assert text.index("corrected the contract") < text.index("changed the time zone")
+    assert text.index(f"cancelled session #{first.id}") < text.index(f"moved session #{first.id}")
+    assert f"<@{STAFF}>" in text and "<!date^" in text
+    assert "More:" not in text and page["text"].count("<!date^") == events
+
+    bot.command("kickoff 2027-01-07 10:00 30m")
+    assert "More: `/oura-book history page 2`" in text_of(bot.command("history"))
+    second = text_of(bot.command("history page 2"))
+    assert "linked the channel" in second and "Page 2 of 2" in second
+
+    one = bot.command(f"history {first.id}")
+    assert f"History of session #{first.id}" in one["text"]
+    assert one["text"].count("<!date^") == 3  # booked, moved, cancelled
+    assert "no session #999" in text_of(bot.command("history 999")).lower()
