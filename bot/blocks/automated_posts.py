@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.base import Message, date_token, day_text, escape
 from bot.blocks.buttons import channel_actions
+from bot.domain.entitlement import minutes_tally, status_updates_tally
 from bot.domain.schedule import ContractFacts, Post, PostKind
 from bot.domain.support import RETURN_WINDOW_DAYS, local_today, window_last_day
 from bot.i18n import N_, _, n_
@@ -171,22 +172,23 @@ def post_message(post: Post, facts: ContractFacts, now: datetime | None = None) 
                     company=company,
                     term=terms.package.name,
                 )
+            minutes, updates = minutes_tally(balance, True), status_updates_tally(balance, True)
             lines = [
                 ended,
                 _(
                     "Included minutes: {used} used, {lapsed} lapsed (of {included}).",
-                    used=balance.minutes_spent,
-                    lapsed=balance.minutes_left,
-                    included=balance.included_minutes,
+                    used=minutes.used,
+                    lapsed=minutes.lapsed,
+                    included=minutes.included,
                 ),
             ]
             if balance.status_updates:
                 lines.append(
                     _(
                         "Status updates: {used} used, {lapsed} lapsed (of {included}).",
-                        used=balance.status_updates_spent,
-                        lapsed=balance.status_updates_left,
-                        included=balance.status_updates,
+                        used=updates.used,
+                        lapsed=updates.lapsed,
+                        included=updates.included,
                     )
                 )
             lines.append(

@@ -22,6 +22,7 @@ from bot.blocks import ids
 from bot.blocks.automated_posts import refusal_text
 from bot.blocks.base import Message, date_token, day_text, escape
 from bot.domain.commands import form_code
+from bot.domain.entitlement import Balance, minutes_tally, status_updates_tally
 from bot.domain.overview import AccountSummary, HomePage, Scope
 from bot.i18n import _, n_
 
@@ -185,14 +186,38 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
             ":warning: the clock can't post in the channel: {reason}",
             reason=refusal_text(account.unreachable_reason),
         )
-    # Translators: the fields' headings are in *bold*; "{left} left" is in bold too.
-    minutes = _(
-        "*Minutes*\n{used} used · *{left} left* of {included}",
-        used=account.minutes_used,
-        left=account.minutes_left,
-        included=account.minutes_included,
+    balance = Balance(
+        account.minutes_included,
+        account.minutes_used,
+        account.status_updates_included,
+        account.status_updates_used,
     )
-    if account.status_updates_included:
+    minutes_now = minutes_tally(balance, account.window_closed)
+    updates_now = status_updates_tally(balance, account.term_closed)
+    if minutes_now.closed:
+        # Translators: once the window has ended: the closed summary's numbers.
+        minutes = _(
+            "*Minutes*\n{used} used · *{lapsed} lapsed* of {included}",
+            used=minutes_now.used,
+            lapsed=minutes_now.lapsed,
+            included=minutes_now.included,
+        )
+    else:
+        # Translators: the fields' headings are in *bold*; "{left} left" is in bold too.
+        minutes = _(
+            "*Minutes*\n{used} used · *{left} left* of {included}",
+            used=account.minutes_used,
+            left=account.minutes_left,
+            included=account.minutes_included,
+        )
+    if account.status_updates_included and updates_now.closed:
+        status = _(
+            "*Status updates*\n{used} used · *{lapsed} lapsed* of {included}",
+            used=updates_now.used,
+            lapsed=updates_now.lapsed,
+            included=updates_now.included,
+        )
+    elif account.status_updates_included:
         status = _(
             "*Status updates*\n{used} used · *{left} left* of {included}",
             used=account.status_updates_used,
@@ -203,6 +228,17 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
         status = _("*Status updates*\nnone in this package")
     if account.window_end is None or account.term_end is None:
         ends = _("*Ends*\nno contract on record")
+    elif account.term_closed:
+        # Translators: {term}: the contract term's last day, now past.
+        ends = _("*Term ended*\n{term}", term=day_text(account.term_end))
+    elif account.window_closed:
+        # Translators: {window}: the last day of the included minutes, now past; {term}: the
+        # contract term's last day.
+        ends = _(
+            "*Window ended*\n{window}\n(term ends {term})",
+            window=day_text(account.window_end),
+            term=day_text(account.term_end),
+        )
     elif account.window_end != account.term_end:
         # Translators: {window}: the last day to use the included minutes; {term}: the
         # contract term's last day.

@@ -41,7 +41,7 @@ from bot.blocks.buttons import channel_actions, session_actions
 from bot.blocks.contract_lines import other_contracts_block
 from bot.domain.commands import form_code
 from bot.domain.country import effective_country
-from bot.domain.entitlement import Balance
+from bot.domain.entitlement import Balance, Tally, minutes_tally, status_updates_tally
 from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionState, SessionType
 from bot.domain.schedule import Post
 from bot.domain.support import (
@@ -187,6 +187,15 @@ def balance_line(balance: Balance) -> str:
             included=balance.status_updates,
         )
     return line
+
+
+def lapsed_line(tally: Tally) -> str:
+    """`balance_line` once the window has ended: the closed summary's numbers."""
+    return _(
+        "{lapsed} of {included} included minutes lapsed",
+        lapsed=tally.lapsed,
+        included=tally.included,
+    )
 
 
 # What a staff member is told after a change. The line already ends with the minutes held.
@@ -383,15 +392,30 @@ def usage_card(
             reserved=usage.minutes_reserved,
         )
     )
-    # Translators: a field of the usage card; {details} says where the minutes went.
-    minutes = _(
-        "*Included minutes*\n{spent} used of {included}, *{left} left*\n{details}",
-        spent=balance.minutes_spent,
-        included=balance.included_minutes,
-        left=balance.minutes_left,
-        details=spent,
-    )
-    if package.window_days:
+    minutes_now = minutes_tally(balance, usage.window_closed)
+    if minutes_now.closed:
+        # Translators: a field of the usage card once the window has ended; the numbers are
+        # those of the closed summary; {details} says where the minutes went.
+        minutes = _(
+            "*Included minutes*\n{used} used, *{lapsed} lapsed* (of {included})\n{details}",
+            used=minutes_now.used,
+            lapsed=minutes_now.lapsed,
+            included=minutes_now.included,
+            details=spent,
+        )
+    else:
+        # Translators: a field of the usage card; {details} says where the minutes went.
+        minutes = _(
+            "*Included minutes*\n{spent} used of {included}, *{left} left*\n{details}",
+            spent=balance.minutes_spent,
+            included=balance.included_minutes,
+            left=balance.minutes_left,
+            details=spent,
+        )
+    if minutes_now.closed:
+        # Translators: a field of the usage card; {end} is the window's last day.
+        window = _("*Window*\nended on {end}", end=day_text(window_end))
+    elif package.window_days:
         window = n_(
             "*Window*\nfirst {n} day, until {end}",
             "*Window*\nfirst {n} days, until {end}",
@@ -400,16 +424,23 @@ def usage_card(
         )
     else:
         window = _("*Window*\nthe contract term, until {end}", end=day_text(window_end))
-    status = (
-        _(
+    updates_now = status_updates_tally(balance, usage.term_closed)
+    if balance.status_updates and updates_now.closed:
+        status = _(
+            "*Status updates*\n{used} used, *{lapsed} lapsed* (of {included})",
+            used=updates_now.used,
+            lapsed=updates_now.lapsed,
+            included=updates_now.included,
+        )
+    elif balance.status_updates:
+        status = _(
             "*Status updates*\n{spent} used of {included}, *{left} left*",
             spent=balance.status_updates_spent,
             included=balance.status_updates,
             left=balance.status_updates_left,
         )
-        if balance.status_updates
-        else _("*Status updates*\nnone in this package")
-    )
+    else:
+        status = _("*Status updates*\nnone in this package")
     contact_title = _("*Vendor contact*") if for_staff else _("*Your Oura contact*")
     role = _(package.contact_role)
     contacts = f"{contact_title}\n<@{account.vendor_contact_id}> ({role})"
@@ -432,9 +463,19 @@ def usage_card(
         "{company}: {package}, {balance}; {billable} billable min.",
         company=escape(account.company),
         package=package.name,
-        balance=balance_line(balance),
+        balance=lapsed_line(minutes_now) if minutes_now.closed else balance_line(balance),
         billable=usage.billable_minutes,
     )
+    # Translators: the contract's dates on the usage card.
+    contract_line = _(
+        "*{package}*, contract from {start} to {end}",
+        package=package.name,
+        start=day_text(contract.start),
+        end=day_text(term_end),
+    )
+    if usage.term_closed:
+        # Translators: follows "…, contract from … to …" once the term is over.
+        contract_line += " " + _("(ended)")
     return Message(
         text=text,
         blocks=[
@@ -442,16 +483,7 @@ def usage_card(
             HeaderBlock(
                 text=PlainTextObject(text=_("{company}: usage", company=account.company)[:150])
             ),
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=_(
-                        "*{package}*, contract from {start} to {end}",
-                        package=package.name,
-                        start=day_text(contract.start),
-                        end=day_text(term_end),
-                    )
-                )
-            ),
+            SectionBlock(text=MarkdownTextObject(text=contract_line)),
             SectionBlock(
                 fields=[
                     MarkdownTextObject(text=minutes),

@@ -47,6 +47,13 @@ class ContractTerms:
     def in_window(self, moment: datetime) -> bool:
         return self._covers(moment, self.window_end)
 
+    def window_closed(self, now: datetime) -> bool:
+        """The window for the included minutes has ended (what was left lapsed)."""
+        return now >= local_midnight_utc(self.window_end, self.timezone)
+
+    def term_closed(self, now: datetime) -> bool:
+        return now >= local_midnight_utc(self.term_end, self.timezone)
+
     def covers_session(self, session_type: SessionType, moment: datetime) -> bool:
         """Whether a session at `moment` may use this contract's included entitlement."""
         if session_type.uses_status_update:
@@ -77,6 +84,32 @@ class Balance:
             minutes_spent=self.minutes_spent - allocation.included_minutes,
             status_updates_spent=self.status_updates_spent - int(allocation.uses_status_update),
         )
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What an entitlement came to: used, and left. Once its window or term closed, what was
+    left lapsed: the closed summary, the usage card, the App Home and the report all say so
+    from this one tally, so they never disagree."""
+
+    used: int
+    left: int
+    included: int
+    closed: bool = False
+
+    @property
+    def lapsed(self) -> int:
+        return self.left if self.closed else 0
+
+
+def minutes_tally(balance: Balance, closed: bool) -> Tally:
+    return Tally(balance.minutes_spent, balance.minutes_left, balance.included_minutes, closed)
+
+
+def status_updates_tally(balance: Balance, closed: bool) -> Tally:
+    return Tally(
+        balance.status_updates_spent, balance.status_updates_left, balance.status_updates, closed
+    )
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,9 @@ class AccountSummary:
     overdue_case_ids: frozenset[int] = frozenset()
     # Slack refuses posts to the account's channel for good (its error), if it does.
     unreachable_reason: str | None = None
+    # The window for the included minutes, and the term, have ended: what was left lapsed.
+    window_closed: bool = False
+    term_closed: bool = False
 
 
 class Scope(StrEnum):

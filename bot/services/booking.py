@@ -138,6 +138,9 @@ class Usage:
     currency: str = "EUR"  # of the hourly rate and the estimate (OURA_CURRENCY)
     # Every contract of the account, oldest first (the card has a line for the others).
     contracts: tuple[Contract, ...] = ()
+    # Whether the window for the included minutes, and the term, have ended (as of the read).
+    window_closed: bool = False
+    term_closed: bool = False
 
     @property
     def balance(self) -> Balance:
@@ -215,6 +218,7 @@ class BookingService:
         """The usage of an account already read, inside the caller's transaction."""
         contract = _current_contract(db, account, now)
         totals = _session_totals(db, contract.id)
+        terms = terms_of(contract, account.timezone)
         next_session = db.exec(
             select(OnboardingSession)
             .where(
@@ -229,13 +233,15 @@ class BookingService:
         return Usage(
             account=account,
             contract=contract,
-            terms=terms_of(contract, account.timezone),
+            terms=terms,
             next_session=next_session,
             hourly_rate=self.hourly_rate,
             currency=self.currency,
             customer_teams=tuple(customer_teams(db, account.id or 0)),
             open_cases=tuple(open_cases_in_order(db, account, now)),
             contracts=tuple(_contracts(db, account)),
+            window_closed=terms.window_closed(now),
+            term_closed=terms.term_closed(now),
             **totals,
         )
 
