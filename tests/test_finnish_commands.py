@@ -93,6 +93,10 @@ WRONG = [
     ("country XX", "whose public holidays are known", "yleiset vapaapäivät tunnetaan"),
     ("language de", "is not a language I write", "En kirjoita kieltä"),
     ("language", "Which language?", "Mikä kieli?"),
+    ("renew premium", "the new contract's start date", "uuden sopimuksen alkamispäivä"),
+    ("renew premium 2028-01-04 0 months", "is not a term", "ei ole sopimuskausi"),
+    ("contract fix colour red", "Say what to correct", "Kerro, mitä korjataan"),
+    ("contract fix start 2028-01-04 2028-01-05", "Give one date", "Anna yksi päivämäärä"),
 ]
 
 
