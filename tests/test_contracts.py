@@ -5,9 +5,12 @@ shows who changed what, and when. Signed requests to the served app, SQLite and 
 from __future__ import annotations
 
 import json
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
-from conftest import CHANNEL, STAFF, RunningBot, text_of
+from conftest import CHANNEL, STAFF, VENDOR_TEAM, RunningBot, text_of
 from sqlmodel import Session, col, select
 from test_http_commands import sessions
 from test_session_races import check_books
@@ -16,9 +19,11 @@ from bot.blocks.sessions import usage_card
 from bot.domain.commands import parse
 from bot.domain.contracts import Paid, overlapping, overspent, refit
 from bot.domain.entitlement import Balance, ContractTerms
-from bot.domain.errors import InvalidCommand
+from bot.domain.errors import InvalidCommand, OuraError, RuleViolation
 from bot.domain.packages import LAUNCH_KIT, PREMIUM, SessionType
 from bot.i18n import speaking
+from bot.services.booking import Actor, BookingService
+from bot.services.contracts import ContractService
 from storage.models import AuditEvent, Contract
 
 
@@ -219,3 +224,60 @@ def test_history_shows_every_change_newest_first_a_page_at_a_time(bot: RunningBo
     assert f"History of session #{first.id}" in one["text"]
     assert one["text"].count("<!date^") == 3  # booked, moved, cancelled
     assert "no session #999" in text_of(bot.command("history 999")).lower()
+
+
+# -- at once --------------------------------------------------------------------------------
+
+
+def test_racing_renewals_add_one_contract_and_fixes_keep_the_balance(
+    booking: BookingService,
+) -> None:
+    """Ten renewals of the same term at once: one wins, the others are refused as overlapping.
+    Then fixes, bookings and cancels at once: the counters always equal what the sessions hold."""
+    now = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
+    booking.now = lambda: now
+    setup = Actor(user_id="U_SETUP", team_id=VENDOR_TEAM)
+    booking.link(setup, CHANNEL, "premium", date(2027, 1, 4), "Acme Oy")
+    service = ContractService(booking)
+    barrier = threading.Barrier(10)
+
+    def renew(i: int) -> str:
+        barrier.wait()
+        try:
+            service.renew(setup, CHANNEL, "launch-kit", date(2028, 1, 4 + i), 12)
+            return "renewed"
+        except RuleViolation as refusal:
+            assert "overlaps" in str(refusal)
+            return "refused"
+
+    with ThreadPoolExecutor(10) as pool:
+        outcomes = list(pool.map(renew, range(10)))
+    assert sorted(outcomes) == ["refused"] * 9 + ["renewed"]
+
+    moments = [datetime(2027, 2, 2 + i, 8, 0, tzinfo=UTC) for i in range(6)]
+    ids = [
+        booking.book(setup, CHANNEL, SessionType.TRAINING, m, 30, False).session.id
+        for m in moments[:3]
+    ]
+    rng = random.Random(6)
+    ops = [rng.choice(("book", "cancel", "fix")) for _ in range(30)]
+    fixes = [("package", "launch-kit"), ("package", "premium"), ("term", 6), ("term", 12)]
+    barrier = threading.Barrier(30)
+
+    def work(i: int) -> str:
+        barrier.wait()
+        try:
+            if ops[i] == "book":
+                booking.book(setup, CHANNEL, SessionType.TRAINING, moments[i % 6], 30, i % 2 == 0)
+            elif ops[i] == "cancel":
+                booking.cancel(setup, CHANNEL, ids[i % 3])  # type: ignore[arg-type]
+            else:
+                service.fix(setup, CHANNEL, *fixes[i % 4])
+            return ops[i]
+        except OuraError:
+            return "refused"  # overspend, already cancelled, billable unconfirmed, unchanged
+
+    with ThreadPoolExecutor(30) as pool:
+        results = list(pool.map(work, range(30)))
+    assert "fix" in results and "book" in results
+    check_books(booking.engine)

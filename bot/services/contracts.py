@@ -159,6 +159,12 @@ class ContractService:
             assert current.id is not None
             sessions = _lock_live_sessions(db, current.id)
             contract = _lock_contract(db, current.id)
+            # Bookings made between the two locks: no more can come now (a booking locks the
+            # contract). They are locked without waiting: one that a change holds is waiting
+            # for this contract, and waiting for it would close a circle.
+            booked_since = _live_ids(db, current.id) - {s.id for s in sessions}
+            if booked_since:
+                sessions += _lock_live_sessions(db, current.id, booked_since)
             if _live_ids(db, current.id) != {s.id for s in sessions}:
                 raise RuleViolation(
                     "Someone else just changed this contract's balance; please try again."
@@ -265,16 +271,21 @@ def _lock_account(db: Session, channel_id: str) -> Account:
     return account
 
 
-def _lock_live_sessions(db: Session, contract_id: int) -> list[OnboardingSession]:
+def _lock_live_sessions(
+    db: Session, contract_id: int, only: set[int | None] | None = None
+) -> list[OnboardingSession]:
+    """The contract's booked and held sessions, locked in id order; `only` these, skipping
+    any another transaction holds (the caller sees they are missing)."""
+    query = select(OnboardingSession).where(
+        OnboardingSession.contract_id == contract_id,
+        OnboardingSession.state != SessionState.CANCELLED,
+    )
+    if only is not None:
+        query = query.where(col(OnboardingSession.id).in_(only))
     return list(
         db.exec(
-            select(OnboardingSession)
-            .where(
-                OnboardingSession.contract_id == contract_id,
-                OnboardingSession.state != SessionState.CANCELLED,
-            )
-            .order_by(col(OnboardingSession.id))
-            .with_for_update()
+            query.order_by(col(OnboardingSession.id))
+            .with_for_update(skip_locked=only is not None)
             .execution_options(populate_existing=True)
         ).all()
     )
