@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from conftest import CHANNEL, STAFF, VENDOR_TEAM, RunningBot, text_of
 from sqlmodel import Session, col, select
+from test_clock_sweep import Now, sweeper
 from test_http_commands import sessions
 from test_session_races import check_books
 
@@ -22,6 +23,7 @@ from bot.domain.entitlement import Balance, ContractTerms
 from bot.domain.errors import InvalidCommand, OuraError, RuleViolation
 from bot.domain.packages import LAUNCH_KIT, PREMIUM, SessionType
 from bot.i18n import speaking
+from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import Actor, BookingService
 from bot.services.contracts import ContractService
 from storage.models import AuditEvent, Contract
@@ -281,3 +283,31 @@ def test_racing_renewals_add_one_contract_and_fixes_keep_the_balance(
         results = list(pool.map(work, range(30)))
     assert "fix" in results and "book" in results
     check_books(booking.engine)
+
+
+def test_the_clock_plans_every_contract_of_an_account(
+    booking: BookingService, fake_slack: FakeSlack
+) -> None:
+    """The old contract's term closes and the renewal's Launch Kit window is warned about,
+    each in turn, from the same channel's account."""
+    now = Now(datetime(2027, 2, 1, 8, 0, tzinfo=UTC))
+    booking.now = now
+    setup = Actor(user_id="U_SETUP", team_id=VENDOR_TEAM)
+    booking.link(setup, CHANNEL, "premium", date(2027, 1, 4), "Acme Oy")
+    renewal = ContractService(booking).renew(setup, CHANNEL, "launch-kit", date(2028, 1, 4), 12)
+    old_id, new_id = contracts_of(booking)
+    assert renewal.contract.id == new_id
+    clock = sweeper(booking.engine, fake_slack)
+
+    # Tue 2028-01-04, 10:00 in Helsinki: the old term has ended.
+    closed = clock.sweep(datetime(2028, 1, 4, 8, 0, tzinfo=UTC)).sent
+    assert f"contract:{old_id}:term-closed" in closed
+    # Day 90 of the new window is 2028-04-02; 30 days before is Sat 2028-03-04: Monday then.
+    warned = clock.sweep(datetime(2028, 3, 6, 8, 0, tzinfo=UTC)).sent
+    assert f"contract:{new_id}:window-warning:30" in warned
+    assert not any(key.startswith(f"contract:{old_id}:") for key in warned)
+
+
+def contracts_of(booking: BookingService) -> list[int]:
+    with Session(booking.engine) as db:
+        return [c.id for c in db.exec(select(Contract).order_by(col(Contract.id))).all()]  # type: ignore[misc]
