@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 from conftest import CHANNEL, STAFF, VENDOR_TEAM, RunningBot, text_of
+from slackreq import block_action
 from sqlmodel import Session, col, select
 from test_clock_sweep import Now, sweeper
 from test_http_commands import sessions
@@ -218,9 +219,42 @@ def test_history_shows_every_change_newest_first_a_page_at_a_time(bot: RunningBo
     assert "More:" not in text and page["text"].count("<!date^") == events
 
     bot.command("kickoff 2027-01-07 10:00 30m")
-    assert "More: `/oura-book history page 2`" in text_of(bot.command("history"))
+    first_page = bot.command("history")
+    assert "Page 1 of 2" in text_of(first_page) and "linked the channel" not in text_of(first_page)
+    [more] = [e for b in first_page["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert (more["action_id"], more["value"], more["text"]["text"]) == (
+        "history_more",
+        ":2",
+        "More",
+    )
     second = text_of(bot.command("history page 2"))
     assert "linked the channel" in second and "Page 2 of 2" in second
+
+    # The button shows the same page, privately, to the staff member who clicked.
+    click = block_action(
+        "history_more",
+        more["value"],
+        user_id=STAFF,
+        team_id=VENDOR_TEAM,
+        channel_id=CHANNEL,
+        response_url=bot.fake.response_url("more"),
+    )
+    assert bot.sender.interaction(click).status == 200
+    [shown] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"), timeout=10)
+    assert shown.args["user"] == STAFF
+    assert "linked the channel" in text_of(shown.args) and "Page 2 of 2" in text_of(shown.args)
+    buyer = block_action(
+        "history_more",
+        ":2",
+        user_id="U_BUYER",
+        team_id="T_CUSTOMER",
+        channel_id=CHANNEL,
+        response_url=bot.fake.response_url("buyer"),
+    )
+    assert bot.sender.interaction(buyer).status == 200
+    refusals = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral")[1:], timeout=10)
+    assert refusals[0].args["user"] == "U_BUYER"
+    assert "linked the channel" not in text_of(refusals[0].args)
 
     one = bot.command(f"history {first.id}")
     assert f"History of session #{first.id}" in one["text"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.blocks import ids
 from bot.blocks.base import Message, date_token, escape, sections, text_message
-from bot.blocks.buttons import channel_actions
+from bot.blocks.buttons import button, channel_actions
 from bot.blocks.contract_lines import period as _period
 from bot.blocks.sessions import absorbed_line, balance_line
-from bot.domain.commands import COMMAND
 from bot.domain.packages import PACKAGES
 from bot.i18n import N_, _
 from bot.services.booking import balance_of
@@ -175,6 +175,18 @@ def history_line(event: AuditEvent, timezone: str) -> str:
     return f"{line} ({detail})" if detail else line
 
 
+def history_value(session_id: int | None, page: int) -> str:
+    """The More button's value: which history, and which page of it."""
+    return f"{session_id or ''}:{page}"  # not for people: a button value
+
+
+def parse_history_value(value: str) -> tuple[int | None, int] | None:
+    session, _sep, page = value.partition(":")
+    if not page.isascii() or not page.isdigit() or (session and not session.isdigit()):
+        return None
+    return (int(session) if session else None), int(page)
+
+
 def history_list(page: HistoryPage) -> Message:
     account = page.account
     if page.session_id is None:
@@ -190,12 +202,12 @@ def history_list(page: HistoryPage) -> Message:
     lines = [history_line(e, account.timezone) for e in page.events] or [_("nothing yet")]
     blocks = sections(title, lines)
     if page.pages > 1:
-        target = f" {page.session_id}" if page.session_id is not None else ""
-        more = f"`{COMMAND} history{target} page {page.page + 1}`"  # not for people: code
-        # Translators: {page} and {pages} are numbers; {more} is the command for the next page.
+        # Translators: {page} and {pages} are numbers.
         footer = _("Page {page} of {pages}.", page=page.page, pages=page.pages)
-        if page.page < page.pages:
-            footer += " " + _("More: {more}", more=more)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
+    if page.page < page.pages:
+        # Translators: a button showing the next page of the history, at most 75 characters.
+        more = button(_("More"), ids.HISTORY_MORE, history_value(page.session_id, page.page + 1))
+        blocks.append(ActionsBlock(elements=[more]))
     text = "\n".join([title, *lines])
     return Message(text=text[:3000], blocks=blocks)

@@ -25,6 +25,8 @@ HOME_ALL = "home_all"
 # The pager's buttons are `home_page:prev` and `home_page:next` (ids must differ in a block).
 HOME_PAGE = "home_page"
 HOME_USAGE = "home_usage"
+# `/oura-book history`'s next page; its value is `<session id or nothing>:<page>`.
+HISTORY_MORE = "history_more"
 
 # -- forms and views (callback_id) -------------------------------------------------------------
 BOOKING_MODAL = "book_session"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import channel, home, requests, sessions, support
+from handlers.actions import channel, contracts, home, requests, sessions, support
 
 
 def register(app: App) -> None:
-    for feature in (channel, sessions, requests, support, home):
+    for feature in (channel, sessions, requests, support, home, contracts):
         feature.register(app)
