@@ -14,9 +14,11 @@ from conftest import CHANNEL, STAFF, VENDOR_TEAM, RunningBot, text_of
 from slackreq import block_action
 from sqlmodel import Session, col, select
 from test_clock_sweep import Now, sweeper
+from test_home import checked, click
 from test_http_commands import sessions
 from test_session_races import check_books
 
+from bot.blocks.ids import HOME_USAGE
 from bot.blocks.sessions import usage_card
 from bot.domain.commands import parse
 from bot.domain.contracts import Paid, overlapping, overspent, refit
@@ -345,3 +347,16 @@ def test_the_clock_plans_every_contract_of_an_account(
 def contracts_of(booking: BookingService) -> list[int]:
     with Session(booking.engine) as db:
         return [c.id for c in db.exec(select(Contract).order_by(col(Contract.id))).all()]  # type: ignore[misc]
+
+
+def test_the_app_home_usage_card_shows_the_accounts_history(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    bot.command("kickoff 2027-01-12 14:00 45m")
+    [session] = sessions(bot)
+    click(bot, HOME_USAGE, str(session.account_id))
+    [call] = bot.fake.wait_for(lambda: bot.fake.calls_to("views.open"), message="views.open")
+    modal = checked(call.args["view"])
+    text = text_of(modal)
+    assert "History of Acme Oy" in text
+    assert text.index(f"booked session #{session.id}") < text.index("linked the channel")
+    assert not any(b["type"] == "actions" for b in modal["blocks"])  # no More button in a modal

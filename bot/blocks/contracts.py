@@ -187,7 +187,8 @@ def parse_history_value(value: str) -> tuple[int | None, int] | None:
     return (int(session) if session else None), int(page)
 
 
-def history_list(page: HistoryPage) -> Message:
+def history_list(page: HistoryPage, more: bool = True) -> Message:
+    """A page of the audit trail; `more`: with a button for the next page (in a channel)."""
     account = page.account
     if page.session_id is None:
         # Translators: the title of `/oura-book history`; {company} is the customer's name.
@@ -205,7 +206,7 @@ def history_list(page: HistoryPage) -> Message:
         # Translators: {page} and {pages} are numbers.
         footer = _("Page {page} of {pages}.", page=page.page, pages=page.pages)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
-    if page.page < page.pages:
+    if more and page.page < page.pages:
         # Translators: a button showing the next page of the history, at most 75 characters.
         more = button(_("More"), ids.HISTORY_MORE, history_value(page.session_id, page.page + 1))
         blocks.append(ActionsBlock(elements=[more]))

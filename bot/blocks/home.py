@@ -4,6 +4,7 @@ language of the moment (the staff member's)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -295,9 +296,11 @@ def cases_field(account: AccountSummary) -> str:
 # -- the usage card, opened from the home tab -----------------------------------------------
 
 
-def usage_modal(card: Message) -> View:
-    """The staff usage card (`bot.blocks.sessions.usage_card`) in a modal."""
-    return _usage_card_modal(card.blocks[:MAX_BLOCKS])
+def usage_modal(card: Message, history: Sequence[Block] = ()) -> View:
+    """The staff usage card (`bot.blocks.sessions.usage_card`) in a modal, and below it the
+    account's latest history (`bot.blocks.contracts.history_list`) if given."""
+    below = [DividerBlock(), *history] if history else []
+    return _usage_card_modal([*card.blocks, *below][:MAX_BLOCKS])
 
 
 def notice_modal(text: str) -> View:

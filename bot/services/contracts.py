@@ -242,20 +242,34 @@ class ContractService:
                 raise not_linked()
             if session_id is not None:
                 self.booking.session_in_channel(channel_id, session_id)  # NotFound if not its
-            where = [col(AuditEvent.account_id) == account.id]
-            if session_id is not None:
-                where.append(col(AuditEvent.session_id) == session_id)
-            total = db.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
-            pages = max((int(total) + per_page - 1) // per_page, 1)
-            page = min(max(page, 1), pages)
-            events = db.exec(
-                select(AuditEvent)
-                .where(*where)
-                .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-                .offset((page - 1) * per_page)
-                .limit(per_page)
-            ).all()
-            return HistoryPage(account, session_id, list(events), page, pages)
+            return _history(db, account, session_id, page, per_page)
+
+    def account_history(self, account_id: int, per_page: int = HISTORY_PAGE) -> HistoryPage:
+        """The first page of an account's audit trail (the App Home's view of it)."""
+        with read_session(self.booking.engine) as db:
+            account = db.get(Account, account_id)
+            if account is None:
+                raise NotFound("This account no longer exists.")
+            return _history(db, account, None, 1, per_page)
+
+
+def _history(
+    db: Session, account: Account, session_id: int | None, page: int, per_page: int
+) -> HistoryPage:
+    where = [col(AuditEvent.account_id) == account.id]
+    if session_id is not None:
+        where.append(col(AuditEvent.session_id) == session_id)
+    total = db.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
+    pages = max((int(total) + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    events = db.exec(
+        select(AuditEvent)
+        .where(*where)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return HistoryPage(account, session_id, list(events), page, pages)
 
 
 def _lock_account(db: Session, channel_id: str) -> Account:
