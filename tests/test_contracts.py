@@ -360,3 +360,32 @@ def test_the_app_home_usage_card_shows_the_accounts_history(bot: RunningBot) -> 
     assert "History of Acme Oy" in text
     assert text.index(f"booked session #{session.id}") < text.index("linked the channel")
     assert not any(b["type"] == "actions" for b in modal["blocks"])  # no More button in a modal
+
+
+def test_an_account_moves_to_another_channel_with_everything_it_has(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    bot.link("launch-kit", "2027-01-04", "C_TAKEN", "Other Oy")
+    bot.command("kickoff 2027-01-12 14:00 45m")
+    [session] = sessions(bot)
+
+    taken = text_of(bot.command("move channel <#C_TAKEN|other>"))
+    assert "already holds *Other Oy*" in taken
+    same = text_of(bot.command(f"move channel <#{CHANNEL}|acme>"))
+    assert "already linked to this channel" in same
+    wrong = text_of(bot.command("move channel #acme-new"))
+    assert "Name one channel" in wrong
+
+    reply = text_of(bot.command("move channel <#C_NEWACME|acme-new>"))
+
+    assert "Moved *Acme Oy* to <#C_NEWACME>" in reply and f"<#{CHANNEL}> is no longer" in reply
+    welcome = text_of(bot.fake.wait_for_posts("C_NEWACME", 1)[0].args)
+    assert "This channel is now where Acme Oy and Oura plan" in welcome
+    card = text_of(bot.command("usage", channel_id="C_NEWACME"))
+    assert "45 used of 120" in card
+    listing = text_of(bot.command("list", channel_id="C_NEWACME"))
+    assert f"#{session.id}" in listing
+    assert "not linked" in text_of(bot.command("usage"))
+    [event] = audit(bot, "move_channel")
+    assert json.loads(event.details) == {"from": CHANNEL, "to": "C_NEWACME"}
+    history = text_of(bot.command("history", channel_id="C_NEWACME"))
+    assert "moved the account to another channel" in history

@@ -97,6 +97,7 @@ WRONG = [
     ("renew premium 2028-01-04 0 months", "is not a term", "ei ole sopimuskausi"),
     ("contract fix colour red", "Say what to correct", "Kerro, mitä korjataan"),
     ("contract fix start 2028-01-04 2028-01-05", "Give one date", "Anna yksi päivämäärä"),
+    ("move channel #acme", "Name one channel", "Nimeä yksi kanava"),
 ]
 
 

@@ -3,6 +3,7 @@ a new contract, the usage card's lines for the other contracts, and `/oura-book 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, ContextBlock, MarkdownTextObject, SectionBlock
@@ -40,6 +41,8 @@ ACTIONS = {
     # Translators: an entry of an account's history.
     "contract_fix": N_("corrected the contract"),
     # Translators: an entry of an account's history.
+    "move_channel": N_("moved the account to another channel"),
+    # Translators: an entry of an account's history.
     "contact": N_("named a contact"),
     # Translators: an entry of an account's history.
     "timezone": N_("changed the time zone"),
@@ -64,6 +67,11 @@ ACTIONS = {
 FIELDS = {"start": N_("start date"), "term": N_("term (months)"), "package": N_("package")}
 
 
+def numbers(session_ids: Sequence[int]) -> str:
+    """Sessions as staff name them: `#4, #7`."""
+    return ", ".join(f"#{i}" for i in session_ids)
+
+
 def renew_reply(renewal: Renewal) -> Message:
     account, contract = renewal.account, renewal.contract
     # Translators: {package} is a package's name, {period} its dates ("… to …").
@@ -81,7 +89,7 @@ def renew_reply(renewal: Renewal) -> Message:
         parts.append(
             _(
                 "Booked sessions in its term are now paid from it: {sessions}.",
-                sessions=", ".join(f"#{i}" for i in renewal.repaid),
+                sessions=numbers(renewal.repaid),
             )
         )
     return text_message(" ".join(parts))
@@ -125,7 +133,7 @@ def fix_reply(fix: ContractFix) -> Message:
         parts.append(
             _(
                 "Paid differently now (within what staff confirmed): {sessions}.",
-                sessions=", ".join(f"#{i}" for i in fix.reduced),
+                sessions=numbers(fix.reduced),
             )
         )
     parts.extend(absorbed_line(a) for a in fix.absorbed)
@@ -212,3 +220,17 @@ def history_list(page: HistoryPage, more: bool = True) -> Message:
         blocks.append(ActionsBlock(elements=[more]))
     text = "\n".join([title, *lines])
     return Message(text=text[:3000], blocks=blocks)
+
+
+def moved_account_reply(account: Account, previous_channel: str) -> Message:
+    channel, previous = f"<#{account.channel_id}>", f"<#{previous_channel}>"
+    # Translators: {company} is the customer's name; {channel} and {previous} are channels.
+    return text_message(
+        _(
+            "Moved *{company}* to {channel}: its contracts, sessions and history go with it, and "
+            "the clock posts there from now on. {previous} is no longer linked.",
+            company=escape(account.company),
+            channel=channel,
+            previous=previous,
+        )
+    )

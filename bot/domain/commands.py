@@ -52,6 +52,7 @@ FORMS: dict[str, str] = {
     "renew": f"{COMMAND} renew <package> <YYYY-MM-DD> [<N> months]",
     "contract fix": f"{COMMAND} contract fix start|term|package <value>",  # a name
     "history": f"{COMMAND} history [<id>] [page <N>]",
+    "move channel": f"{COMMAND} move channel <#channel>",  # a name
 }
 
 PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
@@ -214,6 +215,13 @@ class FixContract:
 
 
 @dataclass(frozen=True)
+class MoveChannel:
+    """Move the channel's account (contracts, sessions, history) to another channel."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True)
 class History:
     """The account's audit trail (or one session's), newest first, a page at a time."""
 
@@ -246,6 +254,7 @@ Command = (
     | Renew
     | FixContract
     | History
+    | MoveChannel
 )
 
 
@@ -378,6 +387,8 @@ def parse(text: str) -> Command:
         session_id = parse_session_id(rest, "done")
         minutes, billable = _options(rest[1:], "done", allow_minutes=True)
         return LogHeld(session_id, minutes, billable)
+    if verb == "move" and rest and rest[0].lower() == "channel":
+        return _parse_move_channel(rest[1:], raw[2:])
     if verb == "move":
         session_id = parse_session_id(rest, "move")
         if len(rest) < 3:
@@ -671,3 +682,19 @@ def _parse_history(rest: list[str]) -> History:
             raise _wrong("history", problem)
         page = max(int(rest[1]), 1)
     return History(session_id, page)
+
+
+# A channel as Slack sends it: `<#C…|name>` or `<#C…>` (private channels may be `G…`).
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9_]{2,20})(?:\|[^<>]*)?>$", re.ASCII)
+
+
+def _parse_move_channel(rest: list[str], raw: list[str]) -> MoveChannel:
+    """`move channel <#channel>`: `raw` is the words as Slack sent them (the mention)."""
+    form = "move channel"  # a name (a key of FORMS)
+    match = _CHANNEL.match(unescape(raw[0])) if len(raw) == 1 else None
+    if match is None:
+        problem = Text(
+            "Name one channel, picked from Slack's list after typing #, e.g. `#acme-onboarding`."
+        )
+        raise _wrong(form, problem)
+    return MoveChannel(match[1])

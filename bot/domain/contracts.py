@@ -45,12 +45,13 @@ def overlap_refusal(new: ContractTerms, clash: ContractTerms) -> RuleViolation:
 
 def overspend_refusal(sessions: Sequence[int]) -> RuleViolation:
     """A contract fix refused: these sessions would need more than the contract would hold."""
+    listed = ", ".join(f"#{i}" for i in sessions)
     # Translators: {sessions} lists session numbers, e.g. "#4, #7".
     return RuleViolation(
         "Nothing was changed: with that, the contract could not pay for sessions it has "
         "already booked or held ({sessions}). Move or cancel them first, or confirm them as "
         "billable.",
-        sessions=", ".join(f"#{i}" for i in sessions),
+        sessions=listed,
     )
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.domain.contracts import (
@@ -44,7 +45,7 @@ from bot.services.booking import (
 )
 from bot.services.rebalance import Absorbed
 from storage.engine import read_session, write_session
-from storage.facts import refresh_next_post_at, terms_of
+from storage.facts import mark_reachable, refresh_next_post_at, terms_of
 from storage.models import Account, AuditEvent, Contract, OnboardingSession
 
 HISTORY_PAGE = 10  # audit events per page of `/oura-book history`
@@ -230,6 +231,44 @@ class ContractService:
             db.refresh(contract)
             return ContractFix(account, contract, field, before, after, absorbed, tuple(reduced))
 
+    # -- moving an account ---------------------------------------------------------------------
+
+    def move_account(self, actor: Actor, channel_id: str, to_channel_id: str) -> Account:
+        """The channel's account (its contracts, sessions and history) moves to another
+        channel: the clock and the buttons follow it there. Refused when that channel holds an
+        account already."""
+        if to_channel_id == channel_id:
+            raise RuleViolation("The account is already linked to this channel.")
+        try:
+            with write_session(self.booking.engine) as db:
+                account = _lock_account(db, channel_id)
+                taken = _account(db, to_channel_id)
+                if taken is not None:
+                    raise _channel_taken(to_channel_id, taken)
+                account.channel_id = to_channel_id
+                db.add(account)
+                db.flush()
+                # Slack's refusals were about the old channel: the clock tries the new one.
+                assert account.id is not None
+                if mark_reachable(db, account.id, self.now()):
+                    db.refresh(account)
+                record_audit(
+                    db,
+                    actor,
+                    "move_channel",
+                    account,
+                    details={"from": channel_id, "to": to_channel_id},
+                    at=self.now(),
+                )
+                db.flush()
+                return account
+        except IntegrityError:
+            # Another request linked that channel between our check and our write.
+            taken = self.booking.account_for_channel(to_channel_id)
+            if taken is None:
+                raise
+            raise _channel_taken(to_channel_id, taken) from None
+
     # -- history -------------------------------------------------------------------------------
 
     def history(
@@ -270,6 +309,16 @@ def _history(
         .limit(per_page)
     ).all()
     return HistoryPage(account, session_id, list(events), page, pages)
+
+
+def _channel_taken(channel_id: str, account: Account) -> RuleViolation:
+    channel = f"<#{channel_id}>"
+    # Translators: {channel} is a channel as Slack shows it; {company} the customer there.
+    return RuleViolation(
+        "{channel} already holds *{company}*: a channel holds one customer.",
+        channel=channel,
+        company=escape(account.company),
+    )
 
 
 def _lock_account(db: Session, channel_id: str) -> Account:

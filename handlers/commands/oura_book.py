@@ -144,6 +144,8 @@ def _run(
             | commands.OpenSupportModal()
         ):
             return support.run(command, typed, request.trigger_id)
-        case commands.Renew() | commands.FixContract() | commands.History():
+        case (
+            commands.Renew() | commands.FixContract() | commands.History() | commands.MoveChannel()
+        ):
             return contracts.run(command, typed)
     return sessions.run(command, typed, request.trigger_id)
