@@ -338,6 +338,11 @@ def test_the_clock_plans_every_contract_of_an_account(
     # Tue 2028-01-04, 10:00 in Helsinki: the old term has ended.
     closed = clock.sweep(datetime(2028, 1, 4, 8, 0, tzinfo=UTC)).sent
     assert f"contract:{old_id}:term-closed" in closed
+    # Its summary tells of the renewal instead of asking for one.
+    summary = text_of(fake_slack.posts(CHANNEL)[-1].args)
+    assert "The Premium Success term has ended." in summary
+    assert "Your next contract, Launch Kit, starts on Tue 04 Jan 2028." in summary
+    assert "ask your Oura contact here about a renewal" not in summary
     # Day 90 of the new window is 2028-04-02; 30 days before is Sat 2028-03-04: Monday then.
     warned = clock.sweep(datetime(2028, 3, 6, 8, 0, tzinfo=UTC)).sent
     assert f"contract:{new_id}:window-warning:30" in warned
