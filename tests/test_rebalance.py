@@ -10,9 +10,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
-from conftest import CHANNEL, VENDOR_TEAM, RunningBot, text_of
+from conftest import CHANNEL, STAFF, VENDOR_TEAM, RunningBot, text_of
 from hypothesis import given
 from hypothesis import strategies as st
+from slackreq import block_action
 from sqlmodel import Session, col, select
 from test_http_commands import contract_row, sessions
 from test_session_races import check_books
@@ -239,3 +240,20 @@ def test_50_concurrent_mixed_requests_keep_the_balance(booking: BookingService) 
                 if s.state == "booked" and s.billable_minutes and s.starts_at < window_end
             ]
             assert not waiting or contract.minutes_spent == contract.included_minutes
+
+
+def test_the_cancel_button_tells_the_clicker_where_the_minutes_went(bot: RunningBot) -> None:
+    full, billable = fill_then_go_billable(bot)
+    click = block_action(
+        "cancel_session",
+        str(full[0]),
+        user_id=STAFF,
+        team_id=VENDOR_TEAM,
+        channel_id=CHANNEL,
+        response_url=bot.fake.response_url("cancel"),
+    )
+    assert bot.sender.interaction(click).status == 200
+    [note] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"), timeout=10)
+    assert note.args["user"] == STAFF
+    assert f"Freed minutes went to #{billable[2]}: it is now 15 included min" in text_of(note.args)
+    check_books(bot.engine)
