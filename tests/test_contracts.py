@@ -394,3 +394,14 @@ def test_an_account_moves_to_another_channel_with_everything_it_has(bot: Running
     assert json.loads(event.details) == {"from": CHANNEL, "to": "C_NEWACME"}
     history = text_of(bot.command("history", channel_id="C_NEWACME"))
     assert "moved the account to another channel" in history
+
+
+def test_the_renewal_is_told_in_the_channels_language(bot: RunningBot) -> None:
+    bot.link("premium", "2027-01-04")
+    bot.command("language fi")
+    bot.fake.reset()
+    reply = text_of(bot.command("renew launch-kit 2028-01-04"))
+    assert "Added a Launch Kit contract" in reply  # the typist reads their own language
+    post = text_of(bot.fake.wait_for_posts(CHANNEL, 1)[0].args)
+    assert "Acme Oy: uusi Launch Kit -sopimus, ti 4.1.2028–ke 3.1.2029." in post
+    assert "Pyydä tapaamista" in post
