@@ -403,5 +403,5 @@ def test_the_renewal_is_told_in_the_channels_language(bot: RunningBot) -> None:
     reply = text_of(bot.command("renew launch-kit 2028-01-04"))
     assert "Added a Launch Kit contract" in reply  # the typist reads their own language
     post = text_of(bot.fake.wait_for_posts(CHANNEL, 1)[0].args)
-    assert "Acme Oy: uusi Launch Kit -sopimus, ti 4.1.2028–ke 3.1.2029." in post
+    assert "Acme Oy: uusi Launch Kit -sopimus, ti 4.1.2028\u2013ke 3.1.2029." in post
     assert "Pyydä tapaamista" in post
