@@ -1,4 +1,4 @@
-"""`oura-bot`: the one console program (run, try, web, clock, remind, report, preview,
+"""`oura-bot`: the one console program (run, try, web, clock, remind, report, export, preview,
 customer, db)."""
 
 from __future__ import annotations
@@ -317,6 +317,35 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
     print(f"oura-bot: wrote {wrote} for {month} to {args.out}", file=sys.stderr)
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
+    """A month's sessions or audit trail as CSV, one row per database row."""
+    from bot.domain.export import AUDIT_COLUMNS, SESSION_COLUMNS, write_rows
+    from bot.domain.report import parse_month
+    from storage.export import UnknownAccount, accounts_named, audit_rows, session_rows
+
+    try:
+        month = parse_month(args.month)
+    except ValueError as error:
+        fail(f"--month {error}")
+    engine = open_database(settings)
+    rows_of, columns = (
+        (session_rows, SESSION_COLUMNS) if args.what == "sessions" else (audit_rows, AUDIT_COLUMNS)
+    )
+    try:
+        accounts = accounts_named(engine, args.account)
+    except UnknownAccount:
+        fail(f"--account {args.account!r}: no account has that channel id or company name")
+    rows = rows_of(engine, month, accounts)
+    if args.out == "-":
+        write_rows(rows, columns, sys.stdout)
+        return
+    # Customers' sessions and who did what: readable by its owner only.
+    descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(descriptor, "w", encoding="utf-8", newline="") as out:
+        count = write_rows(rows, columns, out)
+    print(f"oura-bot: wrote {plural(count, 'row')} for {month} to {args.out}", file=sys.stderr)
+
+
 class _Progress:
     """A counter on stderr for large exports, so a long run is visibly alive."""
 
@@ -424,6 +453,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="-", help="file to write (default: standard output)")
     _database_option(report)
     report.set_defaults(handler=cmd_report)
+
+    export = sub.add_parser("export", help="write a month's sessions or audit trail as CSV")
+    export.add_argument("what", choices=("sessions", "audit"))
+    export.add_argument("--month", required=True, help="YYYY-MM")
+    export.add_argument("--account", default=None, help="one account: its channel id or company")
+    export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    _database_option(export)
+    export.set_defaults(handler=cmd_export)
 
     clock = sub.add_parser("clock", help="post nudges, warnings and reminders on a schedule")
     clock.add_argument("--every", type=int, default=5, help="minutes between sweeps (default 5)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
@@ -101,6 +101,7 @@ def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
         .order_by(col(CustomerOrder.id))
     ).all():
         orders[order.contract_id].append(order_facts(order))
+    successors = _successors(db, {account.id for _, account in pairs if account.id})
     facts = []
     for contract, account in pairs:
         assert contract.id is not None and account.id is not None
@@ -116,9 +117,32 @@ def load_facts(db: Session, contract_ids: Iterable[int]) -> list[ContractFacts]:
                 orders=tuple(orders[contract.id]),
                 country=effective_country(account.country, account.timezone),
                 language=account.language,
+                successor=next(
+                    (
+                        (package_id, start)
+                        for package_id, start in successors.get(account.id, [])
+                        if start > contract.start
+                    ),
+                    None,
+                ),
             )
         )
     return facts
+
+
+def _successors(db: Session, account_ids: set[int]) -> dict[int, list[tuple[str, date]]]:
+    """Every contract's package and start, per account, in start order (renewals)."""
+    if not account_ids:
+        return {}
+    rows = db.exec(
+        select(Contract.account_id, Contract.package_id, Contract.start)
+        .where(col(Contract.account_id).in_(account_ids))
+        .order_by(col(Contract.start))
+    ).all()
+    found: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for account_id, package_id, start in rows:
+        found[account_id].append((package_id, start))
+    return found
 
 
 def refresh_next_post_at(db: Session, contract_ids: Iterable[int], now: datetime) -> None:

@@ -232,4 +232,6 @@ def _summary(
         status_updates_included=balance.status_updates,
         window_end=current.window_end - timedelta(days=1),
         term_end=current.term_end - timedelta(days=1),
+        window_closed=current.window_closed(now),
+        term_closed=current.term_closed(now),
     )

@@ -102,6 +102,11 @@ WRONG = [
     ("note 3", "Give the text after the session id", "Kirjoita teksti tapaamisen numeron"),
     ("note 3 ok\x07", "control character in it", "Tekstissä on ohjausmerkki"),
     ("attendees 3 " + "A" * 301, "At most 300 characters", "Enintään 300 merkkiä"),
+    ("renew premium", "the new contract's start date", "uuden sopimuksen alkamispäivä"),
+    ("renew premium 2028-01-04 0 months", "is not a term", "ei ole sopimuskausi"),
+    ("contract fix colour red", "Say what to correct", "Kerro, mitä korjataan"),
+    ("contract fix start 2028-01-04 2028-01-05", "Give one date", "Anna yksi päivämäärä"),
+    ("move channel #acme", "Name one channel", "Nimeä yksi kanava"),
 ]
 
 

@@ -156,8 +156,10 @@ def world(engine: Engine) -> World:
     over = service.book(ACTOR, "C1", SessionType.ONBOARDING, NOW + 3 * day, 60, billable=True)
     assert over.session.id is not None and over.session.billable_minutes
     moved = service.move(ACTOR, "C1", over.session.id, NOW + 4 * day, billable=True)
-    assert booked.session.id is not None
-    cancelled = service.cancel(ACTOR, "C1", booked.session.id)
+    # The status update is cancelled: it frees no minutes, so `over` keeps its billable part
+    # (freed included minutes would go to it, bot.services.rebalance).
+    assert booked.session.id is not None and status.session.id is not None
+    cancelled = service.cancel(ACTOR, "C1", status.session.id)
     return World(service, booked, status, over, moved, cancelled, held)
 
 

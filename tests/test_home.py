@@ -343,6 +343,8 @@ def test_usage_card_button_opens_a_modal_with_that_accounts_usage(bot: RunningBo
     left = target.included - target.minutes_spent
     assert f"{target.minutes_spent} used of {target.included}, *{left} left*" in text
     assert target.company in text
+    # Below the card, the account's history (issue 16): seeded accounts have none yet.
+    assert f"History of {target.company}" in text and "nothing yet" in text
     assert not publishes(bot)
 
 

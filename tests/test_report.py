@@ -101,6 +101,8 @@ def expected_rows(ids: dict[str, Any], estimate: bool) -> list[dict[str, str]]:
         "status_updates_used_to_date": "0",
         "status_updates_left": "0",
         "sessions_held_in_month": "1",
+        "included_minutes_lapsed": "0",
+        "status_updates_lapsed": "0",
     }
     beta = {
         "month": "2026-10",
@@ -121,6 +123,8 @@ def expected_rows(ids: dict[str, Any], estimate: bool) -> list[dict[str, str]]:
         "status_updates_used_to_date": "1",
         "status_updates_left": "3",
         "sessions_held_in_month": "1",
+        "included_minutes_lapsed": "0",
+        "status_updates_lapsed": "0",
     }
     if estimate:
         acme[ESTIMATE_COLUMN] = "112.50"  # 45 min at 150 an hour

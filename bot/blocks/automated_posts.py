@@ -13,6 +13,8 @@ from slack_sdk.models.blocks import (
 from bot.blocks.base import Message, date_token, day_text, escape
 from bot.blocks.buttons import channel_actions
 from bot.blocks.meetings import reminder_meeting
+from bot.domain.entitlement import minutes_tally, status_updates_tally
+from bot.domain.packages import PACKAGES
 from bot.domain.schedule import ContractFacts, Post, PostKind
 from bot.domain.support import RETURN_WINDOW_DAYS, local_today, window_last_day
 from bot.i18n import N_, _, n_
@@ -148,6 +150,8 @@ def post_message(post: Post, facts: ContractFacts, now: datetime | None = None) 
                     # session".
                     _("Use *{button}* to use them.", button=_request_button()),
                 )
+            elif facts.successor is not None:
+                text = _sentences(ends, _next_contract(facts.successor))
             else:
                 text = _sentences(
                     ends,
@@ -172,26 +176,29 @@ def post_message(post: Post, facts: ContractFacts, now: datetime | None = None) 
                     company=company,
                     term=terms.package.name,
                 )
+            minutes, updates = minutes_tally(balance, True), status_updates_tally(balance, True)
             lines = [
                 ended,
                 _(
                     "Included minutes: {used} used, {lapsed} lapsed (of {included}).",
-                    used=balance.minutes_spent,
-                    lapsed=balance.minutes_left,
-                    included=balance.included_minutes,
+                    used=minutes.used,
+                    lapsed=minutes.lapsed,
+                    included=minutes.included,
                 ),
             ]
             if balance.status_updates:
                 lines.append(
                     _(
                         "Status updates: {used} used, {lapsed} lapsed (of {included}).",
-                        used=balance.status_updates_spent,
-                        lapsed=balance.status_updates_left,
-                        included=balance.status_updates,
+                        used=updates.used,
+                        lapsed=updates.lapsed,
+                        included=updates.included,
                     )
                 )
             lines.append(
-                _(
+                _next_contract(facts.successor)
+                if facts.successor is not None
+                else _(
                     "Next step: to keep going, ask your Oura contact here about a renewal or "
                     "extra hours."
                 )
@@ -291,3 +298,14 @@ def unreachable_dm(account: Account, code: str) -> Message:
         reason=refusal_text(code),
     )
     return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def _next_contract(successor: tuple[str, date]) -> str:
+    """The account's renewal, where a closing post would otherwise ask for one."""
+    package_id, start = successor
+    # Translators: {package} is a package's name (Launch Kit, …), {start} a day.
+    return _(
+        "Your next contract, {package}, starts on {start}.",
+        package=PACKAGES[package_id].name,
+        start=day_text(start),
+    )

@@ -4,6 +4,7 @@ language of the moment (the staff member's)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -22,6 +23,7 @@ from bot.blocks import ids
 from bot.blocks.automated_posts import refusal_text
 from bot.blocks.base import Message, date_token, day_text, escape
 from bot.domain.commands import form_code
+from bot.domain.entitlement import Balance, minutes_tally, status_updates_tally
 from bot.domain.overview import AccountSummary, HomePage, Scope
 from bot.domain.session_log import UNLOGGED_BUSINESS_DAYS
 from bot.i18n import _, n_
@@ -210,14 +212,38 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
             number=number,
             note=escape(flat if len(flat) <= 150 else flat[:149] + "…"),
         )
-    # Translators: the fields' headings are in *bold*; "{left} left" is in bold too.
-    minutes = _(
-        "*Minutes*\n{used} used · *{left} left* of {included}",
-        used=account.minutes_used,
-        left=account.minutes_left,
-        included=account.minutes_included,
+    balance = Balance(
+        account.minutes_included,
+        account.minutes_used,
+        account.status_updates_included,
+        account.status_updates_used,
     )
-    if account.status_updates_included:
+    minutes_now = minutes_tally(balance, account.window_closed)
+    updates_now = status_updates_tally(balance, account.term_closed)
+    if minutes_now.closed:
+        # Translators: once the window has ended: the closed summary's numbers.
+        minutes = _(
+            "*Minutes*\n{used} used · *{lapsed} lapsed* of {included}",
+            used=minutes_now.used,
+            lapsed=minutes_now.lapsed,
+            included=minutes_now.included,
+        )
+    else:
+        # Translators: the fields' headings are in *bold*; "{left} left" is in bold too.
+        minutes = _(
+            "*Minutes*\n{used} used · *{left} left* of {included}",
+            used=account.minutes_used,
+            left=account.minutes_left,
+            included=account.minutes_included,
+        )
+    if account.status_updates_included and updates_now.closed:
+        status = _(
+            "*Status updates*\n{used} used · *{lapsed} lapsed* of {included}",
+            used=updates_now.used,
+            lapsed=updates_now.lapsed,
+            included=updates_now.included,
+        )
+    elif account.status_updates_included:
         status = _(
             "*Status updates*\n{used} used · *{left} left* of {included}",
             used=account.status_updates_used,
@@ -228,6 +254,17 @@ def account_section(account: AccountSummary, show_contact: bool = False) -> Sect
         status = _("*Status updates*\nnone in this package")
     if account.window_end is None or account.term_end is None:
         ends = _("*Ends*\nno contract on record")
+    elif account.term_closed:
+        # Translators: {term}: the contract term's last day, now past.
+        ends = _("*Term ended*\n{term}", term=day_text(account.term_end))
+    elif account.window_closed:
+        # Translators: {window}: the last day of the included minutes, now past; {term}: the
+        # contract term's last day.
+        ends = _(
+            "*Window ended*\n{window}\n(term ends {term})",
+            window=day_text(account.window_end),
+            term=day_text(account.term_end),
+        )
     elif account.window_end != account.term_end:
         # Translators: {window}: the last day to use the included minutes; {term}: the
         # contract term's last day.
@@ -284,9 +321,11 @@ def cases_field(account: AccountSummary) -> str:
 # -- the usage card, opened from the home tab -----------------------------------------------
 
 
-def usage_modal(card: Message) -> View:
-    """The staff usage card (`bot.blocks.sessions.usage_card`) in a modal."""
-    return _usage_card_modal(card.blocks[:MAX_BLOCKS])
+def usage_modal(card: Message, history: Sequence[Block] = ()) -> View:
+    """The staff usage card (`bot.blocks.sessions.usage_card`) in a modal, and below it the
+    account's latest history (`bot.blocks.contracts.history_list`) if given."""
+    below = [DividerBlock(), *history] if history else []
+    return _usage_card_modal([*card.blocks, *below][:MAX_BLOCKS])
 
 
 def notice_modal(text: str) -> View:

@@ -37,6 +37,8 @@ LOG_PROMPT_HELD = "log_prompt_held"
 LOG_PROMPT_OTHER = "log_prompt_other"
 LOG_PROMPT_NO_SHOW = "log_prompt_no_show"
 LOG_PROMPT_NOT_HELD = "log_prompt_not_held"
+# `/oura-book history`'s next page; its value is `<session id or nothing>:<page>`.
+HISTORY_MORE = "history_more"
 
 # -- forms and views (callback_id) -------------------------------------------------------------
 BOOKING_MODAL = "book_session"

@@ -25,7 +25,7 @@ from bot.blocks.base import (
     text_message,
 )
 from bot.blocks.buttons import button
-from bot.blocks.sessions import balance_line, minutes_input
+from bot.blocks.sessions import absorbed_line, balance_line, minutes_input
 from bot.domain.packages import SessionState, SessionType
 from bot.domain.session_log import MAX_ATTENDEES, MAX_NOTE, UNLOGGED_BUSINESS_DAYS
 from bot.i18n import _, n_
@@ -106,6 +106,7 @@ def logged_dm(change: SessionChange, counts_as_used: bool) -> Message:
             session=label,
             company=company,
         )
+    text = " ".join([text, *(absorbed_line(a) for a in change.absorbed)])
     return Message(text=text, blocks=[section(":white_check_mark: " + text)])
 
 
@@ -184,7 +185,7 @@ def correction_reply(change: SessionChange, field: str | None = None) -> Message
             session=label,
         )
     left = f"{escape(account.company)}: {balance_line(balance_of(change.contract))}."
-    return text_message(f"{said} {left}")
+    return text_message(" ".join([said, left, *(absorbed_line(a) for a in change.absorbed)]))
 
 
 def removed_post() -> Message:

@@ -38,10 +38,11 @@ from bot.blocks.base import (
     text_message,
 )
 from bot.blocks.buttons import channel_actions, session_actions
+from bot.blocks.contract_lines import other_contracts_block
 from bot.blocks.meetings import meeting_inputs, session_meeting
 from bot.domain.commands import form_code
 from bot.domain.country import effective_country
-from bot.domain.entitlement import Balance
+from bot.domain.entitlement import Balance, Tally, minutes_tally, status_updates_tally
 from bot.domain.packages import MAX_SESSION_MINUTES, PACKAGES, SessionState, SessionType
 from bot.domain.schedule import Post
 from bot.domain.session_log import UNLOGGED_BUSINESS_DAYS, is_unlogged_too_long
@@ -61,6 +62,7 @@ from bot.services.booking import (
     Usage,
     balance_of,
 )
+from bot.services.rebalance import Absorbed
 from storage.models import Account, CustomerTeam, OnboardingSession
 
 # Words these builders show that are stored or kept as codes elsewhere: marked here so the
@@ -207,6 +209,15 @@ def balance_line(balance: Balance) -> str:
     return line
 
 
+def lapsed_line(tally: Tally) -> str:
+    """`balance_line` once the window has ended: the closed summary's numbers."""
+    return _(
+        "{lapsed} of {included} included minutes lapsed",
+        lapsed=tally.lapsed,
+        included=tally.included,
+    )
+
+
 # What a staff member is told after a change. The line already ends with the minutes held.
 REPLIES = {
     # Translators: to staff after a change; {session} is its type, id, date and length.
@@ -235,8 +246,21 @@ def booking_reply(change: SessionChange) -> Message:
     if paid and session.state != SessionState.CANCELLED:
         # Translators: {sources} lists what pays for the session, e.g. "45 included min".
         parts.append(_("Paid from: {sources}.", sources=", ".join(paid)))
+    parts.extend(absorbed_line(a) for a in change.absorbed)
     parts.append(f"{escape(account.company)}: {balance_line(balance_of(change.contract))}.")
     return text_message(" ".join(parts))
+
+
+def absorbed_line(absorbed: Absorbed) -> str:
+    """A booked session that took freed included minutes (billable rebalancing)."""
+    # Translators: to staff after a change freed included minutes; {id} is another booked
+    # session's number, then how it is paid for now.
+    return _(
+        "Freed minutes went to #{id}: it is now {included} included min, {billable} billable min.",
+        id=absorbed.number,
+        included=absorbed.included_minutes,
+        billable=absorbed.billable_minutes,
+    )
 
 
 def link_reply(account: Account, package_id: str, start: Any) -> Message:
@@ -388,15 +412,30 @@ def usage_card(
             reserved=usage.minutes_reserved,
         )
     )
-    # Translators: a field of the usage card; {details} says where the minutes went.
-    minutes = _(
-        "*Included minutes*\n{spent} used of {included}, *{left} left*\n{details}",
-        spent=balance.minutes_spent,
-        included=balance.included_minutes,
-        left=balance.minutes_left,
-        details=spent,
-    )
-    if package.window_days:
+    minutes_now = minutes_tally(balance, usage.window_closed)
+    if minutes_now.closed:
+        # Translators: a field of the usage card once the window has ended; the numbers are
+        # those of the closed summary; {details} says where the minutes went.
+        minutes = _(
+            "*Included minutes*\n{used} used, *{lapsed} lapsed* (of {included})\n{details}",
+            used=minutes_now.used,
+            lapsed=minutes_now.lapsed,
+            included=minutes_now.included,
+            details=spent,
+        )
+    else:
+        # Translators: a field of the usage card; {details} says where the minutes went.
+        minutes = _(
+            "*Included minutes*\n{spent} used of {included}, *{left} left*\n{details}",
+            spent=balance.minutes_spent,
+            included=balance.included_minutes,
+            left=balance.minutes_left,
+            details=spent,
+        )
+    if minutes_now.closed:
+        # Translators: a field of the usage card; {end} is the window's last day.
+        window = _("*Window*\nended on {end}", end=day_text(window_end))
+    elif package.window_days:
         window = n_(
             "*Window*\nfirst {n} day, until {end}",
             "*Window*\nfirst {n} days, until {end}",
@@ -405,16 +444,23 @@ def usage_card(
         )
     else:
         window = _("*Window*\nthe contract term, until {end}", end=day_text(window_end))
-    status = (
-        _(
+    updates_now = status_updates_tally(balance, usage.term_closed)
+    if balance.status_updates and updates_now.closed:
+        status = _(
+            "*Status updates*\n{used} used, *{lapsed} lapsed* (of {included})",
+            used=updates_now.used,
+            lapsed=updates_now.lapsed,
+            included=updates_now.included,
+        )
+    elif balance.status_updates:
+        status = _(
             "*Status updates*\n{spent} used of {included}, *{left} left*",
             spent=balance.status_updates_spent,
             included=balance.status_updates,
             left=balance.status_updates_left,
         )
-        if balance.status_updates
-        else _("*Status updates*\nnone in this package")
-    )
+    else:
+        status = _("*Status updates*\nnone in this package")
     contact_title = _("*Vendor contact*") if for_staff else _("*Your Oura contact*")
     role = _(package.contact_role)
     contacts = f"{contact_title}\n<@{account.vendor_contact_id}> ({role})"
@@ -437,9 +483,19 @@ def usage_card(
         "{company}: {package}, {balance}; {billable} billable min.",
         company=escape(account.company),
         package=package.name,
-        balance=balance_line(balance),
+        balance=lapsed_line(minutes_now) if minutes_now.closed else balance_line(balance),
         billable=usage.billable_minutes,
     )
+    # Translators: the contract's dates on the usage card.
+    contract_line = _(
+        "*{package}*, contract from {start} to {end}",
+        package=package.name,
+        start=day_text(contract.start),
+        end=day_text(term_end),
+    )
+    if usage.term_closed:
+        # Translators: follows "…, contract from … to …" once the term is over.
+        contract_line += " " + _("(ended)")
     return Message(
         text=text,
         blocks=[
@@ -447,16 +503,7 @@ def usage_card(
             HeaderBlock(
                 text=PlainTextObject(text=_("{company}: usage", company=account.company)[:150])
             ),
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=_(
-                        "*{package}*, contract from {start} to {end}",
-                        package=package.name,
-                        start=day_text(contract.start),
-                        end=day_text(term_end),
-                    )
-                )
-            ),
+            SectionBlock(text=MarkdownTextObject(text=contract_line)),
             SectionBlock(
                 fields=[
                     MarkdownTextObject(text=minutes),
@@ -470,6 +517,7 @@ def usage_card(
             ContextBlock(
                 elements=[MarkdownTextObject(text=_("Next session: {next}", next=next_line))]
             ),
+            *other_contracts_block(account, contract, usage.contracts),
             *([customer_ids_block(usage.customer_teams)] if for_staff else []),
             *([no_show_block(usage.no_show_counts)] if for_staff else []),
             *([unreachable_block(account)] if for_staff and account.unreachable_reason else []),

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from bot.domain.availability import BadHours, WorkingHours, parse_working_hours
+from bot.domain.contracts import MAX_TERM_MONTHS, MIN_TERM_MONTHS
 from bot.domain.country import country_code
 from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import InvalidCommand
 from bot.domain.meeting import agenda_note, meeting_url
 from bot.domain.packages import (
     DEFAULT_SESSION_MINUTES,
+    DEFAULT_TERM_MONTHS,
     MAX_SESSION_MINUTES,
     PACKAGES,
     SessionType,
@@ -61,6 +63,11 @@ FORMS: dict[str, str] = {
     "calendar": f"{COMMAND} calendar [rotate]",
     # Working hours (issue 15).
     "hours": f"{COMMAND} hours <HH:MM>-<HH:MM> [days]",  # a name
+    # A customer's contracts and their history (issue 16).
+    "renew": f"{COMMAND} renew <package> <YYYY-MM-DD> [<N> months]",
+    "contract fix": f"{COMMAND} contract fix start|term|package <value>",  # a name
+    "history": f"{COMMAND} history [<id>] [page <N>]",
+    "move channel": f"{COMMAND} move channel <#channel>",  # a name
 }
 
 PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
@@ -258,6 +265,38 @@ class CalendarFeed:
     rotate: bool
 
 
+@dataclass(frozen=True)
+class Renew:
+    """A new contract for the channel's account (a renewal or an upgrade)."""
+
+    package_id: str
+    start: date
+    term_months: int
+
+
+@dataclass(frozen=True)
+class FixContract:
+    """A correction of the current contract: `field` is start, term or package."""
+
+    field: str
+    value: date | int | str
+
+
+@dataclass(frozen=True)
+class MoveChannel:
+    """Move the channel's account (contracts, sessions, history) to another channel."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class History:
+    """The account's audit trail (or one session's), newest first, a page at a time."""
+
+    session_id: int | None
+    page: int
+
+
 Command = (
     OpenBookingModal
     | Help
@@ -287,6 +326,10 @@ Command = (
     | Report
     | CalendarFeed
     | WorkingHoursCommand
+    | Renew
+    | FixContract
+    | History
+    | MoveChannel
 )
 
 
@@ -429,6 +472,8 @@ def parse(text: str) -> Command:
         session_id = parse_session_id(rest, "done")
         minutes, billable = _options(rest[1:], "done", allow_minutes=True)
         return LogHeld(session_id, minutes, billable)
+    if verb == "move" and rest and rest[0].lower() == "channel":
+        return _parse_move_channel(rest[1:], raw[2:])
     if verb == "move":
         session_id = parse_session_id(rest, "move")
         if len(rest) < 3:
@@ -468,6 +513,8 @@ def parse(text: str) -> Command:
         return _parse_calendar(rest)
     if verb == "hours":
         return _parse_hours(rest)
+    if verb in ("renew", "contract", "history"):
+        return _parse_contract_form(verb, rest)
     if verb in {t.value for t in SessionType}:
         return _parse_book(SessionType(verb), rest, raw[1:])
     # Translators: {token} is the word typed; {types} the session types as code; {help} is
@@ -742,3 +789,98 @@ def _parse_language(rest: list[str]) -> SetLanguage:
     else:
         problem = Text("Which language? Give `fi` (Finnish) or `en` (English).")
     raise _wrong("language", problem)
+
+
+# -- contracts and history (issue 16) ---------------------------------------------------------
+
+_MONTHS = re.compile(r"^(\d{1,3})(?:months?)?$", re.ASCII | re.IGNORECASE)
+_PAGE = re.compile(r"^\d{1,4}$", re.ASCII)
+CONTRACT_FIELDS = ("start", "term", "package")  # not for people: typed words
+
+
+def _parse_contract_form(verb: str, rest: list[str]) -> Renew | FixContract | History:
+    if verb == "renew":
+        return _parse_renew(rest)
+    if verb == "history":
+        return _parse_history(rest)
+    form = "contract fix"  # a name (a key of FORMS)
+    if len(rest) < 3 or rest[0].lower() != "fix" or rest[1].lower() not in CONTRACT_FIELDS:
+        problem = Text("Say what to correct (`start`, `term` or `package`) and its new value.")
+        raise _wrong(form, problem)
+    field, values = rest[1].lower(), rest[2:]
+    if field == "start":
+        if len(values) != 1:
+            raise _wrong(form, Text("Give one date."))
+        return FixContract(field, parse_date(values[0], form))
+    if field == "term":
+        return FixContract(field, _parse_term(values, form))
+    package = package_by_id(values[0]) if len(values) == 1 else None
+    if package is None:
+        problem = Text(
+            "{token} is not a package; choose one of {packages}.",
+            token=quoted(" ".join(values)),
+            packages=PACKAGE_IDS,
+        )
+        raise _wrong(form, problem)
+    return FixContract(field, package.id)
+
+
+def _parse_term(tokens: list[str], form: str) -> int:
+    """`<N> months`, `<N>months` or `<N>`: a term of 1 to 60 months."""
+    match = _MONTHS.match("".join(tokens)) if tokens else None
+    if match is None or not MIN_TERM_MONTHS <= int(match[1]) <= MAX_TERM_MONTHS:
+        # Translators: {token} is what was typed, as code; {min} and {max} are months.
+        problem = Text(
+            "{token} is not a term: give {min} to {max} months, e.g. `12 months`.",
+            token=quoted(" ".join(tokens)),
+            min=MIN_TERM_MONTHS,
+            max=MAX_TERM_MONTHS,
+        )
+        raise _wrong(form, problem)
+    return int(match[1])
+
+
+def _parse_renew(rest: list[str]) -> Renew:
+    if len(rest) < 2:
+        raise _wrong("renew", Text("Give the package and the new contract's start date."))
+    package = package_by_id(rest[0])
+    if package is None:
+        problem = Text(
+            "{token} is not a package; choose one of {packages}.",
+            token=quoted(rest[0]),
+            packages=PACKAGE_IDS,
+        )
+        raise _wrong("renew", problem)
+    start = parse_date(rest[1], "renew")
+    months = _parse_term(rest[2:], "renew") if rest[2:] else DEFAULT_TERM_MONTHS
+    return Renew(package.id, start, months)
+
+
+def _parse_history(rest: list[str]) -> History:
+    session_id: int | None = None
+    if rest and rest[0].lower() != "page":
+        session_id = parse_session_id(rest, "history")
+        rest = rest[1:]
+    page = 1
+    if rest:
+        if len(rest) != 2 or rest[0].lower() != "page" or not _PAGE.match(rest[1]):
+            problem = Text("I did not understand {token}.", token=quoted(" ".join(rest)))
+            raise _wrong("history", problem)
+        page = max(int(rest[1]), 1)
+    return History(session_id, page)
+
+
+# A channel as Slack sends it: `<#C…|name>` or `<#C…>` (private channels may be `G…`).
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9_]{2,20})(?:\|[^<>]*)?>$", re.ASCII)
+
+
+def _parse_move_channel(rest: list[str], raw: list[str]) -> MoveChannel:
+    """`move channel <#channel>`: `raw` is the words as Slack sent them (the mention)."""
+    form = "move channel"  # a name (a key of FORMS)
+    match = _CHANNEL.match(unescape(raw[0])) if len(raw) == 1 else None
+    if match is None:
+        problem = Text(
+            "Name one channel, picked from Slack's list after typing #, e.g. `#acme-onboarding`."
+        )
+        raise _wrong(form, problem)
+    return MoveChannel(match[1])

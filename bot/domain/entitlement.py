@@ -7,6 +7,7 @@ included part cannot cover is billable, and billable time needs staff's explicit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -46,6 +47,13 @@ class ContractTerms:
     def in_window(self, moment: datetime) -> bool:
         return self._covers(moment, self.window_end)
 
+    def window_closed(self, now: datetime) -> bool:
+        """The window for the included minutes has ended (what was left lapsed)."""
+        return now >= local_midnight_utc(self.window_end, self.timezone)
+
+    def term_closed(self, now: datetime) -> bool:
+        return now >= local_midnight_utc(self.term_end, self.timezone)
+
     def covers_session(self, session_type: SessionType, moment: datetime) -> bool:
         """Whether a session at `moment` may use this contract's included entitlement."""
         if session_type.uses_status_update:
@@ -76,6 +84,32 @@ class Balance:
             minutes_spent=self.minutes_spent - allocation.included_minutes,
             status_updates_spent=self.status_updates_spent - int(allocation.uses_status_update),
         )
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What an entitlement came to: used, and left. Once its window or term closed, what was
+    left lapsed: the closed summary, the usage card, the App Home and the report all say so
+    from this one tally, so they never disagree."""
+
+    used: int
+    left: int
+    included: int
+    closed: bool = False
+
+    @property
+    def lapsed(self) -> int:
+        return self.left if self.closed else 0
+
+
+def minutes_tally(balance: Balance, closed: bool) -> Tally:
+    return Tally(balance.minutes_spent, balance.minutes_left, balance.included_minutes, closed)
+
+
+def status_updates_tally(balance: Balance, closed: bool) -> Tally:
+    return Tally(
+        balance.status_updates_spent, balance.status_updates_left, balance.status_updates, closed
+    )
 
 
 @dataclass(frozen=True)
@@ -199,3 +233,39 @@ def contract_covering(contracts: list[ContractTerms], moment: datetime) -> int |
     if started:
         return max(started, key=lambda i: contracts[i].start)
     return min(range(len(contracts)), key=lambda i: contracts[i].start)
+
+
+@dataclass(frozen=True)
+class Billed:
+    """How a booked session is paid for, when it may take freed included minutes."""
+
+    session_id: int
+    included_minutes: int
+    billable_minutes: int
+
+
+def absorb(free_minutes: int, billed: Sequence[Billed]) -> list[Billed]:
+    """Freed included minutes taken by booked sessions that still carry billable minutes.
+
+    `billed` are the sessions that may take them (in the window, paid in minutes), in start
+    order: each in turn turns as much of its billable time into included time as is free.
+    Returns the new allocations of the sessions that change, in the same order. Billable time
+    only ever shrinks here, so nothing needs a new confirmation.
+    """
+    changed = []
+    left = max(free_minutes, 0)
+    for session in billed:
+        if left == 0:
+            break
+        taken = min(left, session.billable_minutes)
+        if taken <= 0:
+            continue
+        left -= taken
+        changed.append(
+            Billed(
+                session.session_id,
+                session.included_minutes + taken,
+                session.billable_minutes - taken,
+            )
+        )
+    return changed

@@ -58,6 +58,9 @@ class AccountSummary:
     unlogged_numbers: tuple[int, ...] = ()
     # Staff-only: the latest session with a note, as (its number, the note).
     last_note: tuple[int, str] | None = None
+    # The window for the included minutes, and the term, have ended: what was left lapsed.
+    window_closed: bool = False
+    term_closed: bool = False
 
 
 class Scope(StrEnum):

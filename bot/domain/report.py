@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TextIO
 
-from bot.domain.entitlement import ContractTerms
+from bot.domain.entitlement import Balance, ContractTerms, minutes_tally, status_updates_tally
 from bot.domain.packages import SessionState, package_by_id
 from bot.domain.timeutil import FIRST_YEAR, LAST_YEAR, add_months, local_midnight_utc, zone
 
@@ -46,6 +46,10 @@ COLUMNS = (
     "status_updates_used_to_date",
     "status_updates_left",
     "sessions_held_in_month",
+    # Once the window (minutes) or the term (status updates) closed, what was left lapsed:
+    # the closed summary's numbers (bot.domain.entitlement.Tally).
+    "included_minutes_lapsed",
+    "status_updates_lapsed",
 )
 ESTIMATE_COLUMN = "billing_estimate_in_month"
 
@@ -124,6 +128,8 @@ class ReportRow:
     status_updates_left: int
     sessions_held_in_month: int
     billing_estimate_in_month: Decimal | None
+    included_minutes_lapsed: int = 0
+    status_updates_lapsed: int = 0
 
 
 def report_row(fact: ContractFact, month: Month, hourly_rate: Decimal | None) -> ReportRow | None:
@@ -143,6 +149,11 @@ def report_row(fact: ContractFact, month: Month, hourly_rate: Decimal | None) ->
     updates_to_date = sum(1 for s in to_date if s.uses_status_update)
     window_closed = terms.window_end <= month.next_first_day
     term_closed = terms.term_end <= month.next_first_day
+    at_month_end = Balance(
+        fact.included_minutes, minutes_to_date, fact.status_updates, updates_to_date
+    )
+    minutes = minutes_tally(at_month_end, window_closed)
+    updates = status_updates_tally(at_month_end, term_closed)
     billable = sum(s.billable_minutes for s in in_month)
     estimate = None
     if hourly_rate is not None:
@@ -159,14 +170,16 @@ def report_row(fact: ContractFact, month: Month, hourly_rate: Decimal | None) ->
         included_minutes=fact.included_minutes,
         included_minutes_used_in_month=sum(s.included_minutes for s in in_month),
         included_minutes_used_to_date=minutes_to_date,
-        included_minutes_left=0 if window_closed else fact.included_minutes - minutes_to_date,
+        included_minutes_left=0 if minutes.closed else minutes.left,
         billable_minutes_in_month=billable,
         status_updates=fact.status_updates,
         status_updates_used_in_month=sum(1 for s in in_month if s.uses_status_update),
         status_updates_used_to_date=updates_to_date,
-        status_updates_left=0 if term_closed else fact.status_updates - updates_to_date,
+        status_updates_left=0 if updates.closed else updates.left,
         sessions_held_in_month=sum(1 for s in in_month if s.state == SessionState.HELD),
         billing_estimate_in_month=estimate,
+        included_minutes_lapsed=minutes.lapsed,
+        status_updates_lapsed=updates.lapsed,
     )
 
 

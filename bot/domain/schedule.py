@@ -109,6 +109,9 @@ class ContractFacts:
     country: str | None = None
     # What the account's channel is written in (`/oura-book language`).
     language: str = "en"
+    # The account's next contract after this one (a renewal), if one is on record: its
+    # package and start. The closing posts then tell of it instead of asking for a renewal.
+    successor: tuple[str, date] | None = None
 
     @property
     def timezone(self) -> str:

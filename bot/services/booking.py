@@ -59,6 +59,7 @@ from bot.domain.support import CaseFacts
 from bot.domain.text import Text
 from bot.domain.timeutil import zone
 from bot.services.clashes import ClashCheck, check_vendor_time
+from bot.services.rebalance import Absorbed, absorb_freed
 from storage.customers import (
     customer_ids,
     customer_teams,
@@ -138,6 +139,8 @@ class SessionChange:
     actor: Actor | None = None
     # A booking: keeps the ts of its post in the channel (a quick delete removes the post).
     record_post: Callable[[str], None] | None = None
+    # Booked sessions that took included minutes this change freed (billable rebalancing).
+    absorbed: tuple[Absorbed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,11 @@ class Usage:
     open_cases: tuple[CaseFacts, ...] = ()
     currency: str = "EUR"  # of the hourly rate and the estimate (OURA_CURRENCY)
     no_show_counts: str = "used"  # how a no-show's time counts (OURA_NO_SHOW_COUNTS)
+    # Every contract of the account, oldest first (the card has a line for the others).
+    contracts: tuple[Contract, ...] = ()
+    # Whether the window for the included minutes, and the term, have ended (as of the read).
+    window_closed: bool = False
+    term_closed: bool = False
 
     @property
     def balance(self) -> Balance:
@@ -237,6 +245,7 @@ class BookingService:
         """The usage of an account already read, inside the caller's transaction."""
         contract = _current_contract(db, account, now)
         totals = _session_totals(db, contract.id)
+        terms = terms_of(contract, account.timezone)
         next_session = db.exec(
             select(OnboardingSession)
             .where(
@@ -251,13 +260,16 @@ class BookingService:
         return Usage(
             account=account,
             contract=contract,
-            terms=terms_of(contract, account.timezone),
+            terms=terms,
             next_session=next_session,
             hourly_rate=self.hourly_rate,
             currency=self.currency,
             no_show_counts=self.no_show_counts,
             customer_teams=tuple(customer_teams(db, account.id or 0)),
             open_cases=tuple(open_cases_in_order(db, account, now)),
+            contracts=tuple(_contracts(db, account)),
+            window_closed=terms.window_closed(now),
+            term_closed=terms.term_closed(now),
             **totals,
         )
 
@@ -640,6 +652,7 @@ class BookingService:
             record_audit(db, actor, "move", account, session, details, at=now)
             if confirmed:
                 record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
+            absorbed = _absorb_freed(db, actor, account, {previous_contract, contract.id}, now)
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, {previous_contract, contract.id}, now)
@@ -652,6 +665,7 @@ class BookingService:
                 previous_start=previous,
                 join_url=join,
                 actor=actor,
+                absorbed=absorbed,
             )
 
     def cancel(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
@@ -670,10 +684,13 @@ class BookingService:
             session.updated_at = now
             db.add(session)
             record_audit(db, actor, "cancel", account, session, {"released": released}, at=now)
+            absorbed = _absorb_freed(db, actor, account, {session.contract_id}, now)
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
-            return SessionChange(ChangeKind.CANCELLED, account, contract, session, actor=actor)
+            return SessionChange(
+                ChangeKind.CANCELLED, account, contract, session, actor=actor, absorbed=absorbed
+            )
 
     def log_held(
         self,
@@ -706,6 +723,7 @@ class BookingService:
             before = (session.state, session.minutes_held, _paid_as(session))
             if session.state == SessionState.NO_SHOW:
                 raise _already(db, account, session, Text("Nothing was changed."))
+            previous_contract = session.contract_id
             contract, confirmed = _reallocate(
                 db, account, session, session.starts_at, held, billable
             )
@@ -734,12 +752,15 @@ class BookingService:
             record_audit(db, actor, "log_held", account, session, details, at=now)
             if confirmed:
                 record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
+            absorbed = _absorb_freed(db, actor, account, {previous_contract, contract.id}, now)
             db.flush()
             db.refresh(contract)
             first_reminder = first_reminder_at(session_facts(session), now)
             if first_reminder is not None and contract.id is not None:
                 bring_next_post_forward(db, contract.id, first_reminder)
-            return SessionChange(ChangeKind.LOGGED_HELD, account, contract, session)
+            return SessionChange(
+                ChangeKind.LOGGED_HELD, account, contract, session, absorbed=absorbed
+            )
 
     def record_post_ts(self, session_id: int, ts: str) -> None:
         """The ts of a booking's post in its channel (announced after the booking committed)."""
@@ -932,6 +953,26 @@ def _reallocate(
     _apply(session, allocation, billable)
     session.contract_id = contract.id
     return contract, newly_confirmed
+
+
+def _absorb_freed(
+    db: Session, actor: Actor, account: Account, contract_ids: set[int], now: datetime
+) -> tuple[Absorbed, ...]:
+    """After a change gave included minutes back: booked billable sessions of these contracts
+    (already locked by the change) take them, in start order; each is audited as a
+    `rebalance` with its before and after."""
+    absorbed: list[Absorbed] = []
+    for contract_id in sorted(contract_ids):
+        contract = _lock_contract(db, contract_id)
+        taken = absorb_freed(db, account, contract)
+        if not taken:
+            continue
+        _spend(db, contract, Allocation(included_minutes=sum(a.minutes for a in taken)))
+        for change in taken:
+            session = db.get(OnboardingSession, change.session_id)
+            record_audit(db, actor, "rebalance", account, session, change.details(), at=now)
+        absorbed.extend(taken)
+    return tuple(absorbed)
 
 
 def _paid_as(session: OnboardingSession) -> tuple[int, int, int, bool]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.services.availability import AvailabilityService
 from bot.services.booking import BookingService
 from bot.services.calendar import CalendarService
+from bot.services.contracts import ContractService
 from bot.services.deliveries import Deliveries
 from bot.services.home import HomeService
 from bot.services.installation import InstallationService
@@ -50,6 +51,7 @@ class Services:
     installation: InstallationService
     session_log: SessionLog
     availability: AvailabilityService
+    contracts: ContractService
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -74,4 +76,5 @@ class Services:
             meetings=MeetingLinks(booking.engine, booking.now),
             calendar=CalendarService(booking.engine, booking.now),
             availability=AvailabilityService(booking),
+            contracts=ContractService(booking),
         )

@@ -22,6 +22,7 @@ from bot.services.booking import (
     BookingService,
     ChangeKind,
     SessionChange,
+    _absorb_freed,
     _allocation_details,
     _already,
     _apply,
@@ -66,9 +67,12 @@ class SessionLog:
             db.add(session)
             record_audit(db, actor, "no_show", account, session, details, at=now)
             db.flush()
+            absorbed = _absorb_freed(db, actor, account, {contract.id}, now)
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
-            return SessionChange(ChangeKind.LOGGED_NO_SHOW, account, contract, session)
+            return SessionChange(
+                ChangeKind.LOGGED_NO_SHOW, account, contract, session, absorbed=absorbed
+            )
 
     def log_not_held(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
         """The session did not happen: cancelled quietly (its time given back, nothing posted
@@ -83,9 +87,10 @@ class SessionLog:
             db.add(session)
             record_audit(db, actor, "not_held", account, session, {"released": released}, at=now)
             db.flush()
+            absorbed = _absorb_freed(db, actor, account, {contract.id}, now)
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
-            return SessionChange(ChangeKind.NOT_HELD, account, contract, session)
+            return SessionChange(ChangeKind.NOT_HELD, account, contract, session, absorbed=absorbed)
 
     def set_session_text(
         self, actor: Actor, channel_id: str, session_id: int, field: str, text: str
@@ -162,9 +167,10 @@ class SessionLog:
             details = {"from": "booked", "to": "deleted", "released": released}
             record_audit(db, actor, "delete", account, session, details, at=now)
             db.flush()
+            absorbed = _absorb_freed(db, actor, account, {contract.id}, now)
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
-            return SessionChange(ChangeKind.DELETED, account, contract, session)
+            return SessionChange(ChangeKind.DELETED, account, contract, session, absorbed=absorbed)
 
     def _to_log(
         self, db: Session, actor: Actor, channel_id: str, session_id: int, now: datetime

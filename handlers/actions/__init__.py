@@ -7,6 +7,7 @@ from slack_bolt import App
 from handlers.actions import (
     calendar,
     channel,
+    contracts,
     home,
     meetings,
     requests,
@@ -17,5 +18,6 @@ from handlers.actions import (
 
 
 def register(app: App) -> None:
-    for feature in (channel, sessions, requests, support, home, meetings, calendar, session_log):
+    features = (channel, sessions, requests, support, home, meetings, calendar, session_log)
+    for feature in (*features, contracts):
         feature.register(app)

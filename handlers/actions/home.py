@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import ids
 from bot.blocks.base import error_text
+from bot.blocks.contracts import history_list
 from bot.blocks.home import home_view, notice_modal, parse_page_value, usage_modal
 from bot.blocks.sessions import usage_card
 from bot.domain.errors import OuraError
@@ -49,7 +50,8 @@ def open_usage_card(asked: Asked) -> None:
     try:
         shown = asked.services.home.account_usage(asked.target)
         card = usage_card(shown.usage, for_staff=True, cases=shown.cases, now=shown.now)
-        view = usage_modal(card)
+        history = asked.services.contracts.account_history(asked.target)
+        view = usage_modal(card, history_list(history, more=False).blocks)
     except OuraError as error:
         view = notice_modal(error_text(error))
     asked.client.views_open(trigger_id=trigger_id, view=view)

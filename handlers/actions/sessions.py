@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.blocks import ids
 from bot.blocks.requests import log_held_modal
+from bot.blocks.sessions import booking_reply
 from bot.domain.identity import Action
 from bot.domain.packages import SessionType
 from bot.i18n import _
@@ -24,8 +25,13 @@ def register(app: App) -> None:
 @button(Action.CANCEL, STAFF_ONLY, target=id_value)
 def cancel_session(asked: Asked) -> None:
     # The session must belong to this channel's account, or cancel() finds none.
-    change = asked.services.booking.cancel(asked.actor, asked.channel_id or "", asked.target)
+    channel = asked.channel_id or ""
+    change = asked.services.booking.cancel(asked.actor, channel, asked.target)
     announce(asked.client, change, asked.services)
+    if change.absorbed:
+        # The freed minutes went to billable bookings: the clicker is told which, privately.
+        note = booking_reply(change)
+        asked.client.chat_postEphemeral(channel=channel, user=asked.user_id, **note.as_kwargs())
 
 
 @button(Action.LOG_HELD, STAFF_ONLY, target=id_value)

@@ -17,7 +17,16 @@ from bot.domain.identity import Action, Installation, Requester
 from bot.i18n import _, say, speaking
 from bot.services.booking import Actor
 from bot.services.container import Services
-from handlers.commands import calendar, hours, meetings, report, session_log, sessions, support
+from handlers.commands import (
+    calendar,
+    contracts,
+    hours,
+    meetings,
+    report,
+    session_log,
+    sessions,
+    support,
+)
 from handlers.context import (
     actor_of,
     installation_from,
@@ -152,4 +161,8 @@ def _run(
             return support.run(command, typed, request.trigger_id)
         case commands.SetSessionText() | commands.Unlog() | commands.Delete():
             return session_log.run(command, typed)
+        case (
+            commands.Renew() | commands.FixContract() | commands.History() | commands.MoveChannel()
+        ):
+            return contracts.run(command, typed)
     return sessions.run(command, typed, request.trigger_id)
