@@ -259,3 +259,17 @@ def test_someone_of_another_team_cannot_get_the_invite(bot: RunningBot) -> None:
     [note] = bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
     assert note.args["text"] == "That isn't available to you in this channel."
     assert not bot.fake.uploaded_files()
+
+
+def test_a_quick_delete_takes_the_session_off_the_vendor_contacts_calendar(
+    bot: RunningBot,
+) -> None:
+    bot.link("premium", "2027-01-04")
+    bot.command("kickoff 2027-01-12 14:00 45m")
+    [booked] = invites(bot, 1)
+    bot.command("delete 1")  # within 15 minutes of booking: no cancellation post
+    _booked, cancelled = invites(bot, 2)
+    calendar, event = parsed(cancelled)
+    assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert str(event["UID"]) == str(parsed(booked)[1]["UID"])
+    assert "was cancelled" in cancelled["initial_comment"]

@@ -217,7 +217,10 @@ def test_50_concurrent_mixed_requests_keep_the_balance(booking: BookingService) 
 
     assert all(isinstance(r, SessionChange | OuraError) for r in results)
     assert any(isinstance(r, SessionChange) and r.kind == "cancelled" for r in results)
-    assert any(isinstance(r, SessionChange) and r.absorbed for r in results)
+    if booking.engine.dialect.name == "sqlite":
+        # On PostgreSQL the sessions a change could pass freed minutes to are often locked by
+        # the others running at once (skipped, see rebalance.absorb_freed): none may take any.
+        assert any(isinstance(r, SessionChange) and r.absorbed for r in results)
     check_books(booking.engine)
     with Session(booking.engine) as db:
         contract = db.exec(select(Contract)).one()
@@ -258,3 +261,74 @@ def test_the_cancel_button_tells_the_clicker_where_the_minutes_went(bot: Running
     assert note.args["user"] == STAFF
     assert f"Freed minutes went to #{billable[2]}: it is now 15 included min" in text_of(note.args)
     check_books(bot.engine)
+
+
+def test_a_quick_delete_and_a_session_that_did_not_happen_free_minutes_too(
+    bot: RunningBot,
+) -> None:
+    full, billable = fill_then_go_billable(bot)
+    # A booking made by mistake, deleted within 15 minutes: its 60 minutes go to the
+    # billable bookings in start order, and the reply says so.
+    reply = text_of(bot.command(f"delete {full[0]}"))
+    first, second, third = billable
+    assert f"Freed minutes went to #{first}: it is now 15 included min, 0 billable min." in reply
+    assert f"Freed minutes went to #{second}: it is now 30 included min, 0 billable min." in reply
+    assert f"Freed minutes went to #{third}: it is now 15 included min, 30 billable min." in reply
+    rows = {s.id: s for s in sessions(bot)}
+    assert [(rows[i].included_minutes, rows[i].billable_minutes) for i in billable] == [
+        (15, 0),
+        (30, 0),
+        (15, 30),
+    ]
+    assert len(audits(bot, "rebalance")) == 3
+    assert contract_row(bot).minutes_spent == 240
+    check_books(bot.engine)
+
+
+def test_50_concurrent_signed_requests_keep_the_balance(bot: RunningBot) -> None:
+    """The same promise over HTTP: signed commands, all sent at once, booking, cancelling,
+    moving and logging the sessions of one contract while freed minutes are absorbed."""
+    full, billable = fill_then_go_billable(bot)
+    ids = full + billable
+    day = (date.today() + timedelta(days=12)).isoformat()
+    rng = random.Random(50)
+    typed = []
+    for i in range(50):
+        kind, target = rng.choice(("book", "cancel", "move", "done")), rng.choice(ids)
+        if kind == "book":
+            typed.append(
+                f"training {day} {9 + i % 8:02d}:00 {rng.choice((15, 30))}m billable anyway"
+            )
+        elif kind == "cancel":
+            typed.append(f"cancel {target}")
+        elif kind == "move":
+            typed.append(f"move {target} {day} {9 + i % 8:02d}:30 billable anyway")
+        else:
+            typed.append(f"done {target} {rng.choice((15, 30, 45))}m billable")
+    keys = [f"mixed{i}" for i in range(50)]
+    barrier = threading.Barrier(50)
+
+    def send(i: int) -> int:
+        barrier.wait()
+        return bot.sender.command(
+            typed[i],
+            user_id=STAFF,
+            channel_id=CHANNEL,
+            response_url=bot.fake.response_url(keys[i]),
+        ).status
+
+    with ThreadPoolExecutor(50) as pool:
+        assert list(pool.map(send, range(50))) == [200] * 50
+    answers = [text_of(bot.fake.wait_for_responses(key, 1, timeout=60)[0].body) for key in keys]
+    assert any(a.startswith("Cancelled") for a in answers)
+    assert not any("something went wrong" in a for a in answers)
+    check_books(bot.engine)
+    with Session(bot.engine) as db:
+        contract = db.exec(select(Contract)).one()
+        live = db.exec(
+            select(OnboardingSession).where(OnboardingSession.state != "cancelled")
+        ).all()
+        assert contract.minutes_spent == sum(s.included_minutes for s in live)
+        for session in live:
+            minutes = session.minutes_held or session.minutes_booked
+            assert session.included_minutes + session.billable_minutes == minutes

@@ -143,7 +143,7 @@ def test_two_clocks_send_one_log_dm_and_held_records_the_booked_length(bot: Runn
 def test_the_booker_gets_their_own_dm_and_a_session_not_ended_gets_none(bot: RunningBot) -> None:
     book_yesterday(bot, "training 10:00 30m", user_id=STAFF_NY)
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
-    bot.command(f"kickoff {tomorrow} 10:00 30m")
+    bot.command(f"kickoff {tomorrow} 10:00 30m anyway")  # tomorrow may be a Saturday
     sweeper(bot, "clock-1").sweep()
     assert len(log_dms(bot, STAFF_DM)) == 1  # the vendor contact
     assert len(log_dms(bot, NY_DM)) == 1  # the booker
