@@ -42,7 +42,8 @@ KINDS = ("cancel", "done", "move", "book")
 def check_books(engine: Engine) -> dict[str, int]:
     """What must hold whatever the interleaving: counters equal what the live sessions hold,
     within the package; no session both cancelled and logged as held; one cancel (or quick
-    delete, or "didn't happen") per cancelled session. Returns how many sessions ended in each state."""
+    delete, or "didn't happen") per cancelled session. Returns how many sessions ended in each
+    state."""
     with Session(engine) as db:
         sessions = db.exec(select(OnboardingSession)).all()
         for contract in db.exec(select(Contract)).all():
