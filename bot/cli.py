@@ -371,6 +371,11 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
     from bot.domain.schedule import ContractFacts, timeline
     from bot.domain.timeutil import is_valid_zone, zone
 
+    if args.digests:
+        _preview_digests(settings)
+        return
+    if not args.package or not args.start:
+        fail("preview needs --package and --start (or --digests)")
     package = package_by_id(args.package)
     if package is None:
         fail(f"--package must be one of launch-kit, pro-lite, premium (got {args.package!r})")
@@ -400,6 +405,22 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
         elif post.days_before:
             detail = f" ({plural(post.days_before, 'day')} before)"
         print(f"  {local:%a %Y-%m-%d %H:%M %Z}  {post.kind.label}{detail}")
+
+
+def _preview_digests(settings: Settings) -> None:
+    """The next weekly digest per vendor contact (bot/domain/digest.py)."""
+    from bot.domain.timeutil import zone
+    from storage.digest import planned_digests
+    from storage.engine import read_session
+
+    with read_session(open_database(settings, migrate_sqlite=False)) as db:
+        planned = planned_digests(db, datetime.now(UTC))
+    print(f"Weekly digests ({plural(len(planned), 'vendor contact')}):")
+    for user, tz, at in planned:
+        when = "none in the next two weeks (no working day)"
+        if at is not None:
+            when = f"{at.astimezone(zone(tz)):%a %Y-%m-%d %H:%M %Z}"
+        print(f"  {user}: {when} (in {tz}, their first account's zone; the clock uses Slack's)")
 
 
 def cmd_messages(args: argparse.Namespace, settings: Settings) -> None:
@@ -473,8 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
     remind.set_defaults(handler=cmd_remind)
 
     preview = sub.add_parser("preview", help="print a contract's timeline of automated posts")
-    preview.add_argument("--package", required=True, help="launch-kit, pro-lite or premium")
-    preview.add_argument("--start", required=True, help="contract start, YYYY-MM-DD")
+    preview.add_argument("--package", help="launch-kit, pro-lite or premium")
+    preview.add_argument("--start", help="contract start, YYYY-MM-DD")
     preview.add_argument("--term-months", type=int, default=12)
     preview.add_argument("--timezone", default=None, help="default: OURA_DEFAULT_TIMEZONE")
     preview.add_argument(
@@ -482,6 +503,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="whose public holidays to skip (FI, US…); default: the time zone's country",
     )
+    preview.add_argument(
+        "--digests",
+        action="store_true",
+        help="instead: when each vendor contact's next weekly digest goes out (reads the database)",
+    )
+    _database_option(preview)
     preview.set_defaults(handler=cmd_preview)
 
     from bot.customer_cli import add_parser as add_customer_parser
