@@ -2,10 +2,10 @@
 
 Each vendor contact gets one digest per ISO week of their own time zone (ledger key
 `digest:<user>:<YYYY-Www>`), from Monday at the start of their working hours (`StaffMember`;
-09:00-17:00 on weekdays, the app's default working hours, when they set none), inside those hours, on a day that is one of their working days and not a public
-holiday in the country of their zone. A digest not sent on Monday (a holiday, a clock that
-was down) goes out on the next such day up to Friday; a week with none left gets none, so no
-week ever has two.
+weekdays 09:00-17:00, the app's defaults, when they set none), inside those hours, on one of
+their working days that is not a public holiday in the country of their zone. A digest not
+sent on Monday (a holiday, a clock that was down) goes out on the next such day up to Friday;
+a week with none left gets none, so no week ever has two.
 """
 
 from __future__ import annotations
