@@ -186,6 +186,7 @@ def _report_worker(settings: Settings, engine: Engine, worker: str | None = None
 
 def _add_clock_jobs(scheduler: Any, settings: Settings, sweeper: Any, with_web: bool) -> None:
     """Requested reports and the prunes, beside the sweep (bot/jobs.py)."""
+    from bot.digest_clock import weekly_digests
     from bot.jobs import add_clock_jobs
 
     reports = _report_worker(settings, sweeper.engine)
@@ -195,6 +196,7 @@ def _add_clock_jobs(scheduler: Any, settings: Settings, sweeper: Any, with_web: 
         reports,
         low_priority_reports=not with_web,
         keep_days=keep_days(settings),
+        digests=lambda: weekly_digests(sweeper),
     )
 
 
@@ -231,13 +233,20 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> None:
         due = plural(len(report.would_send), "post")
         print(f"oura-bot: dry run, {due} due, nothing posted")
         return
+    from bot.digest_clock import weekly_digests
     from bot.jobs import run_once
 
     sweeper = _sweeper(settings)
     report = sweeper.sweep()
     print(f"oura-bot: sweep done: {report.summary()}")
     reports = _report_worker(settings, sweeper.engine)
-    run_once(sweeper.engine, reports, datetime.now(UTC), keep_days(settings))
+    run_once(
+        sweeper.engine,
+        reports,
+        datetime.now(UTC),
+        keep_days(settings),
+        digests=lambda: weekly_digests(sweeper),
+    )
 
 
 def _add_sweep_job(scheduler: Any, sweeper: Any, every: int) -> None:

@@ -40,7 +40,6 @@ from bot.blocks.automated_posts import post_message, unreachable_dm
 from bot.blocks.base import Message
 from bot.clock_install import InstallGate
 from bot.clock_pool import ChannelPool, Countdown
-from bot.digest_clock import send_digests
 from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, plan
 from bot.i18n import locale_language, speaking
 from bot.log_prompts import send_log_prompts, send_unlogged_reminders
@@ -202,8 +201,6 @@ class SweepReport:
     would_send: list[tuple[Post, ContractFacts, Message]] = field(default_factory=list)
     # The log DMs sent to staff after sessions ended (bot/log_prompts.py), by ledger key.
     log_dms: list[str] = field(default_factory=list)
-    # The weekly digests sent to vendor contacts (bot/digest_clock.py), by ledger key.
-    digests: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -318,8 +315,6 @@ class Sweeper:
         # The log DMs of sessions that just ended (bot/log_prompts.py), claimed in the ledger.
         report.log_dms.extend(send_log_prompts(self, now, lambda: self._at(shift)))
         report.log_dms.extend(send_unlogged_reminders(self, now, lambda: self._at(shift)))
-        # The weekly digest to each vendor contact (bot/digest_clock.py), likewise.
-        report.digests.extend(send_digests(self, now, lambda: self._at(shift)))
         seen: set[int] = set()
         cursor: tuple[datetime, int] | None = None
         pool = None

@@ -1,6 +1,7 @@
 """The clock's weekly digest DM to each vendor contact (rules: bot/domain/digest.py).
 
-As the log DMs (bot/log_prompts.py): each digest is a ledger entry (kind `digest`, key
+A job of the clock's own beside the sweep (bot/jobs.py), as the reports are; like the log
+DMs (bot/log_prompts.py), each digest is a ledger entry (kind `digest`, key
 `digest:<user>:<YYYY-Www>` of the person's own zone), claimed before it is sent, so several
 clocks sweeping at once send it once; a try that may have reached Slack is given up rather
 than risk a second copy. The ledger's row is filed under one of the person's accounts and its
@@ -22,6 +23,7 @@ from bot.i18n import speaking
 from bot.log_prompts import _zone_of
 from storage.digest import digest_hours, ledger_home, read_digest, vendor_contacts
 from storage.engine import read_session
+from storage.installation import uninstalled_since
 from storage.ledger import claim, give_up, mark_failed, mark_sent
 from storage.models import Account
 from storage.session_log import done_keys
@@ -32,6 +34,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("oura.clock")
 
 DIGEST = "digest"  # the ledger's kind
+
+
+def weekly_digests(sweeper: Sweeper, now: datetime | None = None) -> list[str]:
+    """The clock's digest job (bot/jobs.py), beside the sweep: the digests due now, unless
+    Slack has the app uninstalled (they wait, as posts do); the keys of those sent."""
+    started = sweeper.now()
+    now = now or started
+    shift = now - started
+    if uninstalled_since(sweeper.engine) is not None:
+        return []
+    return send_digests(sweeper, now, lambda: sweeper.now() + shift)
 
 
 def person_zone(sweeper: Sweeper, db_zone: str | None, user_id: str) -> str | None:

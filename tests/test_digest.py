@@ -12,6 +12,7 @@ from conftest import CHANNEL, STAFF, STAFF_NY, VENDOR_TEAM, RunningBot, text_of
 from sqlmodel import Session, select
 
 from bot.clock import Sweeper, clock_web_client
+from bot.digest_clock import weekly_digests
 from bot.domain.commands import ShowDigest, parse
 from bot.domain.digest import DigestHours, digest_due, iso_week, next_digest_at
 from storage.digest import planned_digests
@@ -63,7 +64,7 @@ def test_two_clocks_send_one_digest_a_week_in_the_persons_zone(bot: RunningBot) 
     setup_account(bot, monday)
     clocks = [sweeper(bot, "clock-1"), sweeper(bot, "clock-2")]
     # Before the start of their working hours (09:00, the default) on Monday: nothing.
-    assert clocks[0].sweep(at(monday, 8, 50)).digests == []
+    assert weekly_digests(clocks[0], at(monday, 8, 50)) == []
 
     start = threading.Barrier(2)
     sent: list[str] = []
@@ -71,7 +72,7 @@ def test_two_clocks_send_one_digest_a_week_in_the_persons_zone(bot: RunningBot) 
 
     def sweep(clock: Sweeper) -> None:
         start.wait()
-        sent.extend(clock.sweep(nine).digests)
+        sent.extend(weekly_digests(clock, nine))
 
     threads = [threading.Thread(target=sweep, args=(clock,)) for clock in clocks]
     for thread in threads:
@@ -96,10 +97,10 @@ def test_two_clocks_send_one_digest_a_week_in_the_persons_zone(bot: RunningBot) 
 
     # Not again that week, whatever the day or the clock.
     for moment in (at(monday, 15), at(monday + timedelta(days=2), 10)):
-        assert [c.sweep(moment).digests for c in clocks] == [[], []]
+        assert [weekly_digests(c, moment) for c in clocks] == [[], []]
     # The next week's goes out on its Monday.
     following = monday + timedelta(days=7)
-    assert clocks[1].sweep(at(following, 9)).digests == [f"digest:{STAFF}:{iso_week(following)}"]
+    assert weekly_digests(clocks[1], at(following, 9)) == [f"digest:{STAFF}:{iso_week(following)}"]
     assert len(digests(bot)) == 2
 
 
@@ -111,13 +112,13 @@ def test_a_clock_down_on_monday_sends_it_later_that_week_but_not_at_the_weekend(
     clock = sweeper(bot, "clock-1")
     wednesday = monday + timedelta(days=2)
     # Evening is outside the hours; Wednesday morning it goes.
-    assert clock.sweep(at(wednesday, 18)).digests == []
-    assert clock.sweep(at(wednesday, 10)).digests == [f"digest:{STAFF}:{iso_week(monday)}"]
+    assert weekly_digests(clock, at(wednesday, 18)) == []
+    assert weekly_digests(clock, at(wednesday, 10)) == [f"digest:{STAFF}:{iso_week(monday)}"]
     # A week whose weekdays all passed unswept has none at the weekend, nor two the next.
     saturday = monday + timedelta(days=12)
-    assert clock.sweep(at(saturday, 10)).digests == []
+    assert weekly_digests(clock, at(saturday, 10)) == []
     after = monday + timedelta(days=14)
-    assert clock.sweep(at(after, 9)).digests == [f"digest:{STAFF}:{iso_week(after)}"]
+    assert weekly_digests(clock, at(after, 9)) == [f"digest:{STAFF}:{iso_week(after)}"]
     assert len(digests(bot)) == 2
 
 
@@ -131,8 +132,8 @@ def test_the_digest_follows_working_hours_and_zone(bot: RunningBot) -> None:
     new_york = ZoneInfo("America/New_York")
     clock = sweeper(bot, "clock-1")
     # 09:30 in New York is 16:30 in Helsinki: before their hours.
-    assert clock.sweep(at(monday, 9, 30, new_york)).digests == []
-    assert clock.sweep(at(monday, 10, 0, new_york)).digests == [
+    assert weekly_digests(clock, at(monday, 9, 30, new_york)) == []
+    assert weekly_digests(clock, at(monday, 10, 0, new_york)) == [
         f"digest:{NEW_YORKER}:{iso_week(monday)}"
     ]
     [said] = digests(bot, f"D_{NEW_YORKER}")
