@@ -4,17 +4,22 @@ later that week; `/oura-book digest` shows it on demand (signed HTTP, SQLite and
 
 from __future__ import annotations
 
+import subprocess
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conftest import CHANNEL, STAFF, STAFF_NY, VENDOR_TEAM, RunningBot, text_of
 from sqlmodel import Session, select
+from test_cli import OURA_BOT, env_with
 
 from bot.clock import Sweeper, clock_web_client
 from bot.digest_clock import weekly_digests
 from bot.domain.commands import ShowDigest, parse
 from bot.domain.digest import DigestHours, digest_due, iso_week, next_digest_at
+from bot.sandbox.fakeslack import FakeSlack
 from storage.digest import planned_digests
 from storage.models import Account, PostLedger, SupportCase
 
@@ -177,3 +182,59 @@ def test_digest_parses_and_its_window_skips_holidays() -> None:
         tuesday + timedelta(days=6), 9
     )
     assert not digest_due(at(tuesday + timedelta(days=4), 10), "Europe/Helsinki", "FI", hours)
+
+
+def test_preview_lists_each_vendor_contacts_next_digest(
+    bot: RunningBot, database_url: str, tmp_path: Path
+) -> None:
+    bot.link("premium", (date.today() - timedelta(days=20)).isoformat())
+    result = subprocess.run(
+        [OURA_BOT, "preview", "--digests"],
+        cwd=tmp_path,
+        env=env_with(DATABASE_URL=database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Weekly digests (1 vendor contact):"
+    assert lines[1].startswith(f"  {STAFF}: ") and "(in Europe/Helsinki," in lines[1]
+    local = datetime.strptime(lines[1].split(": ")[1][:20], "%a %Y-%m-%d %H:%M")
+    assert local.isoweekday() <= 5 and 9 <= local.hour < 17
+
+
+def test_two_clock_processes_digest_jobs_send_one(
+    bot: RunningBot, database_url: str, fake_slack: FakeSlack
+) -> None:
+    """The digest job `oura-bot clock` schedules beside its sweep, in two clocks at once."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from conftest import settings_for
+
+    from bot import cli
+
+    monday = next_monday(date.today())
+    setup_account(bot, monday)
+    settings = settings_for(fake_slack, database_url)
+    jobs = []
+    for _ in range(2):
+        scheduler = BackgroundScheduler(timezone=UTC)
+        clock = cli._sweeper(settings, bot.engine)
+        clock.now = lambda: at(monday, 11)  # the clocks' time: a Monday morning
+        cli._add_clock_jobs(scheduler, settings, clock, with_web=False)
+        jobs.append(scheduler.get_job("digests").func)
+    start = threading.Barrier(2)
+
+    def run(job: Callable[[], None]) -> None:
+        start.wait()
+        job()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(digests(bot)) == 1
+    for job in jobs:
+        job()
+    assert len(digests(bot)) == 1
