@@ -164,6 +164,10 @@ def test_digest_command_shows_it_now_to_staff_only(bot: RunningBot) -> None:
         bot.command("digest", user_id=STAFF_NY)
     )
     assert "takes nothing after it" in text_of(bot.command("digest now"))
+    # A customer is refused.
+    bot.fake.add_user("U_BUYER", team_id="T_CUSTOMER")
+    refused = text_of(bot.command("digest", user_id="U_BUYER", team_id="T_CUSTOMER"))
+    assert "Only the vendor's staff" in refused and "Acme" not in refused
 
 
 def test_digest_parses_and_its_window_skips_holidays() -> None:
