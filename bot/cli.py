@@ -186,6 +186,7 @@ def _report_worker(settings: Settings, engine: Engine, worker: str | None = None
 
 def _add_clock_jobs(scheduler: Any, settings: Settings, sweeper: Any, with_web: bool) -> None:
     """Requested reports and the prunes, beside the sweep (bot/jobs.py)."""
+    from bot.digest_clock import weekly_digests
     from bot.jobs import add_clock_jobs
 
     reports = _report_worker(settings, sweeper.engine)
@@ -195,6 +196,7 @@ def _add_clock_jobs(scheduler: Any, settings: Settings, sweeper: Any, with_web: 
         reports,
         low_priority_reports=not with_web,
         keep_days=keep_days(settings),
+        digests=lambda: weekly_digests(sweeper),
     )
 
 
@@ -231,13 +233,20 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> None:
         due = plural(len(report.would_send), "post")
         print(f"oura-bot: dry run, {due} due, nothing posted")
         return
+    from bot.digest_clock import weekly_digests
     from bot.jobs import run_once
 
     sweeper = _sweeper(settings)
     report = sweeper.sweep()
     print(f"oura-bot: sweep done: {report.summary()}")
     reports = _report_worker(settings, sweeper.engine)
-    run_once(sweeper.engine, reports, datetime.now(UTC), keep_days(settings))
+    run_once(
+        sweeper.engine,
+        reports,
+        datetime.now(UTC),
+        keep_days(settings),
+        digests=lambda: weekly_digests(sweeper),
+    )
 
 
 def _add_sweep_job(scheduler: Any, sweeper: Any, every: int) -> None:
@@ -371,6 +380,11 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
     from bot.domain.schedule import ContractFacts, timeline
     from bot.domain.timeutil import is_valid_zone, zone
 
+    if args.digests:
+        _preview_digests(settings)
+        return
+    if not args.package or not args.start:
+        fail("preview needs --package and --start (or --digests)")
     package = package_by_id(args.package)
     if package is None:
         fail(f"--package must be one of launch-kit, pro-lite, premium (got {args.package!r})")
@@ -400,6 +414,22 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
         elif post.days_before:
             detail = f" ({plural(post.days_before, 'day')} before)"
         print(f"  {local:%a %Y-%m-%d %H:%M %Z}  {post.kind.label}{detail}")
+
+
+def _preview_digests(settings: Settings) -> None:
+    """The next weekly digest per vendor contact (bot/domain/digest.py)."""
+    from bot.domain.timeutil import zone
+    from storage.digest import planned_digests
+    from storage.engine import read_session
+
+    with read_session(open_database(settings, migrate_sqlite=False)) as db:
+        planned = planned_digests(db, datetime.now(UTC))
+    print(f"Weekly digests ({plural(len(planned), 'vendor contact')}):")
+    for user, tz, at in planned:
+        when = "none in the next two weeks (no working day)"
+        if at is not None:
+            when = f"{at.astimezone(zone(tz)):%a %Y-%m-%d %H:%M %Z}"
+        print(f"  {user}: {when} (in {tz}, their first account's zone; the clock uses Slack's)")
 
 
 def cmd_messages(args: argparse.Namespace, settings: Settings) -> None:
@@ -473,8 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
     remind.set_defaults(handler=cmd_remind)
 
     preview = sub.add_parser("preview", help="print a contract's timeline of automated posts")
-    preview.add_argument("--package", required=True, help="launch-kit, pro-lite or premium")
-    preview.add_argument("--start", required=True, help="contract start, YYYY-MM-DD")
+    preview.add_argument("--package", help="launch-kit, pro-lite or premium")
+    preview.add_argument("--start", help="contract start, YYYY-MM-DD")
     preview.add_argument("--term-months", type=int, default=12)
     preview.add_argument("--timezone", default=None, help="default: OURA_DEFAULT_TIMEZONE")
     preview.add_argument(
@@ -482,6 +512,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="whose public holidays to skip (FI, US…); default: the time zone's country",
     )
+    preview.add_argument(
+        "--digests",
+        action="store_true",
+        help="instead: when each vendor contact's next weekly digest goes out (reads the database)",
+    )
+    _database_option(preview)
     preview.set_defaults(handler=cmd_preview)
 
     from bot.customer_cli import add_parser as add_customer_parser

@@ -26,6 +26,8 @@ PRUNE_MARKERS_EVERY_MINUTES = 5
 PRUNE_LEDGER_EVERY_MINUTES = 60
 # Typed text past its retention (storage/retention.py): at most once an hour.
 RETENTION_EVERY_MINUTES = 60
+# The weekly digests (bot/digest_clock.py): due from a Monday morning, so as often as a sweep.
+DIGESTS_EVERY_MINUTES = 5
 # The report thread's nice value in `oura-bot clock`: building a large report takes a core for
 # a while, and on a shared machine the web processes' acks should not queue behind it.
 REPORT_NICE = 10
@@ -64,9 +66,13 @@ def run_once(
     reports: ReportWorker,
     now: datetime,
     keep_days: Mapping[str, int | None] | None = None,
+    digests: Callable[[], object] | None = None,
 ) -> None:
-    """Everything once, now (`oura-bot remind`): reports due, the prunes, the retention."""
+    """Everything once, now (`oura-bot remind`): reports due, the weekly digests due
+    (bot/digest_clock.py), the prunes, the retention."""
     send_reports(engine, reports)
+    if digests is not None:
+        digests()
     prune(engine, now)
     if keep_days is not None:
         enforce_retention(engine, now, keep_days)
@@ -88,10 +94,12 @@ def add_clock_jobs(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     low_priority_reports: bool = True,
     keep_days: Mapping[str, int | None] | None = None,
+    digests: Callable[[], object] | None = None,
 ) -> None:
     """`low_priority_reports`: False where the web shares the process (`oura-bot run`): a
     thread holding the interpreter lock at low priority would hold up the acks instead.
-    `keep_days`: the retention settings by name (storage/retention.py); None: no retention."""
+    `keep_days`: the retention settings by name (storage/retention.py); None: no retention.
+    `digests`: sends the weekly digests due (bot/digest_clock.py); None: none."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -133,6 +141,8 @@ def add_clock_jobs(
                 IntervalTrigger(minutes=RETENTION_EVERY_MINUTES),
             ),
         )
+    if digests is not None:
+        jobs += (("digests", digests, IntervalTrigger(minutes=DIGESTS_EVERY_MINUTES)),)
     for name, work, trigger in jobs:
         scheduler.add_job(
             guarded(name, work),

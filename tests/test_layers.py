@@ -184,6 +184,7 @@ def test_the_layers_are_folders() -> None:
         "clock_install",
         "clock_pool",
         "customer_cli",
+        "digest_clock",
         "i18n",
         "jobs",
         "log_prompts",

@@ -376,7 +376,14 @@ def test_the_clock_process_builds_reports_and_prunes_beside_the_sweep(
     cli._add_sweep_job(scheduler, sweeper, 5)
     cli._add_clock_jobs(scheduler, settings, sweeper, with_web=False)
     scheduled = {job.id: job for job in scheduler.get_jobs()}
-    assert set(scheduled) == {"sweep", "reports", "prune-markers", "prune-ledger", "retention"}
+    assert set(scheduled) == {
+        "sweep",
+        "reports",
+        "prune-markers",
+        "prune-ledger",
+        "retention",
+        "digests",  # the weekly digest (bot/digest_clock.py; tests/test_digest.py)
+    }
     assert scheduled["reports"].executor == "reports"  # never in the sweep's threads
 
     ask(engine)

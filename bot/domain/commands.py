@@ -59,6 +59,8 @@ FORMS: dict[str, str] = {
     "orders": f"{COMMAND} orders",
     "support": f"{COMMAND} support",
     "report": f"{COMMAND} report [YYYY-MM]",
+    # The weekly digest (issue 17), on demand.
+    "digest": f"{COMMAND} digest",
     # Meetings (issue 15): the staff member's calendar feed, sent as a DM.
     "calendar": f"{COMMAND} calendar [rotate]",
     # Working hours (issue 15).
@@ -128,6 +130,11 @@ class ListSessions:
 @dataclass(frozen=True)
 class Schedule:
     pass
+
+
+@dataclass(frozen=True)
+class ShowDigest:
+    """The typist's weekly digest, now (staff only; any channel)."""
 
 
 @dataclass(frozen=True)
@@ -305,6 +312,7 @@ Command = (
     | Usage
     | ListSessions
     | Schedule
+    | ShowDigest
     | Reconnect
     | Cancel
     | LogHeld
@@ -459,6 +467,9 @@ def parse(text: str) -> Command:
     if verb == "schedule":
         _no_arguments(rest, "schedule")
         return Schedule()
+    if verb == "digest":
+        _no_arguments(rest, "digest")
+        return ShowDigest()
     if verb == "reconnect":
         _no_arguments(rest, "reconnect")
         return Reconnect()

@@ -9,6 +9,7 @@ from bot.services.booking import BookingService
 from bot.services.calendar import CalendarService
 from bot.services.contracts import ContractService
 from bot.services.deliveries import Deliveries
+from bot.services.digest import DigestService
 from bot.services.home import HomeService
 from bot.services.installation import InstallationService
 from bot.services.meetings import MeetingLinks
@@ -52,6 +53,7 @@ class Services:
     session_log: SessionLog
     availability: AvailabilityService
     contracts: ContractService
+    digest: DigestService
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -77,4 +79,5 @@ class Services:
             calendar=CalendarService(booking.engine, booking.now),
             availability=AvailabilityService(booking),
             contracts=ContractService(booking),
+            digest=DigestService(booking.engine),
         )

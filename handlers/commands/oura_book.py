@@ -20,6 +20,7 @@ from bot.services.container import Services
 from handlers.commands import (
     calendar,
     contracts,
+    digest,
     hours,
     meetings,
     report,
@@ -149,6 +150,8 @@ def _run(
             return calendar.send_feed_address(services, client, request.user_id, rotate)
         case commands.WorkingHoursCommand():
             return hours.run(command, typed)
+        case commands.ShowDigest():
+            return digest.show(services, client, request.user_id, now)
         case commands.Report(month):
             return report.send_report(services, request.user_id, month, now, request.trigger_id)
         case (
