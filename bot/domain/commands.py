@@ -68,6 +68,8 @@ FORMS: dict[str, str] = {
     "contract fix": f"{COMMAND} contract fix start|term|package <value>",  # a name
     "history": f"{COMMAND} history [<id>] [page <N>]",
     "move channel": f"{COMMAND} move channel <#channel>",  # a name
+    # The living balance in the channel (issue 17): post it again and pin it.
+    "pin": f"{COMMAND} pin",
 }
 
 PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
@@ -133,6 +135,11 @@ class Schedule:
 @dataclass(frozen=True)
 class Reconnect:
     """The channel Slack refused is fixed: let the clock post there again."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Post the channel's living balance again (someone deleted it) and pin it."""
 
 
 @dataclass(frozen=True)
@@ -306,6 +313,7 @@ Command = (
     | ListSessions
     | Schedule
     | Reconnect
+    | Pin
     | Cancel
     | LogHeld
     | Move
@@ -462,6 +470,9 @@ def parse(text: str) -> Command:
     if verb == "reconnect":
         _no_arguments(rest, "reconnect")
         return Reconnect()
+    if verb == "pin":
+        _no_arguments(rest, "pin")
+        return Pin()
     if verb == "link":
         return _parse_link(rest)
     if verb == "cancel":

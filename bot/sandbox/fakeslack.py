@@ -104,6 +104,7 @@ class FakeSlack:
         self.channels: dict[str, dict[str, Any]] = {}  # extra fields for conversations.info
         self.not_in_channel: set[str] = set()
         self.channel_not_found: set[str] = set()
+        self.pinned: set[tuple[str | None, str]] = set()  # (channel, ts) pinned with pins.add
         # The WebSocket URL `apps.connections.open` hands out (a test's Socket Mode server).
         self.socket_mode_url: str | None = None
         self._lock = threading.RLock()
@@ -411,6 +412,18 @@ class FakeSlack:
             "text": args.get("text", ""),
             "message": self._message(args, ts),
         }
+
+    def _api_pins_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Pins a message once: a second pin of it is refused as Slack does."""
+        channel, ts = args.get("channel"), str(args.get("timestamp") or "")
+        if error := self._channel_error(channel):
+            return error
+        if not ts:
+            return {"ok": False, "error": "no_item_specified"}
+        if (channel, ts) in self.pinned:
+            return {"ok": False, "error": "already_pinned"}
+        self.pinned.add((channel, ts))
+        return {"ok": True}
 
     def _api_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")

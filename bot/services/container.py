@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.availability import AvailabilityService
+from bot.services.balance import BalanceMessages
 from bot.services.booking import BookingService
 from bot.services.calendar import CalendarService
 from bot.services.contracts import ContractService
@@ -52,6 +53,7 @@ class Services:
     session_log: SessionLog
     availability: AvailabilityService
     contracts: ContractService
+    balance: BalanceMessages
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -77,4 +79,5 @@ class Services:
             calendar=CalendarService(booking.engine, booking.now),
             availability=AvailabilityService(booking),
             contracts=ContractService(booking),
+            balance=BalanceMessages(booking),
         )
