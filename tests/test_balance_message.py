@@ -5,20 +5,34 @@ SQLite and PostgreSQL, with the fake Slack recording what the channel shows."""
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import CHANNEL, STAFF, VENDOR_TEAM, RunningBot, serve_bot, text_of
+from conftest import (
+    CHANNEL,
+    STAFF,
+    VENDOR_TEAM,
+    RunningBot,
+    serve_bot,
+    settings_for,
+    text_of,
+)
+from slack_sdk import WebClient
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.blocks.balance import balance_post
+from bot.domain.packages import SessionType
 from bot.i18n import speaking
 from bot.sandbox.fakeslack import FakeSlack
 from bot.services.balance import BalanceMessages
-from bot.services.booking import Actor
+from bot.services.booking import Actor, BookingService
+from bot.services.container import Services
+from handlers.balance import refresh_balance
 from storage.models import BalanceMessage
 
 HEADER = "Your onboarding balance"
@@ -198,10 +212,59 @@ def test_fifty_bookings_from_two_web_processes_end_on_the_databases_balance(
     bot.link("launch-kit", str(date.today()))
     ts = balance_row(bot).ts
     # Edits are slow to answer, so they overtake each other on the way.
-    bot.fake.slow("chat.update", 0.05)
+    bot.fake.slow("chat.update", 0.3, uneven=True)
     with serve_bot(bot.fake, database_url) as other:
         _book_many([bot, other], 50)
     row = settled(bot)
     assert row.ts == ts and not balance_posts(bot.fake)  # no second message
     text = same_as_database(bot, ts or "")
     assert "240 used of 240, *0 left*" in text
+
+
+class HeldBackEdits(WebClient):
+    """A web process whose edits reach Slack only once let go (`go`): an edit on a slow
+    network that lands after a newer process's edit."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.waiting, self.go = threading.Event(), threading.Event()
+
+    def chat_update(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        self.waiting.set()
+        assert self.go.wait(30)
+        return super().chat_update(**kwargs)
+
+
+def test_an_older_edit_that_lands_last_is_put_right(
+    fake_slack: FakeSlack, database_url: str, engine: Engine
+) -> None:
+    settings = settings_for(fake_slack, database_url)
+    services = Services.build(settings, BookingService(engine, "Europe/Helsinki"))
+    client = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    staff, today = Actor(STAFF, VENDOR_TEAM), date.today()
+    account, _contract = services.booking.link(staff, CHANNEL, "launch-kit", today, "Acme Oy")
+    refresh_balance(client, services, account)
+    [post] = balance_posts(fake_slack)
+    ts = post.result["ts"]
+
+    def book(day: int) -> None:
+        starts = datetime.combine(today + timedelta(days=day), time(12), UTC)
+        services.booking.book(staff, CHANNEL, SessionType.TRAINING, starts, 30, False)
+
+    book(7)
+    slow = HeldBackEdits(token="xoxb-test", base_url=fake_slack.api_url)
+    older = threading.Thread(target=refresh_balance, args=(slow, services, account))
+    older.start()  # renders 30 minutes used, then waits on the network
+    assert slow.waiting.wait(30)
+    book(8)
+    refresh_balance(client, services, account)  # renders 60 used and lands first
+    assert "60 used of 240" in text_of(shown(fake_slack, ts))
+    slow.go.set()
+    older.join(30)
+    edits = [text_of(c.args) for c in fake_slack.calls_to("chat.update")]
+    assert "30 used of 240" in edits[1]  # the older edit landed last …
+    row = BalanceMessages(services.booking).snapshot(account.id or 0)[1]
+    with speaking("en"):
+        expected = balance_post(row).as_kwargs()
+    assert shown(fake_slack, ts)["blocks"] == expected["blocks"]  # … and was put right
+    assert "60 used of 240, *180 left*" in text_of(shown(fake_slack, ts))

@@ -27,6 +27,7 @@ How slack_sdk talks to the API (checked against slack_sdk 3.x source):
 from __future__ import annotations
 
 import json
+import random
 import sys
 import threading
 import time
@@ -185,12 +186,15 @@ class FakeSlack:
             queue = self._pending_faults.setdefault(_where(method, channel), deque())
             queue.extend(_Fault(status, retry_after, error) for _ in range(times))
 
-    def slow(self, method: str, seconds: float, channel: str | None = None) -> None:
+    def slow(
+        self, method: str, seconds: float, channel: str | None = None, uneven: bool = False
+    ) -> None:
         """Answer every later call to ``method`` (to ``channel``, if given) only after
         ``seconds``; what the call does (a post landing in the channel) happens then, even if
-        the caller has hung up."""
+        the caller has hung up. ``uneven``: after anything up to ``seconds`` instead, so calls
+        made one after another can land in another order, as on a busy network."""
         with self._lock:
-            self._delays[_where(method, channel)] = seconds
+            self._delays[_where(method, channel)] = -seconds if uneven else seconds
 
     def reset(self) -> None:
         """Forget calls, faults (done and pending), delays, arrivals, responses, uploads and
@@ -289,7 +293,7 @@ class FakeSlack:
             self._arrivals[method] = self._arrivals.get(method, 0) + 1
             delay = self._delays.get(here, self._delays.get(method, 0.0))
         if delay:
-            time.sleep(delay)
+            time.sleep(delay if delay > 0 else random.uniform(0, -delay))
         with self._lock:
             queue = self._pending_faults.get(here) or self._pending_faults.get(method)
             if queue:
