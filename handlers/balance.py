@@ -66,6 +66,8 @@ def _refresh(client: WebClient, services: Services, account: Account, repost: bo
                 balances.post_failed(account.id)
                 return None
             balances.posted(account.id, channel, ts)
+            if ticket.replaces:
+                _delete(client, channel, ticket.replaces)
         else:
             try:
                 client.chat_update(channel=channel, ts=ts, **message.as_kwargs())
@@ -97,3 +99,11 @@ def _post(client: WebClient, channel: str, message: dict[str, object]) -> str | 
         if code not in PIN_REFUSALS:
             log.warning("pins.add of the balance %s in %s: %s", ts, channel, code)
     return str(ts)
+
+
+def _delete(client: WebClient, channel: str, ts: str) -> None:
+    """The balance posted before, if Slack still has it: two would disagree."""
+    try:
+        client.chat_delete(channel=channel, ts=ts)
+    except SlackApiError as error:
+        log.info("the old balance %s in %s stays: %s", ts, channel, error.response.get("error"))

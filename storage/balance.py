@@ -27,6 +27,8 @@ class Ticket:
     channel_id: str
     ts: str | None
     post: bool
+    # The message a repost in the same channel replaces (deleted once the new one is up).
+    replaces: str | None = None
 
 
 def take_ticket(
@@ -55,7 +57,8 @@ def take_ticket(
         row.ts, row.channel_id, row.claimed_at = None, channel_id, now
     db.add(row)
     db.flush()
-    return Ticket(row.version, channel_id, None if post else old_ts, post=post)
+    replaces = old_ts if post and not moved else None
+    return Ticket(row.version, channel_id, None if post else old_ts, post, replaces)
 
 
 def current_version(db: Session, account_id: int) -> int:

@@ -163,6 +163,8 @@ def test_a_deleted_balance_is_posted_again_and_pin_posts_it_anew(bot: RunningBot
     third = settled(bot).ts
     assert third not in (first, second)
     assert [c.result["ts"] for c in balance_posts(bot.fake)] == [second, third]
+    [deleted] = bot.fake.calls_to("chat.delete")  # the one it replaces, not to show two
+    assert deleted.args["ts"] == second
     bot.command("cancel 1")
     bot.fake.wait_for(
         lambda: any(c.args.get("ts") == third for c in bot.fake.calls_to("chat.update"))

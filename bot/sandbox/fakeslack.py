@@ -72,7 +72,8 @@ class Response:
 
 @dataclass
 class Output:
-    """Something the app showed: kind is message, ephemeral, updated, reply, modal, home or file."""
+    """Something the app showed: kind is message, ephemeral, updated, pinned, reply, modal,
+    home or file."""
 
     kind: str
     channel: str | None = None
@@ -592,6 +593,8 @@ def _outputs(entry: Call | Response, uploaded: dict[str, dict[str, Any]]) -> lis
         return [Output("ephemeral", args.get("channel"), None, _said(args))]
     if entry.method == "chat.update":
         return [Output("updated", result["channel"], result["ts"], _said(args))]
+    if entry.method == "pins.add":
+        return [Output("pinned", args.get("channel"), args.get("timestamp"))]
     if entry.method in _VIEW_KINDS:
         return [Output(_VIEW_KINDS[entry.method], payload=result["view"])]
     if entry.method == "files.completeUploadExternal":
