@@ -1,6 +1,7 @@
 """The one announcement point: every change to a session (booked, moved, cancelled, logged as
 held), whichever path made it, reaches the customer's channel through `announce`, and the staff
-it concerns get its calendar invite (`handlers.invites`)."""
+it concerns get its calendar invite (`handlers.invites`); the channel's living balance follows
+(`handlers.balance`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bot.blocks.sessions import session_post
 from bot.i18n import speaking
 from bot.services.booking import SessionChange
 from bot.services.container import Services
+from handlers.balance import refresh_balance
 from handlers.invites import send_invites
 from handlers.replies import post_in_channel
 
@@ -26,4 +28,5 @@ def announce(client: WebClient, change: SessionChange, services: Services) -> st
         if sent and sent[0] and change.record_post is not None:
             change.record_post(sent[0])  # a quick delete removes this post
     send_invites(client, services, change)
+    refresh_balance(client, services, change.account)
     return problem

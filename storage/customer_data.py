@@ -57,6 +57,7 @@ KEPT: dict[str, frozenset[str]] = {
         {"requested_by", "requested_by_team", "session_type", "preferred_times", "state"}
     ),
     "customer_order": frozenset({"recorded_by"}),
+    "balance_message": frozenset({"channel_id", "ts"}),
     "support_case": frozenset(
         {"category", "opened_by", "opened_by_team", "state", "taken_by", "resolved_by"}
     ),

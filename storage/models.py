@@ -349,3 +349,21 @@ class ReportJob(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=200)
     requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class BalanceMessage(SQLModel, table=True):
+    """The living balance: one message per account in its channel, edited in place after
+    every change (`handlers.balance`). `version` counts the changes told of; `shown_version`
+    is the newest one rendered into the message, so an older update never wins (migration
+    0019)."""
+
+    __tablename__ = "balance_message"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    channel_id: str = Field(max_length=32)
+    # None while being posted (claimed_at says since when) or after Slack lost the message.
+    ts: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = 0
+    shown_version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -41,6 +41,7 @@ STAFF_NY = "U_NY"
 CHANNEL = "C_ACME"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
+    "balance_message",
     "installation_state",
     "staff_member",
     "report_job",
@@ -195,9 +196,11 @@ class RunningBot:
         channel_id: str = CHANNEL,
         company: str = "Acme Oy",
     ) -> dict[str, Any]:
-        """Link the channel, then forget the welcome post so tests see only what follows."""
+        """Link the channel, then forget the welcome post and the living balance (posted and
+        pinned after it) so tests see only what follows."""
         reply = self.command(f"link {package} {start} {company}", channel_id=channel_id)
-        self.fake.wait_for_posts(channel_id, 1)
+        self.fake.wait_for_posts(channel_id, 2)
+        self.fake.wait_for(lambda: self.fake.calls_to("pins.add"), message="the balance pinned")
         self.fake.reset()
         return reply
 

@@ -196,8 +196,9 @@ def test_a_channel_linked_with_finnish_as_the_default_starts_in_finnish(
 ) -> None:
     reply = text_of(bot.command("link premium 2027-01-04 Oy Testi Ab"))
     assert english(reply), reply  # the staff member's own Slack reads English
-    [welcome] = bot.fake.wait_for_posts(CHANNEL, 1)
+    welcome, balance = bot.fake.wait_for_posts(CHANNEL, 2)  # the living balance follows
     assert finnish(text_of(welcome.args)), text_of(welcome.args)
+    assert "Käyttöönoton saldo" in text_of(balance.args)
     assert bot.booking.account_for_channel(CHANNEL).language == "fi"  # type: ignore[union-attr]
 
 

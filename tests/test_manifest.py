@@ -71,6 +71,7 @@ def test_manifest_declares_the_command_and_the_scopes_the_code_calls() -> None:
         "files_getUploadURLExternal": {"files:write"},
         "files_completeUploadExternal": {"files:write"},
         "files_info": {"files:read"},
+        "pins_add": {"pins:write"},  # the living balance (handlers/balance.py)
         "files_upload_v2": {"files:write"},  # calendar invites (.ics) to a DM
         "views_open": set(),
         "views_publish": set(),

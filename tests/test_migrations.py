@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bot.domain.packages import SessionType
+from bot.services.balance import BalanceMessages
 from bot.services.booking import Actor, BookingService
 from storage.availability import busy_sessions, working_hours
 from storage.engine import make_engine, normalise_url
@@ -22,6 +23,7 @@ from storage.migrate import downgrade, is_up_to_date, upgrade
 from storage.models import (
     Account,
     AuditEvent,
+    BalanceMessage,
     CustomerTeam,
     OnboardingSession,
     SessionRequest,
@@ -511,3 +513,30 @@ def fill_staff_at_0015(engine: Engine) -> None:
     with engine.begin() as connection:
         for statement in statements:
             connection.execute(text(statement))
+
+
+def test_0019_adds_the_living_balance_and_keeps_every_account(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0015")
+    fill_staff_at_0015(empty_engine)
+    upgrade(empty_engine, "0018")
+    upgrade(empty_engine)
+    assert is_up_to_date(empty_engine)
+    with Session(empty_engine) as db:
+        assert db.exec(select(BalanceMessage)).all() == []  # posted on each one's next change
+        assert [a.company for a in db.exec(select(Account).order_by(Account.id)).all()] == [
+            "Acme",
+            "Beta",
+        ]
+    booking = BookingService(empty_engine, "Europe/Helsinki")
+    balances = BalanceMessages(booking)
+    first = balances.ticket(1, "C1")
+    assert (first.version, first.ts, first.post) == (1, None, True)
+    assert balances.ticket(1, "C1").post is False  # the first one is posting it
+    balances.posted(1, "C1", "1700000000.000100")
+    version, usage = balances.snapshot(1)
+    assert (version, usage.account.company, usage.balance.minutes_left) == (2, "Acme", 120)
+    downgrade(empty_engine, "0018")
+    with empty_engine.connect() as connection:
+        assert "balance_message" not in inspect(connection).get_table_names()
+        kept = connection.execute(text("SELECT id FROM account ORDER BY id")).all()
+    assert [row[0] for row in kept] == [1, 2]

@@ -258,8 +258,9 @@ def test_a_company_typed_with_ampersand_and_brackets_is_shown_as_typed_everywher
     assert f"*{sent}*" in text_of(reply)
     assert account(bot).company == COMPANY
 
-    [welcome] = bot.fake.wait_for_posts(CHANNEL, 1)
+    welcome, balance = bot.fake.wait_for_posts(CHANNEL, 2)  # the living balance follows
     assert sent in welcome.args["text"] and sent in text_of(welcome.args)
+    assert balance.args["text"].startswith(f"{sent}: ")
 
     home = home_opened(bot)
     assert f"*{sent}* · Premium Success" in mrkdwn_texts(home)

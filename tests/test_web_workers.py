@@ -7,6 +7,8 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -14,10 +16,16 @@ import pytest
 from conftest import CHANNEL, SIGNING_SECRET, STAFF, TABLES, text_of
 from slackreq import SlackSender
 from sqlalchemy import text
+from sqlmodel import Session, select
 from test_cli import OURA_BOT, env_with
 
+from bot.blocks.balance import balance_post
+from bot.i18n import speaking
 from bot.sandbox.fakeslack import FakeSlack
+from bot.services.balance import BalanceMessages
+from bot.services.booking import BookingService
 from storage.engine import make_engine
+from storage.models import BalanceMessage
 
 
 def _children(pid: int) -> set[int]:
@@ -150,3 +158,49 @@ def test_workers_on_sqlite_serve_from_one_process_and_say_why(
         _, errors = process.communicate(timeout=30)
     assert process.returncode == 0
     assert "SQLite has one writer" in errors
+
+
+def test_fifty_bookings_over_two_worker_processes_leave_one_balance_that_matches_the_database(
+    two_workers: tuple[SlackSender, str, subprocess.Popen[str]],
+    fake_slack: FakeSlack,
+    postgres_database: str,
+) -> None:
+    sender, _base, _process = two_workers
+    fake_slack.slow("chat.update", 0.3, uneven=True)  # edits overtake each other on the way
+
+    def command(words: str, key: str) -> str:
+        reply = sender.command(
+            words, user_id=STAFF, channel_id=CHANNEL, response_url=fake_slack.response_url(key)
+        )
+        assert reply.status == 200, reply
+        return text_of(fake_slack.wait_for_responses(key, 1, timeout=120)[0].body)
+
+    today = date.today()
+    assert "Linked" in command(f"link launch-kit {today} Acme Oy", "link")
+
+    def book(i: int) -> str:
+        day = today + timedelta(days=7 + i // 8)
+        return command(f"training {day} {9 + i % 8:02d}:00 15m billable anyway", f"book-{i}")
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        assert all("Booked" in reply for reply in pool.map(book, range(50)))
+    engine = make_engine(postgres_database)
+    try:
+        balances = BalanceMessages(BookingService(engine, "Europe/Helsinki"))
+
+        def settled() -> BalanceMessage | None:
+            with Session(engine) as db:
+                row = db.exec(select(BalanceMessage)).one()
+            return row if row.ts and row.shown_version == row.version else None
+
+        row = fake_slack.wait_for(settled, timeout=60, message="the balance settled")
+        _version, usage = balances.snapshot(row.account_id)
+        with speaking(usage.account.language):
+            expected = balance_post(usage).as_kwargs()
+    finally:
+        engine.dispose()
+    posted = [c for c in fake_slack.posts(CHANNEL) if "onboarding balance" in text_of(c.args)]
+    assert [c.result["ts"] for c in posted] == [row.ts]  # one message, edited in place
+    last = [c for c in fake_slack.calls_to("chat.update") if c.args["ts"] == row.ts][-1]
+    assert last.args["blocks"] == expected["blocks"]
+    assert "240 used of 240, *0 left*" in text_of(last.args)

@@ -70,6 +70,8 @@ FORMS: dict[str, str] = {
     "contract fix": f"{COMMAND} contract fix start|term|package <value>",  # a name
     "history": f"{COMMAND} history [<id>] [page <N>]",
     "move channel": f"{COMMAND} move channel <#channel>",  # a name
+    # The living balance in the channel (issue 17): post it again and pin it.
+    "pin": f"{COMMAND} pin",
 }
 
 PACKAGE_IDS = ", ".join(f"`{p}`" for p in PACKAGES)
@@ -140,6 +142,11 @@ class ShowDigest:
 @dataclass(frozen=True)
 class Reconnect:
     """The channel Slack refused is fixed: let the clock post there again."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Post the channel's living balance again (someone deleted it) and pin it."""
 
 
 @dataclass(frozen=True)
@@ -314,6 +321,7 @@ Command = (
     | Schedule
     | ShowDigest
     | Reconnect
+    | Pin
     | Cancel
     | LogHeld
     | Move
@@ -473,6 +481,9 @@ def parse(text: str) -> Command:
     if verb == "reconnect":
         _no_arguments(rest, "reconnect")
         return Reconnect()
+    if verb == "pin":
+        _no_arguments(rest, "pin")
+        return Pin()
     if verb == "link":
         return _parse_link(rest)
     if verb == "cancel":

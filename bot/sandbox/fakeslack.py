@@ -27,6 +27,7 @@ How slack_sdk talks to the API (checked against slack_sdk 3.x source):
 from __future__ import annotations
 
 import json
+import random
 import sys
 import threading
 import time
@@ -71,7 +72,8 @@ class Response:
 
 @dataclass
 class Output:
-    """Something the app showed: kind is message, ephemeral, updated, reply, modal, home or file."""
+    """Something the app showed: kind is message, ephemeral, updated, pinned, reply, modal,
+    home or file."""
 
     kind: str
     channel: str | None = None
@@ -104,6 +106,7 @@ class FakeSlack:
         self.channels: dict[str, dict[str, Any]] = {}  # extra fields for conversations.info
         self.not_in_channel: set[str] = set()
         self.channel_not_found: set[str] = set()
+        self.pinned: set[tuple[str | None, str]] = set()  # (channel, ts) pinned with pins.add
         # The WebSocket URL `apps.connections.open` hands out (a test's Socket Mode server).
         self.socket_mode_url: str | None = None
         self._lock = threading.RLock()
@@ -184,12 +187,15 @@ class FakeSlack:
             queue = self._pending_faults.setdefault(_where(method, channel), deque())
             queue.extend(_Fault(status, retry_after, error) for _ in range(times))
 
-    def slow(self, method: str, seconds: float, channel: str | None = None) -> None:
+    def slow(
+        self, method: str, seconds: float, channel: str | None = None, uneven: bool = False
+    ) -> None:
         """Answer every later call to ``method`` (to ``channel``, if given) only after
         ``seconds``; what the call does (a post landing in the channel) happens then, even if
-        the caller has hung up."""
+        the caller has hung up. ``uneven``: after anything up to ``seconds`` instead, so calls
+        made one after another can land in another order, as on a busy network."""
         with self._lock:
-            self._delays[_where(method, channel)] = seconds
+            self._delays[_where(method, channel)] = -seconds if uneven else seconds
 
     def reset(self) -> None:
         """Forget calls, faults (done and pending), delays, arrivals, responses, uploads and
@@ -288,7 +294,7 @@ class FakeSlack:
             self._arrivals[method] = self._arrivals.get(method, 0) + 1
             delay = self._delays.get(here, self._delays.get(method, 0.0))
         if delay:
-            time.sleep(delay)
+            time.sleep(delay if delay > 0 else random.uniform(0, -delay))
         with self._lock:
             queue = self._pending_faults.get(here) or self._pending_faults.get(method)
             if queue:
@@ -411,6 +417,18 @@ class FakeSlack:
             "text": args.get("text", ""),
             "message": self._message(args, ts),
         }
+
+    def _api_pins_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Pins a message once: a second pin of it is refused as Slack does."""
+        channel, ts = args.get("channel"), str(args.get("timestamp") or "")
+        if error := self._channel_error(channel):
+            return error
+        if not ts:
+            return {"ok": False, "error": "no_item_specified"}
+        if (channel, ts) in self.pinned:
+            return {"ok": False, "error": "already_pinned"}
+        self.pinned.add((channel, ts))
+        return {"ok": True}
 
     def _api_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")
@@ -575,6 +593,8 @@ def _outputs(entry: Call | Response, uploaded: dict[str, dict[str, Any]]) -> lis
         return [Output("ephemeral", args.get("channel"), None, _said(args))]
     if entry.method == "chat.update":
         return [Output("updated", result["channel"], result["ts"], _said(args))]
+    if entry.method == "pins.add":
+        return [Output("pinned", args.get("channel"), args.get("timestamp"))]
     if entry.method in _VIEW_KINDS:
         return [Output(_VIEW_KINDS[entry.method], payload=result["view"])]
     if entry.method == "files.completeUploadExternal":

@@ -39,6 +39,8 @@ class Screen:
         elif output.kind == "updated":
             lines = self.renderer.message(payload, channel, output.ts)
             self.print(f"{where}, a bot message was updated", lines)
+        elif output.kind == "pinned":
+            self.print(f"{where}, the bot pinned its message", [f"(ts {output.ts})"])
         elif output.kind == "reply":
             if payload.get("delete_original"):
                 self.print("reply", ["(the message was removed)"])

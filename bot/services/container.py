@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.availability import AvailabilityService
+from bot.services.balance import BalanceMessages
 from bot.services.booking import BookingService
 from bot.services.calendar import CalendarService
 from bot.services.contracts import ContractService
@@ -54,6 +55,7 @@ class Services:
     availability: AvailabilityService
     contracts: ContractService
     digest: DigestService
+    balance: BalanceMessages
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -80,4 +82,5 @@ class Services:
             availability=AvailabilityService(booking),
             contracts=ContractService(booking),
             digest=DigestService(booking.engine),
+            balance=BalanceMessages(booking),
         )

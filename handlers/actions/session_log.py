@@ -10,6 +10,7 @@ from bot.blocks import ids
 from bot.blocks.session_log import log_session_modal, logged_dm, session_label
 from bot.domain.identity import Action
 from bot.services.booking import NO_SHOW_USED, SessionChange
+from handlers.balance import refresh_balance
 from handlers.context import ack_now
 from handlers.guard import Asked, Where, button
 from handlers.payloads import id_value
@@ -27,6 +28,7 @@ def _recorded(asked: Asked, change: SessionChange) -> None:
     """The DM's buttons give way to what was recorded."""
     used = asked.services.booking.no_show_counts == NO_SHOW_USED
     asked.replace_message(logged_dm(change, counts_as_used=used))
+    refresh_balance(asked.client, asked.services, change.account)
 
 
 @button(Action.LOG_HELD, STAFF_ONLY, Where.DM, target=id_value)

@@ -13,6 +13,7 @@ from bot.blocks.contracts import (
 )
 from bot.blocks.sessions import welcome_post
 from bot.domain import commands
+from handlers.balance import refresh_balance
 from handlers.commands.sessions import Typed, _customer_ids
 from handlers.replies import post_for_account, with_warning
 
@@ -30,10 +31,13 @@ def run(
                 renewal.account,
                 lambda: renewal_post(renewal.account, renewal.contract),
             )
+            refresh_balance(typed.client, services, renewal.account)
             reply = renew_reply(renewal)
             return text_message(with_warning(reply.text, problem)) if problem else reply
         case commands.FixContract(field, value):
-            return fix_reply(services.contracts.fix(actor, channel, field, value))
+            fix = services.contracts.fix(actor, channel, field, value)
+            refresh_balance(typed.client, services, fix.account)
+            return fix_reply(fix)
         case commands.History(number, page):
             # Typed: the session's number in the account; the More button carries its id.
             session_id = (
@@ -52,5 +56,6 @@ def run(
             problem = post_for_account(
                 typed.client, account, lambda: welcome_post(account, contract.package_id)
             )
+            refresh_balance(typed.client, services, account)  # posted anew in the new channel
             reply = moved_account_reply(account, channel)
             return text_message(with_warning(reply.text, problem)) if problem else reply

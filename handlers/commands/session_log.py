@@ -11,6 +11,7 @@ from bot.blocks.session_log import correction_reply, removed_post
 from bot.domain import commands
 from bot.i18n import _, speaking
 from bot.services.booking import SessionChange
+from handlers.balance import refresh_balance
 from handlers.commands.sessions import Typed
 from handlers.invites import send_invites
 from handlers.replies import log, with_warning
@@ -26,13 +27,16 @@ def run(command: commands.Command, typed: Typed) -> Message:
             return correction_reply(change, field)
         case commands.Unlog(number):
             session_id = booking.session_id_for_number(channel, number)
-            return correction_reply(session_log.unlog(actor, channel, session_id))
+            change = session_log.unlog(actor, channel, session_id)
+            refresh_balance(typed.client, typed.services, change.account)
+            return correction_reply(change)
         case commands.Delete(number):
             session_id = booking.session_id_for_number(channel, number)
             change = session_log.delete(actor, channel, session_id)
             reply = correction_reply(change)
             problem = _remove_post(typed, change)
             send_invites(typed.client, typed.services, change)  # off the staff's calendars
+            refresh_balance(typed.client, typed.services, change.account)
             return text_message(with_warning(reply.text, problem))
     raise AssertionError(f"unhandled command {command!r}")
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 
 from slack_sdk import WebClient
 
+from bot.blocks.balance import pin_reply
 from bot.blocks.base import LIST_LIMIT, Message, text_message
 from bot.blocks.sessions import (
     booking_reply,
@@ -30,6 +31,7 @@ from bot.services.booking import Actor, SessionChange
 from bot.services.container import Services
 from handlers.announce import announce
 from handlers.availability import clash_check
+from handlers.balance import refresh_balance, repost_balance
 from handlers.forms import Form
 from handlers.replies import log, post_for_account, with_warning
 from handlers.slack_users import user_info, user_timezone
@@ -61,6 +63,7 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             problem = post_for_account(
                 typed.client, account, lambda: welcome_post(account, package_id)
             )
+            refresh_balance(typed.client, typed.services, account)  # after the welcome post
             return _with_problem(link_reply(account, package_id, start), problem)
         case commands.SetContact(role, user_id):
             return _set_contact(typed, role, user_id)
@@ -80,6 +83,10 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
         case commands.Reconnect():
             account, cleared = booking.reconnect(actor, channel)
             return reconnect_reply(account, cleared)
+        case commands.Pin():
+            return pin_reply(
+                repost_balance(typed.client, typed.services, booking.usage(channel).account)
+            )
         case commands.Book(
             session_type, day, time_of_day, minutes, billable, join_url, note, anyway
         ):

@@ -13,6 +13,7 @@ from bot.domain.session_log import MAX_ATTENDEES, MAX_NOTE
 from bot.domain.slacktext import has_control
 from bot.i18n import _, say
 from bot.services.booking import NeedsBillableConfirmation, SessionChange
+from handlers.balance import refresh_balance
 from handlers.context import follow_up
 from handlers.errors import attempt
 from handlers.guard import Asked, FollowUp, form, in_form
@@ -76,5 +77,6 @@ def submit_log_session(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp
             asked.client.chat_update(channel=dm_channel, ts=dm_ts, **message.as_kwargs())
         else:
             direct_message(asked.client, asked.user_id, message)
+        refresh_balance(asked.client, asked.services, change.account)
 
     return after
