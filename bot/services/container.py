@@ -14,6 +14,7 @@ from bot.services.installation import InstallationService
 from bot.services.meetings import MeetingLinks
 from bot.services.report import ReportService
 from bot.services.requests import RequestService
+from bot.services.session_asks import SessionAsks
 from bot.services.session_log import SessionLog
 from bot.services.signer import MetadataSigner
 from bot.services.support import SupportDesk
@@ -52,6 +53,7 @@ class Services:
     session_log: SessionLog
     availability: AvailabilityService
     contracts: ContractService
+    asks: SessionAsks
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -59,10 +61,11 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, booking: BookingService) -> Services:
         support = SupportDesk(booking)
+        requests = RequestService(booking)
         return cls(
             settings=settings,
             booking=booking,
-            requests=RequestService(booking),
+            requests=requests,
             support=support,
             home=HomeService(booking),
             reports=ReportService(booking, settings.default_timezone, settings.hourly_rate),
@@ -77,4 +80,5 @@ class Services:
             calendar=CalendarService(booking.engine, booking.now),
             availability=AvailabilityService(booking),
             contracts=ContractService(booking),
+            asks=SessionAsks(requests, settings.late_cancel_hours),
         )
