@@ -21,6 +21,7 @@ from test_slack_connect import (
 )
 from test_slots import next_free, shared_world, typed
 
+from bot.clock import Sweeper, clock_web_client
 from storage.models import AuditEvent, Contract, OnboardingSession, SessionRequest
 
 DM = f"D_{STAFF}"
@@ -165,6 +166,25 @@ def test_a_customer_moves_a_session_to_a_free_slot_once_the_vendor_contact_confi
     [second] = bot.fake.wait_for_responses("confirm_session_ask-staff", 1)
     assert "already confirmed" in text_of(second.body)
     assert the_session(bot).starts_at == to
+
+    # The reminders follow the move, and carry the buttons too.
+    bot.fake.reset()
+    clock = Sweeper(
+        bot.engine, clock_web_client("xoxb-test", bot.fake.api_url), worker="c", pace_seconds=0
+    )
+    sent = clock.sweep(first - timedelta(minutes=59)).sent
+    assert f"session:{session.id}:reminder-1h:{int(first.timestamp())}" not in sent
+    sent = clock.sweep(to - timedelta(minutes=59)).sent
+    assert f"session:{session.id}:reminder-1h:{int(to.timestamp())}" in sent
+    [reminder] = [
+        c.args
+        for c in bot.fake.posts(CHANNEL)
+        if (c.args.get("metadata") or {})
+        .get("event_payload", {})
+        .get("key", "")
+        .startswith(f"session:{session.id}:reminder-1h")
+    ]
+    assert {"Ask to move", "Ask to cancel"} <= set(buttons(reminder))
 
 
 def test_a_move_to_a_time_now_busy_asks_the_vendor_contact_to_move_anyway(
