@@ -246,13 +246,20 @@ def test_a_late_cancel_is_flagged_and_confirming_gives_the_time_back(bot: Runnin
     assert "cancel" in text_of(post.args).lower()
 
 
-def test_a_cancel_asked_in_good_time_is_not_flagged(bot: RunningBot) -> None:
+def test_a_cancel_asked_in_good_time_is_not_flagged_and_a_finnish_channel_reads_finnish(
+    bot: RunningBot,
+) -> None:
     started(bot)
     session = book(bot, next_free(bot, 1)[0] + timedelta(days=3))
+    bot.command("language fi")
+    bot.fake.reset()
     view = open_form(bot, "ask_cancel_session", session.id)
     assert submit(bot, "ask_cancel_modal", view, cancel_values(None)) is None
     [dm] = bot.fake.wait_for_posts(DM)
     assert "late cancel" not in text_of(dm.args)
+    assert "asks to cancel session #1" in text_of(dm.args)  # STAFF reads English
+    [note] = bot.fake.wait_for_posts(CHANNEL)
+    assert "pyysi perumaan tapaamisen #1" in text_of(note.args)
 
 
 def test_a_declined_request_leaves_the_session_and_tells_the_channel(bot: RunningBot) -> None:
