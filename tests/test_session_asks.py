@@ -272,6 +272,16 @@ def test_a_declined_request_leaves_the_session_and_tells_the_channel(bot: Runnin
     decline = buttons(dm.args)["Decline"]
     bot.fake.reset()
 
+    # A new session's buttons do not answer it: nothing is booked, nothing declined.
+    click(bot, "confirm_request", f"{requests(bot)[0].id}:0", "staff", channel=DM)
+    [refused] = bot.fake.wait_for_responses("confirm_request-staff", 1)
+    assert "There is no session request" in text_of(refused.body)
+    click(bot, "decline_request", str(requests(bot)[0].id), "staff", channel=DM)
+    bot.fake.wait_for_responses("decline_request-staff", 1)
+    with Session(bot.engine) as db:
+        assert len(db.exec(select(OnboardingSession)).all()) == 1
+    assert requests(bot)[0].state == "open"
+
     # The customer cannot answer their own request.
     click(bot, "decline_session_ask", decline["value"], "buyer", channel=DM)
     bot.fake.wait_for_responses("decline_session_ask-buyer", 1)

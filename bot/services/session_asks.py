@@ -140,8 +140,8 @@ class SessionAsks:
         return self.get(request_id), change
 
     def decline(self, actor: Actor, request_id: int) -> AskView:
-        self.get(request_id)  # a move or cancel request, not a new one
-        self.requests.decline(actor, request_id)
+        kind = self.get(request_id).kind  # a move or cancel request, not a new one
+        self.requests.decline_change(actor, request_id, kind)
         return self.get(request_id)
 
     def _open(self, request_id: int, kind: RequestKind) -> AskView:
