@@ -151,9 +151,13 @@ def ask_dm(view: AskView, late_hours: int) -> Message:
     }
     buttons: list[ButtonElement]
     if view.kind is RequestKind.MOVE:
-        # Translators: the Oura contact's DM; {when} is the session's date and time now.
-        lines = [_("*{company}*: {who} asks to move session #{number} ({when}) (request #{id}).",
-                   **params)]  # fmt: skip
+        lines = [
+            # Translators: the Oura contact's DM; {when} is the session's date and time now.
+            _(
+                "*{company}*: {who} asks to move session #{number} ({when}) (request #{id}).",
+                **params,
+            )
+        ]
         times = view.preferred_times
         lines += [f"{i}. {date_token(t, account.timezone)}" for i, t in enumerate(times, 1)]
         buttons = [
@@ -163,9 +167,13 @@ def ask_dm(view: AskView, late_hours: int) -> Message:
         ]
         short = _("{company} asks to move a session", company=params["company"])
     else:
-        # Translators: the Oura contact's DM; {when} is the session's date and time.
-        lines = [_("*{company}*: {who} asks to cancel session #{number} ({when}) (request #{id}).",
-                   **params)]  # fmt: skip
+        lines = [
+            # Translators: the Oura contact's DM; {when} is the session's date and time.
+            _(
+                "*{company}*: {who} asks to cancel session #{number} ({when}) (request #{id}).",
+                **params,
+            )
+        ]
         if view.late:
             lines.append(
                 _(
