@@ -49,6 +49,8 @@ class Settings:
     keep_audit_details_days: int | None = 1095
     # How a no-show's reserved time counts: "used" (spent, as if held) or "released" (given back).
     no_show_counts: str = "used"
+    # A customer's cancel asked this many hours or fewer before the session is flagged to staff.
+    late_cancel_hours: int = 24
 
     def require(self, *names: str) -> None:
         """Stop with one line naming the first missing setting a mode needs."""
@@ -118,6 +120,10 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
     if no_show not in NO_SHOW_RULES:
         raise SettingsError(f"OURA_NO_SHOW_COUNTS must be used or released, got {no_show!r}")
 
+    late_text = get("OURA_LATE_CANCEL_HOURS") or "24"
+    if not (late_text.isascii() and late_text.isdigit()):
+        raise SettingsError(f"OURA_LATE_CANCEL_HOURS must be a number of hours, got {late_text!r}")
+
     return Settings(
         slack_bot_token=get("SLACK_BOT_TOKEN"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -132,6 +138,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: bool = True)
         public_url=public_url,
         **keep,
         no_show_counts=no_show,
+        late_cancel_hours=int(late_text),
     )
 
 

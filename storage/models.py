@@ -253,6 +253,8 @@ class SessionRequest(SQLModel, table=True):
     note: str = Field(default="", sa_type=Text)
     # RequestState: open -> confirmed | proposed -> confirmed | declined
     state: str = Field(default="open", max_length=16)
+    # RequestKind: a new session, or moving or cancelling the booked session `session_id`.
+    kind: str = Field(default="new", max_length=16, sa_column_kwargs={"server_default": "new"})
     proposed_time: datetime | None = Field(default=None, sa_type=UTCDateTime)
     session_id: int | None = Field(default=None, foreign_key="onboarding_session.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

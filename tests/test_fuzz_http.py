@@ -31,6 +31,7 @@ ACTION_IDS = [
     ids.CONFIRM_REQUEST, ids.CONFIRM_BILLABLE, ids.PROPOSE_TIME, ids.DECLINE_REQUEST,
     ids.ACCEPT_PROPOSAL, ids.TAKE_CASE, ids.RESOLVE_CASE, ids.HOME_MINE, ids.HOME_ALL,
     f"{ids.HOME_PAGE}:next", ids.HOME_USAGE, ids.ADD_TO_CALENDAR, ids.HISTORY_MORE,
+    ids.ASK_MOVE, ids.ASK_CANCEL, ids.CONFIRM_ASK, ids.CONFIRM_ASK_CLASH, ids.DECLINE_ASK,
 ]  # fmt: skip
 CALLBACK_IDS = [
     ids.BOOKING_MODAL,
@@ -39,6 +40,8 @@ CALLBACK_IDS = [
     ids.LOG_HELD_MODAL,
     ids.ORDER_MODAL,
     ids.SUPPORT_MODAL,
+    ids.ASK_MOVE_MODAL,
+    ids.ASK_CANCEL_MODAL,
 ]
 FIELDS = [v for k, v in vars(ids).items() if k.startswith("FIELD_") and isinstance(v, str)]
 OUTSIDER = ("U_STRANGER", "T_STRANGER")

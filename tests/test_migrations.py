@@ -539,4 +539,53 @@ def test_0019_adds_the_living_balance_and_keeps_every_account(empty_engine: Engi
     with empty_engine.connect() as connection:
         assert "balance_message" not in inspect(connection).get_table_names()
         kept = connection.execute(text("SELECT id FROM account ORDER BY id")).all()
+
+
+def test_0020_keeps_every_request_as_a_new_session_one(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0015")
+    fill_staff_at_0015(empty_engine)
+    upgrade(empty_engine, "0018")
+    at = (
+        "'2027-01-02 10:00:00.000000'"
+        if empty_engine.dialect.name == "sqlite"
+        else "'2027-01-02 10:00:00+00'"
+    )
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO session_request (id, account_id, requested_by, requested_by_team, "
+                "session_type, minutes, preferred_times, note, state, session_id, created_at, "
+                f"updated_at) VALUES (1, 1, 'U5', 'T5', 'training', 45, '[]', 'R&D', "
+                f"'confirmed', 1, {at}, {at}), (2, 2, 'U6', 'T6', 'kickoff', 30, '[]', '', "
+                f"'open', NULL, {at}, {at})"
+            )
+        )
+    upgrade(empty_engine)
+    assert is_up_to_date(empty_engine)
+    with Session(empty_engine) as db:
+        rows = db.exec(select(SessionRequest).order_by(SessionRequest.id)).all()
+        assert [(r.id, r.kind, r.state, r.session_id, r.note) for r in rows] == [
+            (1, "new", "confirmed", 1, "R&D"),
+            (2, "new", "open", None, ""),
+        ]
+        # A move request, which the code before does not know.
+        db.add(
+            SessionRequest(
+                id=3,
+                account_id=1,
+                requested_by="U5",
+                requested_by_team="T5",
+                session_type="kickoff",
+                minutes=60,
+                preferred_times="[]",
+                kind="move",
+                session_id=1,
+            )
+        )
+        db.commit()
+    downgrade(empty_engine, "0018")
+    with empty_engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("session_request")}
+        kept = connection.execute(text("SELECT id FROM session_request ORDER BY id")).all()
+    assert "kind" not in columns
     assert [row[0] for row in kept] == [1, 2]

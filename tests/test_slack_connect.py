@@ -331,6 +331,13 @@ def _allowed_booking(world: World, persona: str) -> None:
     world.bot.fake.wait_for_posts(CHANNEL, 1)
 
 
+def _told_past(world: World, persona: str) -> None:
+    [note] = world.bot.fake.wait_for(lambda: world.bot.fake.calls_to("chat.postEphemeral"))
+    assert note.args["user"] == PERSONAS[persona].user_id
+    assert "is no longer coming up, so it can't be changed" in text_of(note.args)
+    assert not world.bot.fake.calls_to("views.open")
+
+
 BUTTONS = {
     # name: (click, who may, what an allowed click does)
     "request_session": (_request_session, BUYERS, _allowed_request_session),
@@ -372,6 +379,18 @@ BUTTONS = {
         _resolve_case,
         STAFF_SIDE,
         lambda w, p: w.bot.fake.wait_for(lambda: _case_status(w) == "resolved"),
+    ),
+    # A session's post: the customer's people (and staff) may ask to move or cancel it; the
+    # world's session was yesterday, so those let through are told it is no longer coming up.
+    "ask_move_session": (
+        lambda w, p: click(w.bot, "ask_move_session", str(w.session_id), p),
+        BUYERS,
+        lambda w, p: _told_past(w, p),
+    ),
+    "ask_cancel_session": (
+        lambda w, p: click(w.bot, "ask_cancel_session", str(w.session_id), p),
+        BUYERS,
+        lambda w, p: _told_past(w, p),
     ),
 }
 

@@ -37,6 +37,13 @@ LOG_PROMPT_HELD = "log_prompt_held"
 LOG_PROMPT_OTHER = "log_prompt_other"
 LOG_PROMPT_NO_SHOW = "log_prompt_no_show"
 LOG_PROMPT_NOT_HELD = "log_prompt_not_held"
+# A customer asks to move or cancel a booked session (its id); the vendor contact answers in
+# a DM: `<request id>:<time index>` (`+a`: a clash confirmed), or the request's id.
+ASK_MOVE = "ask_move_session"
+ASK_CANCEL = "ask_cancel_session"
+CONFIRM_ASK = "confirm_session_ask"
+CONFIRM_ASK_CLASH = "confirm_session_ask_clash"
+DECLINE_ASK = "decline_session_ask"
 # `/oura-book history`'s next page; its value is `<session id or nothing>:<page>`.
 HISTORY_MORE = "history_more"
 
@@ -45,6 +52,8 @@ BOOKING_MODAL = "book_session"
 REQUEST_MODAL = "request_session_modal"
 PROPOSE_MODAL = "propose_time_modal"
 LOG_HELD_MODAL = "log_held_modal"
+ASK_MOVE_MODAL = "ask_move_modal"
+ASK_CANCEL_MODAL = "ask_cancel_modal"
 LOG_SESSION_MODAL = "log_session_modal"
 ORDER_MODAL = "record_order_modal"
 SUPPORT_MODAL = "support_case_modal"
@@ -67,6 +76,10 @@ def meeting_actions(session_id: int) -> str:
 
 def request_actions(request_id: int | None) -> str:
     return f"request_{request_id}"
+
+
+def ask_actions(request_id: int | None) -> str:
+    return f"session_ask_actions:{request_id}"
 
 
 def request_billable_actions(request_id: int | None) -> str:

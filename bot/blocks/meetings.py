@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 from bot.blocks import ids
 from bot.blocks.base import Message, escape, text_message
 from bot.blocks.buttons import button
+from bot.blocks.session_asks import ask_buttons
 from bot.calendar.links import CalendarEvent, google_url, outlook_url
 from bot.domain.commands import form_code
 from bot.domain.meeting import AGENDA_NOTE_LIMIT, agenda
@@ -106,6 +107,7 @@ def meeting_actions(
         # Translators: a button that sends the clicker a calendar invite, at most 75 characters.
         elements.append(button(_("Add to my calendar"), ids.ADD_TO_CALENDAR, str(session_id)))
     elements += [
+        *ask_buttons(session_id),
         # Translators: a button that opens Google Calendar with the session filled in.
         _link_button(_("Google Calendar"), ids.CALENDAR_GOOGLE, google_url(event)),
         # Translators: a button that opens Outlook on the web with the session filled in.

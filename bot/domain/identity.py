@@ -99,6 +99,7 @@ class Action(StrEnum):
     RESOLVE_CASE = "resolve-case"
     RECORD_ORDER = "record-order"
     ADD_TO_CALENDAR = "add-to-calendar"  # anyone in the channel: the session's invite, by DM
+    ASK_CHANGE = "ask-change"  # the customer asks to move or cancel a booked session
 
 
 BUYER_ACTIONS = frozenset(
@@ -108,6 +109,7 @@ BUYER_ACTIONS = frozenset(
         Action.ACCEPT_PROPOSAL,
         Action.OPEN_SUPPORT,
         Action.ADD_TO_CALENDAR,
+        Action.ASK_CHANGE,
     }
 )
 

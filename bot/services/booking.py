@@ -621,7 +621,9 @@ class BookingService:
         starts_at: datetime,
         billable: bool,
         clash: ClashCheck | None = None,
+        also: Callable[[Session, OnboardingSession], None] | None = None,
     ) -> SessionChange:
+        """`also` runs inside the same transaction (a customer's request it settles)."""
         now = self.now()
         with write_session(self.engine) as db:
             account, session = _session(db, channel_id, session_id, lock=True)
@@ -650,6 +652,8 @@ class BookingService:
             db.add(session)
             details = {"from": previous.isoformat(), **_allocation_details(session)}
             record_audit(db, actor, "move", account, session, details, at=now)
+            if also is not None:
+                also(db, session)
             if confirmed:
                 record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
             absorbed = _absorb_freed(db, actor, account, {previous_contract, contract.id}, now)
@@ -668,7 +672,14 @@ class BookingService:
                 absorbed=absorbed,
             )
 
-    def cancel(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
+    def cancel(
+        self,
+        actor: Actor,
+        channel_id: str,
+        session_id: int,
+        also: Callable[[Session, OnboardingSession], None] | None = None,
+    ) -> SessionChange:
+        """`also` runs inside the same transaction (a customer's request it settles)."""
         now = self.now()
         with write_session(self.engine) as db:
             account, session = _session(db, channel_id, session_id, lock=True)
@@ -684,6 +695,8 @@ class BookingService:
             session.updated_at = now
             db.add(session)
             record_audit(db, actor, "cancel", account, session, {"released": released}, at=now)
+            if also is not None:
+                also(db, session)
             absorbed = _absorb_freed(db, actor, account, {session.contract_id}, now)
             db.flush()
             db.refresh(contract)

@@ -16,6 +16,7 @@ from bot.services.installation import InstallationService
 from bot.services.meetings import MeetingLinks
 from bot.services.report import ReportService
 from bot.services.requests import RequestService
+from bot.services.session_asks import SessionAsks
 from bot.services.session_log import SessionLog
 from bot.services.signer import MetadataSigner
 from bot.services.support import SupportDesk
@@ -56,6 +57,7 @@ class Services:
     contracts: ContractService
     digest: DigestService
     balance: BalanceMessages
+    asks: SessionAsks
     user_profiles: TTLCache[str, Profile] = field(
         default_factory=lambda: TTLCache(USER_PROFILE_SECONDS)
     )
@@ -63,10 +65,11 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, booking: BookingService) -> Services:
         support = SupportDesk(booking)
+        requests = RequestService(booking)
         return cls(
             settings=settings,
             booking=booking,
-            requests=RequestService(booking),
+            requests=requests,
             support=support,
             home=HomeService(booking),
             reports=ReportService(booking, settings.default_timezone, settings.hourly_rate),
@@ -83,4 +86,5 @@ class Services:
             contracts=ContractService(booking),
             digest=DigestService(booking.engine),
             balance=BalanceMessages(booking),
+            asks=SessionAsks(requests, settings.late_cancel_hours),
         )

@@ -13,7 +13,13 @@ from sqlmodel import Session, col
 from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
 from bot.domain.packages import SessionType
-from bot.domain.requests import MAX_NOTE, MAX_PREFERRED_TIMES, OPEN_STATES, RequestState
+from bot.domain.requests import (
+    MAX_NOTE,
+    MAX_PREFERRED_TIMES,
+    OPEN_STATES,
+    RequestKind,
+    RequestState,
+)
 from bot.domain.slacktext import printable
 from bot.domain.text import Text
 from bot.services.booking import Actor, BookingService, SessionChange, record_audit
@@ -80,7 +86,8 @@ class RequestService:
         with read_session(self.engine) as db:
             request = db.get(SessionRequest, request_id)
             account = db.get(Account, request.account_id) if request else None
-            if request is None or account is None:
+            # A move or cancel request is answered by its own buttons (`bot.services.session_asks`).
+            if request is None or account is None or request.kind != RequestKind.NEW:
                 raise NotFound("There is no session request #{id}.", id=request_id)
             return RequestView(request, account)
 
@@ -135,19 +142,34 @@ class RequestService:
     def propose(self, actor: Actor, request_id: int, starts_at: datetime) -> RequestView:
         if starts_at <= self.booking.now():
             raise InvalidCommand("Propose a time in the future.")
-        return self._change(
+        self._change(
             actor, request_id, "propose", state=RequestState.PROPOSED, proposed_time=starts_at
         )
+        return self.get(request_id)
 
     def decline(self, actor: Actor, request_id: int) -> RequestView:
-        return self._change(actor, request_id, "decline", state=RequestState.DECLINED)
+        self._change(actor, request_id, "decline", state=RequestState.DECLINED)
+        return self.get(request_id)
 
-    def _change(self, actor: Actor, request_id: int, action: str, **values: object) -> RequestView:
+    def decline_change(self, actor: Actor, request_id: int, kind: RequestKind) -> None:
+        """Decline an open request to move or cancel a session (`bot.services.session_asks`)."""
+        self._change(actor, request_id, "decline", kind, state=RequestState.DECLINED)
+
+    def _change(
+        self,
+        actor: Actor,
+        request_id: int,
+        action: str,
+        kind: RequestKind = RequestKind.NEW,
+        **values: object,
+    ) -> None:
+        """Settle or propose, if the request (of `kind`) is still open."""
         with write_session(self.engine) as db:
             changed = db.execute(
                 update(SessionRequest)
                 .where(
                     col(SessionRequest.id) == request_id,
+                    col(SessionRequest.kind) == kind,
                     col(SessionRequest.state).in_(OPEN_STATES),
                 )
                 .values(updated_at=self.booking.now(), **values)
@@ -160,7 +182,6 @@ class RequestService:
             record_audit(
                 db, actor, f"{action}_request", account, details={"request_id": request_id}
             )
-        return self.get(request_id)
 
 
 def _settled(request_id: int, state: str) -> Text:

@@ -11,6 +11,7 @@ from handlers.actions import (
     home,
     meetings,
     requests,
+    session_asks,
     session_log,
     sessions,
     support,
@@ -19,5 +20,5 @@ from handlers.actions import (
 
 def register(app: App) -> None:
     features = (channel, sessions, requests, support, home, meetings, calendar, session_log)
-    for feature in (*features, contracts):
+    for feature in (*features, contracts, session_asks):
         feature.register(app)

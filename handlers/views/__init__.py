@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.views import requests, session_log, sessions, support
+from handlers.views import requests, session_asks, session_log, sessions, support
 
 
 def register(app: App) -> None:
-    for feature in (sessions, requests, support, session_log):
+    for feature in (sessions, requests, support, session_log, session_asks):
         feature.register(app)
