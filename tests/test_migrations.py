@@ -539,6 +539,7 @@ def test_0019_adds_the_living_balance_and_keeps_every_account(empty_engine: Engi
     with empty_engine.connect() as connection:
         assert "balance_message" not in inspect(connection).get_table_names()
         kept = connection.execute(text("SELECT id FROM account ORDER BY id")).all()
+    assert [row[0] for row in kept] == [1, 2]
 
 
 def test_0020_keeps_every_request_as_a_new_session_one(empty_engine: Engine) -> None:
