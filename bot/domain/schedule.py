@@ -15,8 +15,8 @@ from enum import StrEnum
 
 from bot.domain.country import is_business_day
 from bot.domain.entitlement import Balance, ContractTerms
-from bot.domain.packages import SessionState, SessionType
 from bot.domain.pace import Checkpoint, Projection, checkpoint_day, project
+from bot.domain.packages import SessionState, SessionType
 from bot.domain.support import RETURN_REMINDER_DAYS, closing_reminder_day, window_last_day
 from bot.domain.text import N_, Text
 from bot.domain.timeutil import add_days, add_months, zone
