@@ -192,6 +192,7 @@ def test_the_layers_are_folders() -> None:
         "reports",
         "serve",
         "settings",
+        "usage_warnings",
         "web",
     ]
     for layer in ("domain", "services", "blocks"):
