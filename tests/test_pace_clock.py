@@ -189,3 +189,14 @@ def skip_pace_warnings(engine: Engine) -> None:
             record_skipped(
                 engine, key, "pace-warning", contract.account_id, contract.id, datetime.now(UTC)
             )
+
+
+def test_schedule_lists_the_pace_warnings_only_while_the_projection_says_so(
+    bot: RunningBot,
+) -> None:
+    bot.link("pro-lite", (date.today() - timedelta(days=10)).isoformat())
+    reply = text_of(bot.command("schedule"))
+    assert reply.count("pace warning") == 2  # nothing booked yet: both would warn
+    book(bot, 60)
+    book(bot, 36)  # 96 of 120 by day 10: on pace at both checkpoints
+    assert "pace warning" not in text_of(bot.command("schedule"))
