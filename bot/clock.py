@@ -40,9 +40,10 @@ from bot.blocks.automated_posts import post_message, unreachable_dm
 from bot.blocks.base import Message
 from bot.clock_install import InstallGate
 from bot.clock_pool import ChannelPool, Countdown
-from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, plan
+from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, PostKind, plan
 from bot.i18n import locale_language, speaking
 from bot.log_prompts import send_log_prompts, send_unlogged_reminders
+from bot.pace_slots import with_free_slots
 from bot.usage_warnings import send_usage_warnings
 from handlers.slack_users import user_info
 from storage.engine import read_session, write_session
@@ -510,6 +511,8 @@ class Sweeper:
                     log.info("post %s was already in %s (ts %s)", post.key, post.channel_id, ts)
                     return Outcome.NEXT
                 unsure = None  # no earlier try got there
+            if post.kind is PostKind.PACE_WARNING:  # its buttons: the free slots as of now
+                facts = with_free_slots(self, facts, self._at(shift))
             message = _written(post, facts, self._at(shift))
             self._pace(post.channel_id)
             try:

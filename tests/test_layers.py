@@ -189,6 +189,7 @@ def test_the_layers_are_folders() -> None:
         "log_prompts",
         "logs",
         "modes",
+        "pace_slots",
         "reports",
         "serve",
         "settings",

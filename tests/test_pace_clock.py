@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conftest import CHANNEL, STAFF, RunningBot, text_of
+from conftest import CHANNEL, STAFF, VENDOR_TEAM, RunningBot, text_of
+from slackfixtures import Person
+from slackfixtures import block_action as fixture_click
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from test_cli import run
@@ -200,3 +202,63 @@ def test_schedule_lists_the_pace_warnings_only_while_the_projection_says_so(
     book(bot, 60)
     book(bot, 36)  # 96 of 120 by day 10: on pace at both checkpoints
     assert "pace warning" not in text_of(bot.command("schedule"))
+
+
+def test_the_pace_warnings_free_slots_open_the_form_at_that_time(bot: RunningBot) -> None:
+    bot.link("launch-kit", (date.today() - timedelta(days=50)).isoformat())
+    now = business_morning(date.today())
+    sweeper(bot).sweep(now)
+    [post] = channel_pace_posts(bot)
+    buttons = [
+        element
+        for block in post["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"].startswith("request_slot_")
+    ]
+    # The vendor contact's next free hours (weekdays 09:00-17:00 by default), after the sweep.
+    assert [b["action_id"] for b in buttons] == [
+        "request_slot_0",
+        "request_slot_1",
+        "request_slot_2",
+    ]
+    starts = [datetime.fromtimestamp(int(b["value"]), UTC) for b in buttons]
+    assert starts == sorted(starts) and starts[0] >= now
+    for start in starts:
+        local = start.astimezone(HELSINKI)
+        assert local.weekday() < 5 and 9 <= local.hour < 17
+    assert buttons[0]["text"]["text"].endswith(starts[0].astimezone(HELSINKI).tzname() or "")
+
+    bot.fake.reset()
+    payload = fixture_click(
+        "block_actions.workspace.json",
+        buttons[1]["action_id"],
+        buttons[1]["value"],
+        user=Person(STAFF, VENDOR_TEAM),
+        channel=CHANNEL,
+        response_url=bot.fake.response_url("slot"),
+        message_ts="1700000000.000100",
+    )
+    assert bot.sender.interaction(payload).status == 200
+    [opened] = bot.fake.wait_for(lambda: bot.fake.calls_to("views.open"), message="views.open")
+    pickers = [
+        block["element"].get("initial_date_time")
+        for block in opened.args["view"]["blocks"]
+        if block["type"] == "input" and block["element"]["type"] == "datetimepicker"
+    ]
+    # Staff get the booking form, its start set to the slot clicked (if still ahead).
+    if starts[1] > datetime.now(UTC):
+        assert pickers == [int(starts[1].timestamp())]
+
+
+def test_a_buyers_request_form_opens_with_the_slot_picked() -> None:
+    from bot.blocks.availability import slot_select
+    from bot.services.availability import Slots
+
+    starts = [datetime(2027, 1, 11, 7, tzinfo=UTC), datetime(2027, 1, 11, 8, tzinfo=UTC)]
+    slots = Slots("U_STAFF", "Europe/Helsinki", 60, starts)
+    block = slot_select(slots, "Europe/Helsinki", starts[1]).to_dict()
+    assert block["element"]["initial_option"]["value"] == str(int(starts[1].timestamp()))
+    # A slot no longer free is not picked: the form opens with nothing chosen.
+    gone = slot_select(slots, "Europe/Helsinki", datetime(2027, 1, 12, 7, tzinfo=UTC)).to_dict()
+    assert "initial_option" not in gone["element"]

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.base import Message, date_token, day_text, escape
-from bot.blocks.buttons import channel_actions
+from bot.blocks.buttons import channel_actions, slot_buttons
 from bot.blocks.meetings import reminder_meeting
 from bot.domain.entitlement import minutes_tally, status_updates_tally
 from bot.domain.packages import PACKAGES
@@ -188,7 +188,10 @@ def post_message(post: Post, facts: ContractFacts, now: datetime | None = None) 
             blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
         case PostKind.PACE_WARNING:
             text = pace_warning_text(facts, max(now or post.send_at, post.send_at))
-            blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text))]
+            if facts.free_slots:
+                blocks.append(slot_buttons(facts.free_slots, facts.timezone))
+            blocks.append(channel_actions())
         case PostKind.WINDOW_CLOSED | PostKind.TERM_CLOSED:
             if post.kind is PostKind.WINDOW_CLOSED:
                 ended = _(

@@ -116,6 +116,9 @@ class ContractFacts:
     # The account's next contract after this one (a renewal), if one is on record: its
     # package and start. The closing posts then tell of it instead of asking for a renewal.
     successor: tuple[str, date] | None = None
+    # The vendor contact's next free slots, loaded by the clock only for a pace warning about
+    # to go out (`bot.pace_slots`): its buttons.
+    free_slots: tuple[datetime, ...] = ()
 
     @property
     def timezone(self) -> str:
