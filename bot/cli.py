@@ -377,7 +377,7 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
     from bot.domain.country import country_code, country_for_timezone
     from bot.domain.entitlement import Balance, ContractTerms
     from bot.domain.packages import package_by_id
-    from bot.domain.schedule import ContractFacts, timeline
+    from bot.domain.schedule import ContractFacts, PostKind, moot_reason, pace_at, timeline
     from bot.domain.timeutil import is_valid_zone, zone
 
     if args.digests:
@@ -401,7 +401,9 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
         if country is None:
             fail(f"--country must be a country code such as FI, US or SE (got {args.country!r})")
     terms = ContractTerms(package, start, args.term_months, tz)
-    balance = Balance(package.included_minutes, 0, package.status_updates, 0)
+    if not 0 <= args.used <= package.included_minutes:
+        fail(f"--used must be 0 to {package.included_minutes} minutes (got {args.used})")
+    balance = Balance(package.included_minutes, args.used, package.status_updates, 0)
     facts = ContractFacts(0, 0, "(channel)", "(customer)", terms, balance, country=country)
     print(f"{package.name} from {start.isoformat()}, {args.term_months} months, in {tz}:")
     for post in timeline(facts):
@@ -413,6 +415,12 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
             detail += f"{post.period.start.isoformat()} to {last_day.isoformat()})"
         elif post.days_before:
             detail = f" ({plural(post.days_before, 'day')} before)"
+        elif post.kind is PostKind.PACE_WARNING:
+            # Only when the projection says so, with --used minutes spent by then.
+            if moot_reason(post, facts, post.send_at) is not None:
+                continue
+            pace = pace_at(facts, post.send_at)
+            detail = f" ({post.checkpoint}: about {pace.lapse} of {pace.included} min to lapse)"
         print(f"  {local:%a %Y-%m-%d %H:%M %Z}  {post.kind.label}{detail}")
 
 
@@ -506,6 +514,12 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--package", help="launch-kit, pro-lite or premium")
     preview.add_argument("--start", help="contract start, YYYY-MM-DD")
     preview.add_argument("--term-months", type=int, default=12)
+    preview.add_argument(
+        "--used",
+        type=int,
+        default=0,
+        help="included minutes used or booked by the pace warnings (default 0)",
+    )
     preview.add_argument("--timezone", default=None, help="default: OURA_DEFAULT_TIMEZONE")
     preview.add_argument(
         "--country",

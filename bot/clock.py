@@ -40,9 +40,11 @@ from bot.blocks.automated_posts import post_message, unreachable_dm
 from bot.blocks.base import Message
 from bot.clock_install import InstallGate
 from bot.clock_pool import ChannelPool, Countdown
-from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, plan
+from bot.domain.schedule import REMINDER_LEADS, ContractFacts, Post, PostKind, plan
 from bot.i18n import locale_language, speaking
 from bot.log_prompts import send_log_prompts, send_unlogged_reminders
+from bot.pace_slots import with_free_slots
+from bot.usage_warnings import send_usage_warnings
 from handlers.slack_users import user_info
 from storage.engine import read_session, write_session
 from storage.facts import (
@@ -201,6 +203,8 @@ class SweepReport:
     would_send: list[tuple[Post, ContractFacts, Message]] = field(default_factory=list)
     # The log DMs sent to staff after sessions ended (bot/log_prompts.py), by ledger key.
     log_dms: list[str] = field(default_factory=list)
+    # The staff DMs at 80% and 100% of included minutes spent, by ledger key.
+    usage_dms: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -315,6 +319,8 @@ class Sweeper:
         # The log DMs of sessions that just ended (bot/log_prompts.py), claimed in the ledger.
         report.log_dms.extend(send_log_prompts(self, now, lambda: self._at(shift)))
         report.log_dms.extend(send_unlogged_reminders(self, now, lambda: self._at(shift)))
+        # The staff warnings at 80% and 100% of included minutes spent (bot/usage_warnings.py).
+        report.usage_dms.extend(send_usage_warnings(self, now, lambda: self._at(shift)))
         seen: set[int] = set()
         cursor: tuple[datetime, int] | None = None
         pool = None
@@ -505,6 +511,8 @@ class Sweeper:
                     log.info("post %s was already in %s (ts %s)", post.key, post.channel_id, ts)
                     return Outcome.NEXT
                 unsure = None  # no earlier try got there
+            if post.kind is PostKind.PACE_WARNING:  # its buttons: the free slots as of now
+                facts = with_free_slots(self, facts, self._at(shift))
             message = _written(post, facts, self._at(shift))
             self._pace(post.channel_id)
             try:

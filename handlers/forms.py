@@ -38,13 +38,13 @@ class Form:
         self.metadata = services.signer.dumps(self._metadata)
         self.vendor_contact_id = account.vendor_contact_id
 
-    def booking(self, now: datetime, user_id: str) -> None:
+    def booking(self, now: datetime, user_id: str, chosen: datetime | None = None) -> None:
         """The booking form, first suggesting the next working hour in the user's own zone
         (else the account's), with the vendor contact's next free slots shown and a checkbox
         to book a time that clashes."""
         tz = user_timezone(self.client, user_id, self.services) or self.timezone
         slots = self._free_slots(now, DEFAULT_SLOT_MINUTES, SLOTS_SHOWN)
-        initial = suggested_start(now, tz)
+        initial = chosen if chosen is not None and chosen > now else suggested_start(now, tz)
         metadata = self._signed(vendor_tz=slots.vendor_zone)
         view = booking_modal(
             metadata,
@@ -55,13 +55,14 @@ class Form:
         )
         self._open(view)
 
-    def request(self, now: datetime, user_id: str) -> None:
+    def request(self, now: datetime, user_id: str, chosen: datetime | None = None) -> None:
         """The customer's request form: their Oura contact's next free slots to pick from,
-        written out in the customer's own zone (else the account's), or other times."""
+        written out in the customer's own zone (else the account's), or other times;
+        `chosen` (a pace warning's slot button) is picked already while it is still free."""
         slots = self._free_slots(now, DEFAULT_SLOT_MINUTES, SLOTS_OFFERED)
         reader_zone = user_timezone(self.client, user_id, self.services) or self.timezone
         metadata = self._signed(vendor_tz=slots.vendor_zone)
-        self._open(request_modal(metadata, self.company, slot_select(slots, reader_zone)))
+        self._open(request_modal(metadata, self.company, slot_select(slots, reader_zone, chosen)))
 
     def _free_slots(self, now: datetime, minutes: int, count: int) -> Slots:
         vendor = self.vendor_contact_id

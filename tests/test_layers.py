@@ -190,9 +190,11 @@ def test_the_layers_are_folders() -> None:
         "log_prompts",
         "logs",
         "modes",
+        "pace_slots",
         "reports",
         "serve",
         "settings",
+        "usage_warnings",
         "web",
     ]
     for layer in ("domain", "services", "blocks"):

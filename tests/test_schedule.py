@@ -46,6 +46,7 @@ WINDOW_WARNING = PostKind.WINDOW_WARNING.value
 WINDOW_CLOSED = PostKind.WINDOW_CLOSED.value
 TERM_WARNING = PostKind.TERM_WARNING.value
 TERM_CLOSED = PostKind.TERM_CLOSED.value
+PACE = PostKind.PACE_WARNING.value
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -125,9 +126,14 @@ def by_key(posts: Iterable[Post], suffix: str, contract_id: int = 1) -> Post:
 
 
 def sent(facts: ContractFacts, now: datetime, done: Iterable[str] = ()) -> list[str]:
-    """Keys plan() would send at `now`, without the contract prefix."""
+    """Keys plan() would send at `now`, without the contract prefix; pace warnings left out
+    (nothing is spent in these contracts, so they would warn: tests/test_pace.py covers them)."""
     prefix = f"contract:{facts.contract_id}:"
-    return [p.key.removeprefix(prefix) for p in plan(facts, done, now).send]
+    return [
+        p.key.removeprefix(prefix)
+        for p in plan(facts, done, now).send
+        if p.kind is not PostKind.PACE_WARNING
+    ]
 
 
 def all_keys(facts: ContractFacts) -> list[str]:
@@ -142,6 +148,8 @@ LAUNCH_KIT_TIMELINE = [
     (WINDOW_WARNING, date(2027, 3, 29), 9),  # 7 days: Sat 27 Mar -> Mon 29 Mar
     (WINDOW_WARNING, date(2027, 4, 2), 9),  # 1 day: Fri 2 Apr
     (WINDOW_CLOSED, date(2027, 4, 5), 9),  # window closed Sun 4 Apr -> Mon 5 Apr
+    (PACE, date(2027, 2, 18), 9),  # day 45 of the 90-day window: Thu 18 Feb
+    (PACE, date(2027, 3, 5), 9),  # day 60: Fri 5 Mar
     (TERM_CLOSED, date(2028, 1, 4), 9),  # Tue 4 Jan 2028
 ]
 
@@ -159,6 +167,9 @@ PRO_LITE_TIMELINE = [
     # 30 days before 4 Jan 2028 is Sun 5 Dec; 7 days before is Tue 28 Dec.
     (TERM_WARNING, date(2027, 12, 6), 9),
     (TERM_WARNING, date(2027, 12, 28), 9),
+    # Half the 365-day term is day 182, Mon 5 Jul; two thirds day 243, Sat 4 Sep -> Mon.
+    (PACE, date(2027, 7, 5), 9),
+    (PACE, date(2027, 9, 6), 9),
     (TERM_CLOSED, date(2028, 1, 4), 9),
 ]
 
@@ -191,6 +202,9 @@ PREMIUM_TIMELINE = [
     (LAST_CALL, date(2027, 12, 21), 9),  # Tue
     (TERM_WARNING, date(2027, 12, 6), 9),
     (TERM_WARNING, date(2027, 12, 28), 9),
+    # Half the 365-day term is day 182, Mon 5 Jul; two thirds day 243, Sat 4 Sep -> Mon.
+    (PACE, date(2027, 7, 5), 9),
+    (PACE, date(2027, 9, 6), 9),
     (TERM_CLOSED, date(2028, 1, 4), 9),
 ]
 
@@ -232,7 +246,12 @@ def test_launch_kit_window_warnings_say_how_many_days_are_left() -> None:
 
 def test_launch_kit_has_no_status_nudges_or_term_warnings() -> None:
     kinds = {p.kind for p in timeline(contract(LAUNCH_KIT))}
-    assert kinds == {PostKind.WINDOW_WARNING, PostKind.WINDOW_CLOSED, PostKind.TERM_CLOSED}
+    assert kinds == {
+        PostKind.WINDOW_WARNING,
+        PostKind.WINDOW_CLOSED,
+        PostKind.TERM_CLOSED,
+        PostKind.PACE_WARNING,
+    }
 
 
 def test_nudges_and_last_calls_belong_to_their_period() -> None:
@@ -633,8 +652,13 @@ def test_clock_down_from_day_55_to_day_85_sends_only_the_latest_window_warning()
     day_85 = at(HELSINKI, 2027, 3, 29, 10)  # Monday
     assert START + timedelta(days=84) == day_85.date()
     result = plan(facts, [], day_85)
-    assert [p.key for p in result.send] == ["contract:1:window-warning:7"]
+    # Nothing spent: the pace warnings are a series too, the two-thirds one the latest.
+    assert [p.key for p in result.send] == [
+        "contract:1:pace:two-thirds",
+        "contract:1:window-warning:7",
+    ]
     assert sorted(p.key for p in result.superseded) == [
+        "contract:1:pace:half",
         "contract:1:window-warning:14",
         "contract:1:window-warning:30",
     ]
@@ -839,4 +863,5 @@ def test_last_window_warning_comes_on_friday_when_day_90_is_a_sunday() -> None:
     facts = contract(LAUNCH_KIT, start=date(2027, 1, 5))
     [last] = [p for p in timeline(facts) if p.key.endswith("window-warning:1")]
     assert last.send_at == at(HELSINKI, 2027, 4, 2, 9)
-    assert [p.key for p in plan(facts, [], last.send_at).send] == [last.key]
+    due = plan(facts, [], last.send_at).send
+    assert [p.key for p in due if p.kind is not PostKind.PACE_WARNING] == [last.key]

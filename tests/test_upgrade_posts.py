@@ -123,9 +123,14 @@ def test_a_database_filled_at_an_earlier_revision_gets_its_posts_after_the_upgra
     fake_slack.now = lambda: SWEEP_AT.timestamp() + 1
     clock = Sweeper(empty_engine, clock_web_client("xoxb-test", fake_slack.api_url), pace_seconds=0)
     report = clock.sweep(SWEEP_AT)
-    expected = {"contract:1:window-warning:30", f"session:2:reminder-24h:{SESSION_2_EPOCH}"}
+    # 75 of 240 minutes by day 59 (and none for contract 2): the pace warnings go out too.
+    expected = {
+        "contract:1:window-warning:30",
+        "contract:1:pace:half",
+        f"session:2:reminder-24h:{SESSION_2_EPOCH}",
+    }
     if revision >= 2:
-        expected.add("contract:2:window-warning:30")
+        expected |= {"contract:2:window-warning:30", "contract:2:pace:half"}
     if revision >= 4:
         expected.add("contract:1:order:1:return-window-7d:2027-02-05")
     assert set(report.sent) == expected

@@ -11,11 +11,11 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.base import Message, date_token, day_text, escape
-from bot.blocks.buttons import channel_actions
+from bot.blocks.buttons import channel_actions, slot_buttons
 from bot.blocks.meetings import reminder_meeting
 from bot.domain.entitlement import minutes_tally, status_updates_tally
 from bot.domain.packages import PACKAGES
-from bot.domain.schedule import ContractFacts, Post, PostKind
+from bot.domain.schedule import ContractFacts, Post, PostKind, pace_at
 from bot.domain.support import RETURN_WINDOW_DAYS, local_today, window_last_day
 from bot.i18n import N_, _, n_
 from storage.models import Account
@@ -54,6 +54,31 @@ def _window_warning_lead(company: str, last_day: date, today: date) -> str:
         "minutes.",
         days,
         company=company,
+    )
+
+
+def pace_warning_text(facts: ContractFacts, now: datetime) -> str:
+    """The pace warning: what will lapse at this pace (`bot.domain.pace`), customer-safe."""
+    pace = pace_at(facts, now)
+    last_day = facts.terms.window_end - timedelta(days=1)
+    return _sentences(
+        # Translators: minutes: at the pace so far, about {lapse} of the {included} included
+        # minutes will go unused when they lapse after {last_day}.
+        _(
+            ":chart_with_downwards_trend: {company}: at this pace, about {lapse} of the "
+            "{included} included minutes will lapse unused after {last_day}.",
+            company=escape(facts.company),
+            lapse=pace.lapse,
+            included=pace.included,
+            last_day=day_text(last_day),
+        ),
+        n_(
+            "So far {n} minute is used or booked.",
+            "So far {n} minutes are used or booked.",
+            pace.spent,
+        ),
+        # Translators: {button} is the label of the channel's button "Request a session".
+        _("Use *{button}* to plan the next sessions.", button=_request_button()),
     )
 
 
@@ -161,6 +186,12 @@ def post_message(post: Post, facts: ContractFacts, now: datetime | None = None) 
                     ),
                 )
             blocks = [SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
+        case PostKind.PACE_WARNING:
+            text = pace_warning_text(facts, max(now or post.send_at, post.send_at))
+            blocks = [SectionBlock(text=MarkdownTextObject(text=text))]
+            if facts.free_slots:
+                blocks.append(slot_buttons(facts.free_slots, facts.timezone))
+            blocks.append(channel_actions())
         case PostKind.WINDOW_CLOSED | PostKind.TERM_CLOSED:
             if post.kind is PostKind.WINDOW_CLOSED:
                 ended = _(

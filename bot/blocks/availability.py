@@ -122,11 +122,12 @@ def free_slots_context(slots: Slots) -> list[Block]:
     return [ContextBlock(elements=[MarkdownTextObject(text=f":calendar: {text}")])]
 
 
-def slot_select(slots: Slots, reader_zone: str) -> InputBlock:
+def slot_select(slots: Slots, reader_zone: str, chosen: datetime | None = None) -> InputBlock:
     """The request form's choice of the vendor contact's next free slots, plus "Another time".
     Options are plain text (no date tokens), so each is written out in the reader's own time
     zone (their Slack one, else the account's), with the zone's abbreviation."""
     tz = zone(reader_zone)
+    picked = str(int(chosen.timestamp())) if chosen is not None else None
     options = []
     for start in slots.starts:
         local = start.astimezone(tz)
@@ -141,7 +142,12 @@ def slot_select(slots: Slots, reader_zone: str) -> InputBlock:
         # Translators: label of the request form's choice of free times.
         label=PlainTextObject(text=_("A free time of your Oura contact")),
         hint=PlainTextObject(text=_("Or choose “Another time” and pick up to three times below.")),
-        element=StaticSelectElement(action_id=ids.FIELD_VALUE, options=options),
+        element=StaticSelectElement(
+            action_id=ids.FIELD_VALUE,
+            options=options,
+            # A pace warning's slot button: that slot, while it is still offered.
+            initial_option=next((o for o in options if o.value == picked), None),
+        ),
     )
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, PlainTextObject
 
 from bot.blocks import ids
-from bot.i18n import _
+from bot.domain.timeutil import zone
+from bot.i18n import _, moment_text
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
@@ -54,3 +58,15 @@ def session_actions(session_id: int, number: int) -> ActionsBlock:
             button(_("Log as held (staff)"), ids.LOG_HELD, str(session_id)),
         ],
     )
+
+
+def slot_buttons(starts: Sequence[datetime], tz_name: str) -> ActionsBlock:
+    """A pace warning's buttons: the vendor contact's next free slots, written out in the
+    account's zone (button text takes no date tokens); each opens the form set to its time."""
+    tz = zone(tz_name)
+    elements = []
+    for index, start in enumerate(starts):
+        local = start.astimezone(tz)
+        label = f"{moment_text(local)} {local.tzname()}"[:75]
+        elements.append(button(label, ids.request_slot(index), str(int(start.timestamp()))))
+    return ActionsBlock(elements=elements)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 # -- buttons (action_id) --------------------------------------------------------------------------
 REQUEST_SESSION = "request_session"
+# A pace warning's free slot of the vendor contact (issue 17): `request_slot_<n>`, value the
+# slot's start (epoch seconds); it opens the request (or booking) form set to that time.
+REQUEST_SLOT_PREFIX = "request_slot_"
 SHOW_USAGE = "show_usage"
 GET_SUPPORT = "get_support"
 CANCEL_SESSION = "cancel_session"
@@ -124,3 +127,7 @@ def field_preferred_time(number: int) -> str:
 
 FIELD_JOIN_URL = "join_url"
 FIELD_AGENDA = "agenda"
+
+
+def request_slot(index: int) -> str:
+    return f"{REQUEST_SLOT_PREFIX}{index}"

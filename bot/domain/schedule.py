@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from bot.domain.country import is_business_day
 from bot.domain.entitlement import Balance, ContractTerms
+from bot.domain.pace import Checkpoint, Projection, checkpoint_day, project
 from bot.domain.packages import SessionState, SessionType
 from bot.domain.support import RETURN_REMINDER_DAYS, closing_reminder_day, window_last_day
 from bot.domain.text import N_, Text
@@ -40,6 +41,7 @@ class PostKind(StrEnum):
     TERM_CLOSED = "term-closed"
     SESSION_REMINDER = "session-reminder"
     RETURN_WINDOW = "return-window"
+    PACE_WARNING = "pace-warning"
 
     @property
     def label(self) -> str:
@@ -65,6 +67,8 @@ POST_LABELS = {
     PostKind.SESSION_REMINDER: N_("session reminder"),
     # Translators: a reminder that an order's return window is closing.
     PostKind.RETURN_WINDOW: N_("return-window reminder"),
+    # Translators: a warning that, at the pace so far, included minutes will go unused.
+    PostKind.PACE_WARNING: N_("pace warning"),
 }
 
 
@@ -112,6 +116,9 @@ class ContractFacts:
     # The account's next contract after this one (a renewal), if one is on record: its
     # package and start. The closing posts then tell of it instead of asking for a renewal.
     successor: tuple[str, date] | None = None
+    # The vendor contact's next free slots, loaded by the clock only for a pace warning about
+    # to go out (`bot.pace_slots`): its buttons.
+    free_slots: tuple[datetime, ...] = ()
 
     @property
     def timezone(self) -> str:
@@ -146,6 +153,7 @@ class Post:
     period: Period | None = None
     session: SessionFacts | None = None
     order: OrderFacts | None = None
+    checkpoint: Checkpoint | None = None  # a pace warning's place in the window
 
     @property
     def is_reminder(self) -> bool:
@@ -297,6 +305,18 @@ def timeline(facts: ContractFacts) -> list[Post]:
                 "window-closed",
             )
 
+    if terms.package.included_minutes:
+        # One series: a late clock sends the two-thirds warning, not both.
+        for checkpoint in Checkpoint:
+            add(
+                PostKind.PACE_WARNING,
+                f"pace:{checkpoint}",
+                checkpoint_day(terms.start, terms.window_end, checkpoint),
+                terms.window_end,
+                "pace",
+                checkpoint=checkpoint,
+            )
+
     if terms.package.status_updates:
         for days in TERM_WARNING_DAYS:
             add(
@@ -393,6 +413,9 @@ def moot_reason(post: Post, facts: ContractFacts, now: datetime) -> Text | None:
         case PostKind.TERM_WARNING:
             if balance.minutes_left <= 0 and balance.status_updates_left <= 0:
                 return Text("nothing included is left")
+        case PostKind.PACE_WARNING:
+            if not pace_at(facts, now).worth_warning:
+                return Text("at this pace, less than a quarter of the included minutes lapse")
         case PostKind.SESSION_REMINDER:
             session = post.session
             assert session is not None
@@ -402,6 +425,15 @@ def moot_reason(post: Post, facts: ContractFacts, now: datetime) -> Text | None:
             if session.scheduled_at > post.due_at:
                 return Text("the session was booked after the reminder was due")
     return None
+
+
+def pace_at(facts: ContractFacts, now: datetime) -> Projection:
+    """The pace projection of a contract's included minutes on `now`'s local day."""
+    terms = facts.terms
+    today = now.astimezone(zone(facts.timezone)).date()
+    found = project(facts.balance, terms.start, terms.window_end, today)
+    # Nothing elapsed yet: no rate to project from, so nothing to warn of.
+    return found or Projection(facts.balance.included_minutes, 0, 0, 0)
 
 
 def _status_update_booked(facts: ContractFacts, period: Period) -> bool:

@@ -1,0 +1,116 @@
+"""The staff warnings at 80% and 100% of a contract's included minutes spent (issue 17).
+
+Spent means reserved by booked sessions or used by held ones (`Contract.minutes_spent`), so
+the 100% warning comes before any billable time begins. Each sweep looks for contracts whose
+counters have reached a threshold with that warning not yet sent
+(`storage.usage_warnings.unwarned_contracts`): every path that spends minutes (booking, moving,
+logging, corrections, rebalancing) is covered without each of them asking the clock, and a
+contract's `next_post_at` need not change. The vendor contact gets one DM per contract and
+threshold (ledger key `contract:<id>:usage:<80|100>`), in business hours of the account's
+zone; when both are reached at once only the 100% one is sent (the 80% one is recorded as
+skipped). As with the log DM, a try that may have reached Slack is given up, not retried, so
+nobody gets it twice; once the window has closed nothing is sent (nothing can be billable any
+more from these minutes)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.blocks.usage_warning import usage_warning_dm
+from bot.domain.country import effective_country
+from bot.domain.pace import usage_crossed, usage_key, usage_kind
+from bot.domain.schedule import in_business_hours
+from bot.i18n import speaking
+from storage.engine import read_session
+from storage.facts import balance_of, terms_of
+from storage.ledger import claim, give_up, mark_failed, mark_sent, record_skipped
+from storage.models import Account, Contract
+from storage.usage_warnings import unwarned_contracts
+
+if TYPE_CHECKING:
+    from bot.clock import Sweeper
+
+log = logging.getLogger("oura.clock")
+
+
+def send_usage_warnings(sweeper: Sweeper, now: datetime, at: Callable[[], datetime]) -> list[str]:
+    """Send the usage warnings due at `now`; the keys of those sent."""
+    if sweeper.client is None:
+        return []
+    with read_session(sweeper.engine) as db:
+        found = unwarned_contracts(db)
+    sent = []
+    for contract, account in found:
+        assert contract.id is not None and account.id is not None
+        crossed = usage_crossed(balance_of(contract))
+        if not crossed:
+            continue
+        if terms_of(contract, account.timezone).window_closed(now):
+            for threshold in crossed:
+                _skip(sweeper, contract, threshold, now)
+            continue
+        country = effective_country(account.country, account.timezone)
+        if not in_business_hours(now, account.timezone, country):
+            continue
+        *lower, highest = crossed
+        for threshold in lower:
+            _skip(sweeper, contract, threshold, now)
+        if _send(sweeper, contract, account, highest, at):
+            sent.append(usage_key(contract.id, highest))
+    return sent
+
+
+def _skip(sweeper: Sweeper, contract: Contract, threshold: int, now: datetime) -> None:
+    assert contract.id is not None
+    key, kind = usage_key(contract.id, threshold), usage_kind(threshold)
+    record_skipped(sweeper.engine, key, kind, contract.account_id, contract.id, now)
+
+
+def _send(
+    sweeper: Sweeper,
+    contract: Contract,
+    account: Account,
+    threshold: int,
+    at: Callable[[], datetime],
+) -> bool:
+    # Imported here: bot.clock imports this module to call it from its sweep.
+    from bot.clock import _may_have_reached_slack, _reason, backoff
+
+    assert contract.id is not None and account.id is not None and sweeper.client is not None
+    key = usage_key(contract.id, threshold)
+    won, attempt, _unsure = claim(
+        sweeper.engine, key, usage_kind(threshold), account.id, contract.id, sweeper.worker, at()
+    )
+    if not won:
+        return False  # another clock has it, or it waits for its next try
+    client, user_id = sweeper.client, account.vendor_contact_id
+    try:
+        with speaking(sweeper._language_of(user_id)):
+            message = usage_warning_dm(
+                account.company,
+                terms_of(contract, account.timezone).package.name,
+                account.channel_id,
+                contract.minutes_spent,
+                contract.included_minutes,
+                threshold,
+            )
+        dm = client.conversations_open(users=user_id)["channel"]["id"]
+    except Exception as error:  # nothing was posted yet: try again later
+        mark_failed(sweeper.engine, key, _reason(error), at() + backoff(attempt), None)
+        log.warning("usage warning %s: could not open the DM: %s", key, _reason(error))
+        return False
+    try:
+        response = client.chat_postMessage(channel=dm, **message.as_kwargs())
+    except Exception as error:
+        if _may_have_reached_slack(error):
+            give_up(sweeper.engine, key, f"maybe sent: {_reason(error)}")
+        else:
+            mark_failed(sweeper.engine, key, _reason(error), at() + backoff(attempt), None)
+        log.warning("usage warning %s failed: %s", key, _reason(error))
+        return False
+    mark_sent(sweeper.engine, key, dm, response.get("ts"), at())
+    log.info("sent the usage warning %s", key)
+    return True
