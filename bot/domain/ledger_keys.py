@@ -17,7 +17,7 @@ _SESSION = re.compile(r"^session:\d+:reminder-\d+h:(\d+)$", re.ASCII)
 _ORDER = re.compile(r"^contract:\d+:order:\d+:return-window-\d+d:(\d{4}-\d{2}-\d{2})$", re.ASCII)
 _CONTRACT = re.compile(
     r"^contract:\d+:(status-nudge:\d+|status-last-call:\d+|window-warning:\d+|window-closed|"
-    r"term-warning:\d+|term-closed)$",
+    r"term-warning:\d+|term-closed|pace:(?:half|two-thirds)|usage:(?:80|100))$",
     re.ASCII,
 )
 
