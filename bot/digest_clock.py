@@ -15,16 +15,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.blocks.base import Message
 from bot.blocks.digest import digest_message
+from bot.clock_dm import send_dm_once
 from bot.domain.country import effective_country
 from bot.domain.digest import digest_due, digest_key, iso_week
 from bot.domain.timeutil import zone
-from bot.i18n import speaking
 from bot.log_prompts import _zone_of
 from storage.digest import digest_hours, ledger_home, read_digest, vendor_contacts
 from storage.engine import read_session
 from storage.installation import uninstalled_since
-from storage.ledger import claim, give_up, mark_failed, mark_sent
 from storage.models import Account
 from storage.session_log import done_keys
 
@@ -93,33 +93,10 @@ def _send(
     now: datetime,
     at: Callable[[], datetime],
 ) -> bool:
-    # Imported here: bot.clock imports this module to call it from its sweep.
-    from bot.clock import _may_have_reached_slack, _reason, backoff
 
-    assert sweeper.client is not None
-    won, attempt, _unsure = claim(sweeper.engine, key, DIGEST, *home, sweeper.worker, at())
-    if not won:
-        return False  # another clock has it, or it waits for its next try
-    client = sweeper.client
-    try:
+    def build() -> Message:
         with read_session(sweeper.engine) as db:
             digest = read_digest(db, user_id, tz, now)
-        with speaking(sweeper._language_of(user_id)):
-            message = digest_message(digest)
-        dm = client.conversations_open(users=user_id)["channel"]["id"]
-    except Exception as error:  # nothing was posted yet: try again later
-        mark_failed(sweeper.engine, key, _reason(error), at() + backoff(attempt), None)
-        log.warning("digest %s: could not open the DM: %s", key, _reason(error))
-        return False
-    try:
-        response = client.chat_postMessage(channel=dm, **message.as_kwargs())
-    except Exception as error:
-        if _may_have_reached_slack(error):
-            give_up(sweeper.engine, key, f"maybe sent: {_reason(error)}")
-        else:
-            mark_failed(sweeper.engine, key, _reason(error), at() + backoff(attempt), None)
-        log.warning("digest %s failed: %s", key, _reason(error))
-        return False
-    mark_sent(sweeper.engine, key, dm, response.get("ts"), at())
-    log.info("sent the weekly digest %s", key)
-    return True
+        return digest_message(digest)
+
+    return send_dm_once(sweeper, key, DIGEST, home, user_id, build, "weekly digest", at)

@@ -22,13 +22,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.blocks.session_log import log_prompt_dm, unlogged_reminder_dm
+from bot.clock_dm import send_dm_once
 from bot.domain.country import effective_country
 from bot.domain.schedule import in_business_hours
 from bot.domain.timeutil import is_valid_zone, zone
-from bot.i18n import speaking
 from handlers.slack_users import user_info
 from storage.engine import read_session
-from storage.ledger import claim, give_up, mark_failed, mark_sent
 from storage.models import Account, OnboardingSession
 from storage.session_log import (
     customer_teams_of,
@@ -97,38 +96,17 @@ def _send_dm(
 ) -> bool:
     """Claim `key` in the ledger, then DM `user_id` the log DM of `session` (or, with `late`,
     the reminder of those sessions); True when sent."""
-    # Imported here: bot.clock imports this module to call it from its sweep.
-    from bot.clock import _may_have_reached_slack, _reason, backoff
-
-    assert account.id is not None and sweeper.client is not None
-    won, attempt, _unsure = claim(
-        sweeper.engine, key, kind, account.id, session.contract_id, sweeper.worker, at()
+    assert account.id is not None
+    return send_dm_once(
+        sweeper,
+        key,
+        kind,
+        (account.id, session.contract_id),
+        user_id,
+        lambda: log_prompt_dm(account, session) if late is None else unlogged_reminder_dm(late),
+        "log DM",
+        at,
     )
-    if not won:
-        return False  # another clock has it, or it waits for its next try
-    client = sweeper.client
-    try:
-        with speaking(sweeper._language_of(user_id)):
-            message = (
-                log_prompt_dm(account, session) if late is None else unlogged_reminder_dm(late)
-            )
-        dm = client.conversations_open(users=user_id)["channel"]["id"]
-    except Exception as error:  # nothing was posted yet: try again later
-        mark_failed(sweeper.engine, key, _reason(error), at() + backoff(attempt), None)
-        log.warning("log DM %s: could not open the DM: %s", key, _reason(error))
-        return False
-    try:
-        response = client.chat_postMessage(channel=dm, **message.as_kwargs())
-    except Exception as error:
-        if _may_have_reached_slack(error):
-            give_up(sweeper.engine, key, f"maybe sent: {_reason(error)}")
-        else:
-            mark_failed(sweeper.engine, key, _reason(error), at() + backoff(attempt), None)
-        log.warning("log DM %s failed: %s", key, _reason(error))
-        return False
-    mark_sent(sweeper.engine, key, dm, response.get("ts"), at())
-    log.info("sent the log DM %s", key)
-    return True
 
 
 UNLOGGED_REMINDER = "unlogged_reminder"  # the ledger's kind

@@ -20,13 +20,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.blocks.usage_warning import usage_warning_dm
+from bot.clock_dm import send_dm_once
 from bot.domain.country import effective_country
 from bot.domain.pace import usage_crossed, usage_key, usage_kind
 from bot.domain.schedule import in_business_hours
-from bot.i18n import speaking
 from storage.engine import read_session
 from storage.facts import balance_of, terms_of
-from storage.ledger import claim, give_up, mark_failed, mark_sent, record_skipped
+from storage.ledger import record_skipped
 from storage.models import Account, Contract
 from storage.usage_warnings import unwarned_contracts
 
@@ -76,41 +76,22 @@ def _send(
     threshold: int,
     at: Callable[[], datetime],
 ) -> bool:
-    # Imported here: bot.clock imports this module to call it from its sweep.
-    from bot.clock import _may_have_reached_slack, _reason, backoff
-
-    assert contract.id is not None and account.id is not None and sweeper.client is not None
+    assert contract.id is not None and account.id is not None
     key = usage_key(contract.id, threshold)
-    won, attempt, _unsure = claim(
-        sweeper.engine, key, usage_kind(threshold), account.id, contract.id, sweeper.worker, at()
+    return send_dm_once(
+        sweeper,
+        key,
+        usage_kind(threshold),
+        (account.id, contract.id),
+        account.vendor_contact_id,
+        lambda: usage_warning_dm(
+            account.company,
+            terms_of(contract, account.timezone).package.name,
+            account.channel_id,
+            contract.minutes_spent,
+            contract.included_minutes,
+            threshold,
+        ),
+        "usage warning",
+        at,
     )
-    if not won:
-        return False  # another clock has it, or it waits for its next try
-    client, user_id = sweeper.client, account.vendor_contact_id
-    try:
-        with speaking(sweeper._language_of(user_id)):
-            message = usage_warning_dm(
-                account.company,
-                terms_of(contract, account.timezone).package.name,
-                account.channel_id,
-                contract.minutes_spent,
-                contract.included_minutes,
-                threshold,
-            )
-        dm = client.conversations_open(users=user_id)["channel"]["id"]
-    except Exception as error:  # nothing was posted yet: try again later
-        mark_failed(sweeper.engine, key, _reason(error), at() + backoff(attempt), None)
-        log.warning("usage warning %s: could not open the DM: %s", key, _reason(error))
-        return False
-    try:
-        response = client.chat_postMessage(channel=dm, **message.as_kwargs())
-    except Exception as error:
-        if _may_have_reached_slack(error):
-            give_up(sweeper.engine, key, f"maybe sent: {_reason(error)}")
-        else:
-            mark_failed(sweeper.engine, key, _reason(error), at() + backoff(attempt), None)
-        log.warning("usage warning %s failed: %s", key, _reason(error))
-        return False
-    mark_sent(sweeper.engine, key, dm, response.get("ts"), at())
-    log.info("sent the usage warning %s", key)
-    return True

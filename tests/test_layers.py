@@ -181,6 +181,7 @@ def test_the_layers_are_folders() -> None:
         "catalogs",
         "cli",
         "clock",
+        "clock_dm",
         "clock_install",
         "clock_pool",
         "customer_cli",
