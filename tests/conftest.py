@@ -199,8 +199,11 @@ class RunningBot:
         """Link the channel, then forget the welcome post and the living balance (posted and
         pinned after it) so tests see only what follows."""
         reply = self.command(f"link {package} {start} {company}", channel_id=channel_id)
-        self.fake.wait_for_posts(channel_id, 2)
-        self.fake.wait_for(lambda: self.fake.calls_to("pins.add"), message="the balance pinned")
+        # The balance follows the welcome in the lazy work: slow on a loaded machine.
+        self.fake.wait_for_posts(channel_id, 2, timeout=20)
+        self.fake.wait_for(
+            lambda: self.fake.calls_to("pins.add"), timeout=20, message="the balance pinned"
+        )
         self.fake.reset()
         return reply
 

@@ -72,8 +72,10 @@ def test_after_app_uninstalled_a_sweep_sends_nothing_and_a_reinstall_resumes(
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="oura.clock"):
         resumed = sweeper.sweep(THURSDAY)
-    assert resumed.sent == ["contract:1:window-warning:30"]
-    assert [call.args["channel"] for call in bot.fake.posts()] == ["C1"]
+    # Everything due while it was stopped: the window warning, and the pace warning of a
+    # contract that has booked nothing by half its window.
+    assert sorted(resumed.sent) == ["contract:1:pace:half", "contract:1:window-warning:30"]
+    assert [call.args["channel"] for call in bot.fake.posts()] == ["C1", "C1"]
     assert uninstalled_since(bot.engine) is None
     row = state(bot)
     assert row is not None and row.reinstalled_at is not None
