@@ -90,6 +90,11 @@ def create_app(
         no_show_counts=settings.no_show_counts,
     )
     services = Services.build(settings, booking)
+    executor: Executor = (
+        InlineExecutor()
+        if process_before_response
+        else ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="oura-listener")
+    )
     try:
         # Bolt asks Slack's auth.test here: the first place a wrong token or no way to Slack shows.
         app = App(
@@ -99,11 +104,7 @@ def create_app(
             process_before_response=True,
             name="oura-bot",
             logger=bolt_logger(),
-            listener_executor=InlineExecutor()
-            if process_before_response
-            else ThreadPoolExecutor(
-                max_workers=LISTENER_THREADS, thread_name_prefix="oura-listener"
-            ),
+            listener_executor=executor,
         )
     except BoltError as error:
         raise SettingsError(
@@ -138,6 +139,7 @@ def create_app(
 
     register_listeners(app)
     _services[app] = services
+    _executors[app] = executor
     return app
 
 
@@ -147,6 +149,17 @@ _services: WeakKeyDictionary[App, Services] = WeakKeyDictionary()
 
 def services_of(app: App) -> Services:
     return _services[app]
+
+
+_executors: WeakKeyDictionary[App, Executor] = WeakKeyDictionary()
+
+
+def finish_lazy_work(app: App) -> None:
+    """Waits for the lazy work already acked (a post, a balance refresh) and takes no more:
+    on shutdown a request Slack was told is handled is not cut off half-way."""
+    executor = _executors.pop(app, None)
+    if executor is not None:
+        executor.shutdown(wait=True)
 
 
 def _slack_reason(error: BoltError) -> str:

@@ -108,12 +108,13 @@ def cmd_try(args: argparse.Namespace, settings: Settings) -> None:
 def _serve(
     args: argparse.Namespace, settings: Settings, socket_mode: bool, with_clock: bool
 ) -> None:
-    from bot.app import create_app
+    from bot.app import create_app, finish_lazy_work
 
     # Installed before anything says it is ready: a SIGTERM right after the ready line must
     # stop the process cleanly (exit 0, the clock's sweep finished), not kill it.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     scheduler = None
+    app = None
     try:
         engine = open_database(settings)
         app = create_app(settings, engine)
@@ -124,6 +125,8 @@ def _serve(
         else:
             _serve_http(app, engine, settings, args)
     finally:
+        if app is not None:
+            finish_lazy_work(app)
         if scheduler is not None:
             # A sweep in progress finishes: each post it claimed is recorded as sent or failed.
             scheduler.shutdown(wait=True)

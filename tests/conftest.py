@@ -25,7 +25,7 @@ from slackreq import SlackSender
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.app import create_app
+from bot.app import create_app, finish_lazy_work
 from bot.sandbox.fakeslack import FakeSlack
 from bot.services.booking import BookingService
 from bot.settings import Settings
@@ -248,6 +248,9 @@ def serve_bot(fake: FakeSlack, database_url: str, **overrides: Any) -> Iterator[
     finally:
         server.close()
         thread.join(timeout=5)
+        # Lazy work still running would write into the next test's database (PostgreSQL's is
+        # shared and truncated between tests).
+        finish_lazy_work(app)
         engine.dispose()
 
 
