@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -259,6 +259,18 @@ class SessionRequest(SQLModel, table=True):
     session_id: int | None = Field(default=None, foreign_key="onboarding_session.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# One open move or cancel request per session: a second ask racing the first fails here
+# (migration 0021).
+_OPEN_ASK = text("kind <> 'new' AND state IN ('open', 'proposed')")
+Index(
+    "ux_session_request_open_ask",
+    SessionRequest.session_id,  # type: ignore[arg-type]
+    unique=True,
+    sqlite_where=_OPEN_ASK,
+    postgresql_where=_OPEN_ASK,
+)
 
 
 class ProcessedEvent(SQLModel, table=True):

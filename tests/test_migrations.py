@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_PG
 from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
@@ -590,3 +591,59 @@ def test_0020_keeps_every_request_as_a_new_session_one(empty_engine: Engine) -> 
         kept = connection.execute(text("SELECT id FROM session_request ORDER BY id")).all()
     assert "kind" not in columns
     assert [row[0] for row in kept] == [1, 2]
+
+
+def test_0021_leaves_one_open_ask_per_session_and_refuses_a_second(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0015")
+    fill_staff_at_0015(empty_engine)
+    upgrade(empty_engine, "0020")
+    at = (
+        "'2027-01-02 10:00:00.000000'"
+        if empty_engine.dialect.name == "sqlite"
+        else "'2027-01-02 10:00:00+00'"
+    )
+    rows = [
+        (1, "move", "open", 1),
+        (2, "cancel", "open", 1),  # the newest open ask of session 1 stays open
+        (3, "move", "declined", 1),
+        (4, "cancel", "open", 2),
+        (5, "new", "open", 1),  # a new-session request is no ask
+    ]
+    values = ", ".join(
+        f"({id_}, 1, 'U5', 'T5', 'training', 45, '[]', '', '{state}', '{kind}', {session}, "
+        f"{at}, {at})"
+        for id_, kind, state, session in rows
+    )
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO session_request (id, account_id, requested_by, requested_by_team, "
+                "session_type, minutes, preferred_times, note, state, kind, session_id, "
+                f"created_at, updated_at) VALUES {values}"
+            )
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        states = connection.execute(text("SELECT id, state FROM session_request ORDER BY id"))
+        assert dict(states.all()) == {
+            1: "declined",
+            2: "open",
+            3: "declined",
+            4: "open",
+            5: "open",
+        }
+    with pytest.raises(IntegrityError), empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO session_request (id, account_id, requested_by, requested_by_team, "
+                "session_type, minutes, preferred_times, note, state, kind, session_id, "
+                f"created_at, updated_at) VALUES (6, 1, 'U5', 'T5', 'training', 45, '[]', '', "
+                f"'open', 'move', 2, {at}, {at})"
+            )
+        )
+    with empty_engine.begin() as connection:
+        connection.execute(text("UPDATE onboarding_session SET state = 'late_cancelled'"))
+    downgrade(empty_engine, "0020")
+    with empty_engine.connect() as connection:
+        states = connection.execute(text("SELECT DISTINCT state FROM onboarding_session"))
+        assert [row[0] for row in states] == ["no_show"]
