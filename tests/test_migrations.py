@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_PG
 from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.domain.packages import SessionType
