@@ -7,6 +7,8 @@ Acme's vendor contact is STAFF (Helsinki); Anna is Acme's buyer, on Acme's Grid 
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 from conftest import CHANNEL, STAFF, RunningBot, text_of
@@ -22,6 +24,13 @@ from test_slack_connect import (
 from test_slots import next_free, shared_world, typed
 
 from bot.clock import Sweeper, clock_web_client
+from bot.domain.errors import RuleViolation
+from bot.domain.packages import SessionType
+from bot.domain.requests import RequestKind
+from bot.services.availability import AvailabilityService
+from bot.services.booking import Actor, BookingService
+from bot.services.requests import RequestService
+from bot.services.session_asks import SessionAsks
 from storage.models import AuditEvent, Contract, OnboardingSession, SessionRequest
 
 DM = f"D_{STAFF}"
@@ -215,7 +224,8 @@ def test_a_move_to_a_time_now_busy_asks_the_vendor_contact_to_move_anyway(
         assert db.get(OnboardingSession, session.id).starts_at == wanted  # type: ignore[union-attr]
 
 
-def test_a_late_cancel_is_flagged_and_confirming_gives_the_time_back(bot: RunningBot) -> None:
+def ask_late_cancel(bot: RunningBot) -> tuple[OnboardingSession, dict[str, dict]]:
+    """Anna asks to cancel a session that begins in 5 hours; the vendor contact's DM buttons."""
     started(bot)
     soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=5)
     session = book(bot, soon)
@@ -230,12 +240,19 @@ def test_a_late_cancel_is_flagged_and_confirming_gives_the_time_back(bot: Runnin
     said = text_of(dm.args)
     assert "asks to cancel session #1" in said
     assert "Asked less than 24 hours before the session: a late cancel." in said
+    assert "Decide whether its 60 minutes count as used." in said
     assert "Our CTO is ill &amp; away" in said
-    cancel = buttons(dm.args)["Cancel the session"]
+    choices = buttons(dm.args)
+    assert set(choices) == {"Cancel, time counts as used", "Cancel, give the time back", "Decline"}
     [note] = bot.fake.wait_for_posts(CHANNEL)
     assert "asked to cancel session #1" in text_of(note.args)
-
     bot.fake.reset()
+    return session, choices
+
+
+def test_a_late_cancel_is_flagged_and_staff_may_give_the_time_back(bot: RunningBot) -> None:
+    _session, choices = ask_late_cancel(bot)
+    cancel = choices["Cancel, give the time back"]
     click(bot, "confirm_session_ask", cancel["value"], "staff", channel=DM)
     [done] = bot.fake.wait_for_responses("confirm_session_ask-staff", 1)
     assert "session #1 cancelled" in text_of(done.body)
@@ -244,6 +261,95 @@ def test_a_late_cancel_is_flagged_and_confirming_gives_the_time_back(bot: Runnin
         assert db.exec(select(Contract)).one().minutes_spent == 0
     [post] = bot.fake.wait_for_posts(CHANNEL)
     assert "cancel" in text_of(post.args).lower()
+    assert "count as used" not in text_of(post.args)
+
+
+def test_a_late_cancel_staff_count_as_used_stays_spent_and_the_channel_is_told_why(
+    bot: RunningBot,
+) -> None:
+    _session, choices = ask_late_cancel(bot)
+    click(
+        bot,
+        "confirm_session_ask",
+        choices["Cancel, time counts as used"]["value"],
+        "staff",
+        channel=DM,
+    )
+    [done] = bot.fake.wait_for_responses("confirm_session_ask-staff", 1)
+    assert "session #1 cancelled; its time counts as used" in text_of(done.body)
+    assert the_session(bot).state == "late_cancelled"
+    with Session(bot.engine) as db:
+        assert db.exec(select(Contract)).one().minutes_spent == 60
+    [post] = bot.fake.wait_for_posts(CHANNEL)
+    said = text_of(post.args)
+    assert "Cancelled" in said
+    assert "cancelled at short notice, so its 60 minutes count as used" in said
+    # The invite is withdrawn as for any cancel.
+    invite = bot.fake.wait_for(lambda: bot.fake.uploaded_files(), message="the invite")[-1]
+    assert b"METHOD:CANCEL" in invite["content"]
+
+    # Staff see it counted: in the list, and in what is used.
+    listed = text_of(bot.command("list"))
+    assert "cancelled late, time counted" in listed
+    usage = text_of(bot.command("usage"))
+    assert "60 of 120" in usage or "60/120" in usage, usage
+    # Cancelling it again changes nothing.
+    again = text_of(bot.command("cancel #1"))
+    assert "Nothing was changed" in again
+    assert the_session(bot).state == "late_cancelled"
+
+
+def test_a_cancel_asked_in_good_time_cannot_be_counted_as_used(bot: RunningBot) -> None:
+    started(bot)
+    session = book(bot, next_free(bot, 1)[0] + timedelta(days=3))
+    view = open_form(bot, "ask_cancel_session", session.id)
+    assert submit(bot, "ask_cancel_modal", view, cancel_values(None)) is None
+    [dm] = bot.fake.wait_for_posts(DM)
+    assert set(buttons(dm.args)) == {"Cancel the session", "Decline"}
+    bot.fake.reset()
+    # A forged "counts as used" value for a cancel asked in good time.
+    click(bot, "confirm_session_ask", f"{requests(bot)[0].id}:u", "staff", channel=DM)
+    [refused] = bot.fake.wait_for_responses("confirm_session_ask-staff", 1)
+    assert "asked in good time, so its time can't count as used" in text_of(refused.body)
+    assert the_session(bot).state == "booked"
+    assert requests(bot)[0].state == "open"
+
+
+def test_a_move_past_the_window_is_billable_only_once_the_vendor_contact_says_so(
+    bot: RunningBot,
+) -> None:
+    fake = bot.fake
+    shared_world(bot, (date.today() - timedelta(days=80)).isoformat())
+    # Acme on Launch Kit instead: its included minutes are for the first 90 days only.
+    bot.command("contract fix package launch-kit")
+    fake.reset()
+    session = book(bot, next_free(bot, 1)[0])
+    # The vendor contact's first free hour ten days after the window's end.
+    [after_window] = (
+        AvailabilityService(bot.booking)
+        .free_slots(STAFF, "Europe/Helsinki", datetime.now(UTC) + timedelta(days=20), 60, 1)
+        .starts
+    )
+    view = open_form(bot, "ask_move_session", session.id)
+    assert submit(bot, "ask_move_modal", view, move_values("other", after_window)) is None
+    [dm] = fake.wait_for_posts(DM)
+    fake.reset()
+
+    click(
+        bot, "confirm_session_ask", buttons(dm.args)["Move to time 1"]["value"], "staff", channel=DM
+    )
+    [prompt] = fake.wait_for_responses("confirm_session_ask-staff", 1)
+    assert "Move the session below if the extra time is billed" in text_of(prompt.body)
+    assert the_session(bot).starts_at == session.starts_at
+    assert requests(bot)[0].state == "open"
+
+    billable = buttons(prompt.body)["Move as billable"]
+    click(bot, "confirm_session_ask_billable", billable["value"], "staff", channel=DM)
+    [done] = fake.wait_for_responses("confirm_session_ask_billable-staff", 1)
+    assert "session #1 moved" in text_of(done.body), text_of(done.body)
+    moved = the_session(bot)
+    assert (moved.starts_at, moved.billable_minutes) == (after_window, 60)
+    assert requests(bot)[0].state == "confirmed"
 
 
 def test_a_cancel_asked_in_good_time_is_not_flagged_and_a_finnish_channel_reads_finnish(
@@ -310,3 +416,33 @@ def test_only_upcoming_sessions_of_this_channel_can_be_asked_about(bot: RunningB
     click(bot, "ask_move_session", str(session.id), "other-customer")
     bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"))
     assert bot.fake.calls_to("views.open") == []
+
+
+def test_racing_asks_about_one_session_leave_exactly_one_open(booking: BookingService) -> None:
+    """Eight customers ask at once: one request stands, the others are told it is asked
+    already (on PostgreSQL the reads race; the partial unique index settles it)."""
+    setup = Actor(user_id="U_SETUP", team_id=VENDOR_TEAM)
+    account, _ = booking.link(setup, CHANNEL, "premium", date.today(), "Acme Oy")
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    session = booking.book(setup, CHANNEL, SessionType.KICKOFF, starts, 60, False).session
+    asks = SessionAsks(RequestService(booking), late_cancel_hours=24)
+    gate = threading.Barrier(8)
+
+    def ask(i: int) -> str:
+        gate.wait()
+        actor = Actor(user_id=f"U_C{i}", team_id="T_ACME")
+        kind = RequestKind.CANCEL if i % 2 else RequestKind.MOVE
+        times = [] if i % 2 else [starts + timedelta(days=1)]
+        try:
+            asks.ask(actor, account.id or 0, session.id or 0, kind, times, "")
+        except RuleViolation as refused:
+            return str(refused)
+        return "asked"
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(ask, range(8)))
+    assert answers.count("asked") == 1, answers
+    assert all("already asked" in a for a in answers if a != "asked")
+    with Session(booking.engine) as db:
+        asked = db.exec(select(SessionRequest).where(SessionRequest.kind != "new")).all()
+    assert [r.state for r in asked] == ["open"]

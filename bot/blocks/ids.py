@@ -46,6 +46,7 @@ ASK_MOVE = "ask_move_session"
 ASK_CANCEL = "ask_cancel_session"
 CONFIRM_ASK = "confirm_session_ask"
 CONFIRM_ASK_CLASH = "confirm_session_ask_clash"
+CONFIRM_ASK_BILLABLE = "confirm_session_ask_billable"
 DECLINE_ASK = "decline_session_ask"
 # `/oura-book history`'s next page; its value is `<session id or nothing>:<page>`.
 HISTORY_MORE = "history_more"

@@ -19,7 +19,9 @@ from bot.blocks import ids
 from bot.blocks.base import Message, date_token, escape, form_modal, quote_section, section
 from bot.blocks.buttons import button
 from bot.domain.availability import NeedsClashConfirmation
+from bot.domain.packages import SessionState
 from bot.domain.requests import MAX_NOTE, MAX_PREFERRED_TIMES, RequestKind
+from bot.domain.text import Text
 from bot.i18n import N_, _, say
 from bot.services.session_asks import AskView
 
@@ -177,11 +179,22 @@ def ask_dm(view: AskView, late_hours: int) -> Message:
         if view.late:
             lines.append(
                 _(
-                    ":warning: Asked less than {hours} hours before the session: a late cancel.",
+                    ":warning: Asked less than {hours} hours before the session: a late cancel. "
+                    "Decide whether its {minutes} minutes count as used.",
                     hours=late_hours,
+                    minutes=session.minutes_booked,
                 )
             )
-        buttons = [button(_("Cancel the session"), ids.CONFIRM_ASK, f"{request.id}:c", "primary")]
+            buttons = [
+                # Translators: a button, at most 75 characters: cancel and count the time.
+                button(_("Cancel, time counts as used"), ids.CONFIRM_ASK, f"{request.id}:u"),
+                # Translators: a button, at most 75 characters: cancel and give the time back.
+                button(_("Cancel, give the time back"), ids.CONFIRM_ASK, f"{request.id}:c"),
+            ]
+        else:
+            buttons = [
+                button(_("Cancel the session"), ids.CONFIRM_ASK, f"{request.id}:c", "primary")
+            ]
         short = _("{company} asks to cancel a session", company=params["company"])
     return Message(
         text=short,
@@ -232,6 +245,40 @@ def ask_clash_prompt(view: AskView, choice: str, error: NeedsClashConfirmation) 
     )
 
 
+def ask_billable_prompt(view: AskView, choice: str, reason: Text | str) -> Message:
+    """The vendor contact is asked whether the moved session's time past what the package
+    includes is billed. `reason`: why it would be billable."""
+    # Translators: {reason} says why the time would be billable (a whole sentence); the button
+    # below is "Move as billable".
+    text = _(
+        "Request #{id} for *{company}*: {reason} Move the session below if the extra time is "
+        "billed, or decline.",
+        id=view.request.id,
+        company=escape(view.account.company),
+        reason=say(reason),
+    )
+    request_id = view.request.id
+    return Message(
+        text=text,
+        blocks=[
+            section(text),
+            ActionsBlock(
+                block_id=ids.ask_actions(request_id),
+                elements=[
+                    # Translators: a button, at most 75 characters.
+                    button(
+                        _("Move as billable"),
+                        ids.CONFIRM_ASK_BILLABLE,
+                        f"{request_id}:{choice}",
+                        "primary",
+                    ),
+                    button(_("Decline"), ids.DECLINE_ASK, str(request_id), "danger"),
+                ],
+            ),
+        ],
+    )
+
+
 def ask_done_dm(view: AskView, problem: str | None = None) -> Message:
     """The vendor contact's DM once they confirmed; `problem`: the post that failed."""
     params = {
@@ -241,6 +288,11 @@ def ask_done_dm(view: AskView, problem: str | None = None) -> Message:
     }
     if view.kind is RequestKind.MOVE:
         text = _("Request #{id} for *{company}*: session #{number} moved.", **params)
+    elif view.session.state == SessionState.LATE_CANCELLED:
+        text = _(
+            "Request #{id} for *{company}*: session #{number} cancelled; its time counts as used.",
+            **params,
+        )
     else:
         text = _("Request #{id} for *{company}*: session #{number} cancelled.", **params)
     if problem:

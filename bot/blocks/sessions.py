@@ -76,6 +76,9 @@ STATE_LABELS = {
     SessionState.CANCELLED: N_("cancelled"),
     # Translators: a session's state in the staff's list: the customer did not come.
     SessionState.NO_SHOW: N_("no-show"),
+    # Translators: a session's state in the staff's list: cancelled at short notice, its time
+    # counted as used.
+    SessionState.LATE_CANCELLED: N_("cancelled late, time counted"),
 }
 # Translators: the kind of a customer's Slack account (a Slack workspace, an Enterprise Grid
 # organization), shown to staff.
@@ -183,8 +186,15 @@ def moved_post(change: SessionChange) -> Message:
 
 
 def cancelled_post(change: SessionChange) -> Message:
-    line = _session_line(change.session, change.account.timezone)
+    session = change.session
+    line = _session_line(session, change.account.timezone)
     text = ":x: " + _("Cancelled: {session}", session=line)
+    if session.state == SessionState.LATE_CANCELLED:
+        # The customer is told plainly why their balance went down.
+        text += "\n" + _(
+            "It was cancelled at short notice, so its {minutes} minutes count as used.",
+            minutes=session.minutes_booked,
+        )
     return Message(
         text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text)), channel_actions()]
     )
@@ -244,6 +254,7 @@ def booking_reply(change: SessionChange) -> Message:
     if session.billable_minutes:
         paid.append(_("{minutes} billable min", minutes=session.billable_minutes))
     if paid and session.state != SessionState.CANCELLED:
+        # A late cancel counted as used still shows what paid for it.
         # Translators: {sources} lists what pays for the session, e.g. "45 included min".
         parts.append(_("Paid from: {sources}.", sources=", ".join(paid)))
     parts.extend(absorbed_line(a) for a in change.absorbed)

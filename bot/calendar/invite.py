@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from bot.domain.meeting import agenda
-from bot.domain.packages import SessionState, SessionType
+from bot.domain.packages import CANCELLED_STATES, SessionType
 from bot.domain.timeutil import zone
 from bot.i18n import _
 from bot.services.calendar import Meeting
@@ -76,7 +76,7 @@ def event(
 ) -> Event:
     session = meeting.session
     minutes = session.minutes_held or session.minutes_booked
-    cancelled = session.state == SessionState.CANCELLED
+    cancelled = session.state in CANCELLED_STATES
     item = Event()
     item.add("uid", uid_of(session.id))
     item.add("dtstamp", stamp)
@@ -103,7 +103,7 @@ def invite(
 ) -> bytes:
     """The invite for the session as it is now: METHOD:REQUEST, or METHOD:CANCEL once it is
     cancelled (same UID, STATUS:CANCELLED)."""
-    cancelled = meeting.session.state == SessionState.CANCELLED
+    cancelled = meeting.session.state in CANCELLED_STATES
     calendar = _calendar("CANCEL" if cancelled else "REQUEST")
     calendar.add_component(event(meeting, now, organizer, attendees))
     return calendar.to_ical()

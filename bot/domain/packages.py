@@ -98,6 +98,14 @@ class SessionState(StrEnum):
     # The customer did not come (how its time counts: OURA_NO_SHOW_COUNTS).
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
+    # Cancelled at the customer's late request; staff decided its time counts as used.
+    LATE_CANCELLED = "late_cancelled"
+
+
+# Not coming any more: the invite is withdrawn, nothing is reminded or logged.
+CANCELLED_STATES = frozenset({SessionState.CANCELLED, SessionState.LATE_CANCELLED})
+# Time spent (as far as the session keeps it): held, a no-show, a late cancel counted as used.
+USED_STATES = frozenset({SessionState.HELD, SessionState.NO_SHOW, SessionState.LATE_CANCELLED})
 
 
 def package_by_id(package_id: str) -> Package | None:

@@ -52,7 +52,14 @@ from bot.domain.errors import (
     RuleViolation,
 )
 from bot.domain.identity import LinkedAccount
-from bot.domain.packages import DEFAULT_TERM_MONTHS, SessionState, SessionType, package_by_id
+from bot.domain.packages import (
+    CANCELLED_STATES,
+    DEFAULT_TERM_MONTHS,
+    USED_STATES,
+    SessionState,
+    SessionType,
+    package_by_id,
+)
 from bot.domain.schedule import Post, first_reminder_at, upcoming
 from bot.domain.slacktext import escape
 from bot.domain.support import CaseFacts
@@ -678,23 +685,30 @@ class BookingService:
         channel_id: str,
         session_id: int,
         also: Callable[[Session, OnboardingSession], None] | None = None,
+        counts_as_used: bool = False,
     ) -> SessionChange:
-        """`also` runs inside the same transaction (a customer's request it settles)."""
+        """`also` runs inside the same transaction (a customer's request it settles).
+        `counts_as_used`: a late cancel whose time staff decided is spent, as if held."""
         now = self.now()
         with write_session(self.engine) as db:
             account, session = _session(db, channel_id, session_id, lock=True)
             if session.state == SessionState.HELD:
                 raise _already(db, account, session, Text("A held session cannot be cancelled."))
-            if session.state in (SessionState.CANCELLED, SessionState.NO_SHOW):
+            if session.state != SessionState.BOOKED:
                 # A no-show is logged: `unlog` first to change it.
                 raise _already(db, account, session, Text("Nothing was changed."))
             contract = _lock_contract(db, session.contract_id)
-            _spend(db, contract, allocation_of(session), release=True)
-            released = _allocation_details(session)
-            session.state = SessionState.CANCELLED
+            details: dict[str, Any]
+            if counts_as_used:
+                details = {"counts_as_used": _allocation_details(session)}
+                session.state = SessionState.LATE_CANCELLED
+            else:
+                _spend(db, contract, allocation_of(session), release=True)
+                details = {"released": _allocation_details(session)}
+                session.state = SessionState.CANCELLED
             session.updated_at = now
             db.add(session)
-            record_audit(db, actor, "cancel", account, session, {"released": released}, at=now)
+            record_audit(db, actor, "cancel", account, session, details, at=now)
             if also is not None:
                 also(db, session)
             absorbed = _absorb_freed(db, actor, account, {session.contract_id}, now)
@@ -723,7 +737,7 @@ class BookingService:
             account, session = _session(db, channel_id, session_id, lock=True)
             if first_log and session.state != SessionState.BOOKED:
                 raise _already(db, account, session, Text("Nothing was changed."))
-            if session.state == SessionState.CANCELLED:
+            if session.state in CANCELLED_STATES:
                 raise _already(
                     db, account, session, Text("It was cancelled: book a new one to log time.")
                 )
@@ -1029,7 +1043,7 @@ def _already(
     ).first()
     by, at = (event.actor_user_id, event.at) if event else (session.booked_by, session.updated_at)
     starts_at: datetime | None = None
-    if session.state == SessionState.CANCELLED:
+    if session.state in CANCELLED_STATES:
         what = NOT_HELD if event is not None and event.action == "not_held" else CANCELLED
         what = DELETED if event is not None and event.action == "delete" else what
     elif session.state == SessionState.HELD:
@@ -1079,8 +1093,9 @@ def _session_totals(db: Session, contract_id: int | None) -> dict[str, int]:
         0,
     )
     for status, uses_status_update, included, billable, count in rows:
-        # A no-show's time (when it counts as used) is used, as a held session's.
-        held = status in (SessionState.HELD, SessionState.NO_SHOW)
+        # A no-show's time (when it counts as used) is used, as a held session's; so is a
+        # late cancel's that staff counted.
+        held = status in USED_STATES
         totals["minutes_held" if held else "minutes_reserved"] += int(included)
         totals["billable_minutes"] += int(billable)
         if uses_status_update:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
@@ -80,11 +81,7 @@ class SessionAsks:
                     number=session.number,
                 )
             if _open_ask(db, session_id) is not None:
-                raise RuleViolation(
-                    "A change to session #{number} is already asked and waits for your Oura "
-                    "contact.",
-                    number=session.number,
-                )
+                raise _asked_already(session.number)
             request = SessionRequest(
                 account_id=account_id,
                 requested_by=actor.user_id,
@@ -98,8 +95,12 @@ class SessionAsks:
                 created_at=now,
                 updated_at=now,
             )
+            number = session.number  # read before a failed flush ends the transaction
             db.add(request)
-            db.flush()
+            try:
+                db.flush()
+            except IntegrityError:  # an ask that raced this one came first (0021's index)
+                raise _asked_already(number) from None
             record_audit(
                 db, actor, f"ask_{kind.value}", account, session, {"request_id": request.id}
             )
@@ -117,25 +118,43 @@ class SessionAsks:
             return self._view(request, account, session)
 
     def confirm_move(
-        self, actor: Actor, request_id: int, starts_at: datetime, clash: ClashCheck | None = None
+        self,
+        actor: Actor,
+        request_id: int,
+        starts_at: datetime,
+        clash: ClashCheck | None = None,
+        billable: bool = False,
     ) -> tuple[AskView, SessionChange]:
-        """Move the session to `starts_at` (one of the times asked), as the vendor contact."""
+        """Move the session to `starts_at` (one of the times asked), as the vendor contact;
+        `billable`: they confirmed the time past what the package includes."""
         view = self._open(request_id, RequestKind.MOVE)
         change = self.booking.move(
             actor,
             view.account.channel_id,
             view.session.id or 0,
             starts_at,
-            billable=False,
+            billable=billable,
             clash=clash,
             also=self._settle(actor, view),
         )
         return self.get(request_id), change
 
-    def confirm_cancel(self, actor: Actor, request_id: int) -> tuple[AskView, SessionChange]:
+    def confirm_cancel(
+        self, actor: Actor, request_id: int, counts_as_used: bool = False
+    ) -> tuple[AskView, SessionChange]:
+        """Cancel the session; `counts_as_used` (only for a late cancel): its time is spent."""
         view = self._open(request_id, RequestKind.CANCEL)
+        if counts_as_used and not view.late:
+            raise RuleViolation(
+                "Request #{id} was asked in good time, so its time can't count as used.",
+                id=request_id,
+            )
         change = self.booking.cancel(
-            actor, view.account.channel_id, view.session.id or 0, also=self._settle(actor, view)
+            actor,
+            view.account.channel_id,
+            view.session.id or 0,
+            also=self._settle(actor, view),
+            counts_as_used=counts_as_used,
         )
         return self.get(request_id), change
 
@@ -198,6 +217,13 @@ def _open_ask(db: Session, session_id: int) -> int | None:
             col(SessionRequest.state).in_(OPEN_STATES),
         )
     ).scalar()
+
+
+def _asked_already(number: int) -> RuleViolation:
+    return RuleViolation(
+        "A change to session #{number} is already asked and waits for your Oura contact.",
+        number=number,
+    )
 
 
 def _settled(request_id: int, state: str) -> Text:

@@ -7,7 +7,7 @@ from slack_bolt import App
 
 from bot.blocks import ids
 from bot.domain.identity import Action
-from bot.domain.packages import SessionState
+from bot.domain.packages import CANCELLED_STATES
 from bot.i18n import _
 from handlers.context import ack_now
 from handlers.guard import Asked, button
@@ -24,7 +24,7 @@ def register(app: App) -> None:
 def add_to_calendar(asked: Asked) -> None:
     # Only a session of this channel's account: meeting_in_channel finds no other.
     meeting = asked.services.calendar.meeting_in_channel(asked.channel_id or "", asked.target)
-    if meeting.session.state == SessionState.CANCELLED:
+    if meeting.session.state in CANCELLED_STATES:
         asked.tell(
             _("Session #{id} was cancelled, so there is nothing to add.", id=meeting.session.number)
         )

@@ -10,6 +10,7 @@ from slack_bolt import App
 from bot.blocks import ids
 from bot.blocks.availability import slot_select
 from bot.blocks.session_asks import (
+    ask_billable_prompt,
     ask_cancel_modal,
     ask_clash_prompt,
     ask_declined_dm,
@@ -23,6 +24,7 @@ from bot.domain.identity import Action
 from bot.domain.packages import SessionState
 from bot.i18n import _, current
 from bot.services.availability import SLOTS_OFFERED
+from bot.services.booking import NeedsBillableConfirmation
 from bot.services.clashes import ClashCheck
 from handlers.actions.requests import chosen_time, confirmed, request_choice, with_confirmed
 from handlers.announce import announce
@@ -39,8 +41,9 @@ class Upcoming(NamedTuple):
     minutes_booked: int
 
 
-# The value of "Cancel the session" in the vendor contact's DM (`<request id>:c`).
-CANCEL_CHOICE = "c"  # not for people: a button's value
+# The values of the cancel buttons in the vendor contact's DM (`<request id>:c`): cancel
+# and give the time back, or (a late cancel) cancel with its time counted as used.
+CANCEL_CHOICE, COUNTED_CANCEL_CHOICE = "c", "u"  # not for people: buttons' values
 
 
 def register(app: App) -> None:
@@ -48,6 +51,7 @@ def register(app: App) -> None:
     app.action(ids.ASK_CANCEL)(ack=ack_now, lazy=[ask_cancel])
     app.action(ids.CONFIRM_ASK)(ack=ack_now, lazy=[confirm_ask])
     app.action(ids.CONFIRM_ASK_CLASH)(ack=ack_now, lazy=[confirm_ask_clash])
+    app.action(ids.CONFIRM_ASK_BILLABLE)(ack=ack_now, lazy=[confirm_ask_billable])
     app.action(ids.DECLINE_ASK)(ack=ack_now, lazy=[decline_ask])
 
 
@@ -134,23 +138,37 @@ def confirm_ask_clash(asked: Asked) -> None:
     _settle(asked, anyway=True)
 
 
-def _settle(asked: Asked, anyway: bool) -> None:
+@button(Action.CONFIRM_REQUEST, STAFF_ONLY, Where.DM, target=request_choice)
+def confirm_ask_billable(asked: Asked) -> None:
+    _settle(asked, billable=True)
+
+
+def _settle(asked: Asked, anyway: bool = False, billable: bool = False) -> None:
     request_id, choice = asked.target
     asks = asked.services.asks
     view = asks.get(request_id)
-    if confirmed(choice)[0] == CANCEL_CHOICE:
-        view, change = asks.confirm_cancel(asked.actor, request_id)
+    base, billable_before, anyway_before = confirmed(choice)
+    if base in (CANCEL_CHOICE, COUNTED_CANCEL_CHOICE):
+        view, change = asks.confirm_cancel(
+            asked.actor, request_id, counts_as_used=base == COUNTED_CANCEL_CHOICE
+        )
     else:
-        anyway = anyway or confirmed(choice)[2]
+        anyway, billable = anyway or anyway_before, billable or billable_before
         clash = ClashCheck(vendor_zone(asked.client, asked.services, view.account), anyway)
         try:
             view, change = asks.confirm_move(
-                asked.actor, request_id, chosen_time(view, choice), clash
+                asked.actor, request_id, chosen_time(view, choice), clash, billable
             )
         except NeedsClashConfirmation as refusal:
             # The time is busy for the vendor contact now: they say whether to move to it.
             asked.replace_message(
-                ask_clash_prompt(view, with_confirmed(choice, False, False), refusal)
+                ask_clash_prompt(view, with_confirmed(choice, billable, False), refusal)
+            )
+            return
+        except NeedsBillableConfirmation as refusal:
+            # The new time goes past what the package includes: billable only if confirmed.
+            asked.replace_message(
+                ask_billable_prompt(view, with_confirmed(choice, False, anyway), refusal.reason)
             )
             return
     problem = announce(asked.client, change, asked.services)
