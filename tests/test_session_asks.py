@@ -446,3 +446,19 @@ def test_racing_asks_about_one_session_leave_exactly_one_open(booking: BookingSe
     with Session(booking.engine) as db:
         asked = db.exec(select(SessionRequest).where(SessionRequest.kind != "new")).all()
     assert [r.state for r in asked] == ["open"]
+
+
+def test_unlog_gives_a_counted_late_cancels_time_back(bot: RunningBot) -> None:
+    _session, choices = ask_late_cancel(bot)
+    counted = choices["Cancel, time counts as used"]["value"]
+    click(bot, "confirm_session_ask", counted, "staff", channel=DM)
+    bot.fake.wait_for_responses("confirm_session_ask-staff", 1)
+    bot.fake.wait_for_posts(CHANNEL)
+    bot.fake.reset()
+
+    said = text_of(bot.command("unlog #1"))
+    assert "stays cancelled and its time was given back" in said
+    assert the_session(bot).state == "cancelled"
+    with Session(bot.engine) as db:
+        assert db.exec(select(Contract)).one().minutes_spent == 0
+    assert "is not logged" in text_of(bot.command("unlog #1"))

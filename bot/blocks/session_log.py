@@ -177,6 +177,12 @@ def correction_reply(change: SessionChange, field: str | None = None) -> Message
         said = _("Saved who attended {session} (seen by staff only).", session=label)
     elif change.kind == ChangeKind.NOTED:
         said = _("Saved the note of {session} (seen by staff only).", session=label)
+    elif change.kind == ChangeKind.UNLOGGED and session.state == SessionState.CANCELLED:
+        # A late cancel counted as used, uncounted.
+        said = _(
+            "{session} stays cancelled and its time was given back. Nothing was posted.",
+            session=label,
+        )
     elif change.kind == ChangeKind.UNLOGGED:
         said = _("{session} is booked again, not logged. Nothing was posted.", session=label)
     else:

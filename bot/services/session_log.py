@@ -111,15 +111,18 @@ class SessionLog:
             return SessionChange(ChangeKind.NOTED, account, contract, session)
 
     def unlog(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
-        """A held session or a no-show back to booked, paid for at its booked length again: a
-        quiet correction (nothing is posted), audited with what it was."""
+        """A held session or a no-show back to booked, paid for at its booked length again; a
+        late cancel counted as used to a plain cancel, its time given back. A quiet correction
+        (nothing is posted), audited with what it was."""
         now = self.booking.now()
         with write_session(self.booking.engine) as db:
             account, session = _session(db, channel_id, session_id, lock=True)
+            if session.state == SessionState.LATE_CANCELLED:
+                return self._uncount_late_cancel(db, actor, account, session, now)
             if session.state not in (SessionState.HELD, SessionState.NO_SHOW):
                 raise RuleViolation(
-                    "Session #{id} is not logged: only a held session or a no-show can be "
-                    "unlogged.",
+                    "Session #{id} is not logged: only a held session, a no-show or a late "
+                    "cancel counted as used can be unlogged.",
                     id=session.number,
                 )
             before = {
@@ -140,6 +143,31 @@ class SessionLog:
             db.flush()
             db.refresh(contract)
             return SessionChange(ChangeKind.UNLOGGED, account, contract, session)
+
+    def _uncount_late_cancel(
+        self,
+        db: Session,
+        actor: Actor,
+        account: Account,
+        session: OnboardingSession,
+        now: datetime,
+    ) -> SessionChange:
+        contract = _lock_contract(db, session.contract_id)
+        _spend(db, contract, allocation_of(session), release=True)
+        details = {
+            "from": session.state,
+            "to": "cancelled",
+            "released": _allocation_details(session),
+        }
+        session.state = SessionState.CANCELLED
+        session.updated_at = now
+        db.add(session)
+        record_audit(db, actor, "unlog", account, session, details, at=now)
+        db.flush()
+        absorbed = _absorb_freed(db, actor, account, {contract.id}, now)
+        db.refresh(contract)
+        refresh_next_post_at(db, [contract.id], now)
+        return SessionChange(ChangeKind.UNLOGGED, account, contract, session, absorbed=absorbed)
 
     def delete(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
         """A booking made by mistake, within DELETE_WITHIN of booking it: its time is given
