@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.base import Message, day_text, escape, text_message
 from bot.blocks.buttons import channel_actions
-from bot.blocks.sessions import _session_line, balance_line, lapsed_line
+from bot.blocks.sessions import balance_line, lapsed_line, session_line
 from bot.domain.entitlement import minutes_tally, status_updates_tally
 from bot.i18n import _, n_
 from bot.services.booking import Usage
@@ -90,7 +90,7 @@ def balance_post(usage: Usage) -> Message:
     if usage.term_closed:
         contract_line += " " + _("(ended)")
     next_line = (
-        _session_line(usage.next_session, account.timezone)
+        session_line(usage.next_session, account.timezone)
         if usage.next_session
         else _("nothing booked")
     )

@@ -98,7 +98,7 @@ def _session_type(session: OnboardingSession) -> str:
 # -- posts in the linked channel --------------------------------------------------------------
 
 
-def _session_line(session: OnboardingSession, timezone: str) -> str:
+def session_line(session: OnboardingSession, timezone: str) -> str:
     minutes = session.minutes_held or session.minutes_booked
     when = date_token(session.starts_at, timezone, minutes)
     return f"*{_session_type(session)}* #{session.number}: {when}"
@@ -126,7 +126,7 @@ def session_post(change: SessionChange) -> Message | None:
 def booked_post(change: SessionChange) -> Message:
     session, account = change.session, change.account
     assert session.id is not None
-    line = _session_line(session, account.timezone)
+    line = session_line(session, account.timezone)
     # Translators: {company} is the customer's name, {session} its type, id, date and length.
     booked = _("Booked for {company}: {session}", company=escape(account.company), session=line)
     text = f":calendar: {booked}{_billable_note(session)}"
@@ -168,7 +168,7 @@ def moved_post(change: SessionChange) -> Message:
     # Translators: {previous} is the date and time the session had before.
     moved = _(
         "Moved: {session} (was {previous})",
-        session=_session_line(session, account.timezone),
+        session=session_line(session, account.timezone),
         previous=previous,
     )
     text = f":arrows_counterclockwise: {moved}{_billable_note(session)}"
@@ -187,7 +187,7 @@ def moved_post(change: SessionChange) -> Message:
 
 def cancelled_post(change: SessionChange) -> Message:
     session = change.session
-    line = _session_line(session, change.account.timezone)
+    line = session_line(session, change.account.timezone)
     text = ":x: " + _("Cancelled: {session}", session=line)
     if session.state == SessionState.LATE_CANCELLED:
         # The customer is told plainly why their balance went down.
@@ -244,7 +244,7 @@ REPLIES = {
 def booking_reply(change: SessionChange) -> Message:
     """What the staff member who made the change is told, with what is left."""
     session, account = change.session, change.account
-    line = _session_line(session, account.timezone)
+    line = session_line(session, account.timezone)
     parts = [_(REPLIES[change.kind], session=line)]
     paid = []
     if session.included_minutes:
@@ -486,7 +486,7 @@ def usage_card(
         estimate = _("(estimate {amount})", amount=money(usage.billing_estimate, usage.currency))
         billable += f" {estimate}"
     next_line = (
-        _session_line(usage.next_session, account.timezone)
+        session_line(usage.next_session, account.timezone)
         if usage.next_session
         else _("nothing booked")
     )
@@ -632,7 +632,7 @@ def session_list(listing: SessionListing, now: datetime) -> Message:
     country = effective_country(account.country, account.timezone)
 
     def describe(session: OnboardingSession) -> str:
-        line = _session_line(session, account.timezone)
+        line = session_line(session, account.timezone)
         if session.state == SessionState.BOOKED and session.starts_at < now:
             line += unlogged_text(session, account.timezone, country, now)
         elif session.state != SessionState.BOOKED:

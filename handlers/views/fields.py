@@ -10,7 +10,8 @@ from bot.domain.entitlement import check_session_minutes
 from bot.domain.errors import OuraError
 from bot.domain.meeting import agenda_note, meeting_url
 from bot.domain.packages import MAX_SESSION_MINUTES, SessionType
-from bot.i18n import _
+from bot.domain.text import Text
+from bot.i18n import _, say
 from handlers.payloads import field, selected
 
 Errors = dict[str, str]
@@ -34,6 +35,19 @@ def minutes(raw: object, errors: Errors) -> int:
     except OuraError as error:
         errors[ids.FIELD_MINUTES] = error_text(error)
     return 0
+
+
+def billable_log_hint(reason: Text | str, number: int, minutes: int) -> str:
+    """Under a log form's minutes: the time goes past what is included, and the typed command
+    that logs it billed (a form never confirms billable time on the side)."""
+    typed = f"`/oura-book done {number} {minutes}m billable`"  # a name
+    # Translators: under a form's field; {reason} says what is left, {command} is the
+    # command to type, kept as it is.
+    return _(
+        "{reason} To log it with the extra time billed, type {command}.",
+        reason=say(reason),
+        command=typed,
+    )
 
 
 def join_url(view: dict[str, Any], errors: Errors) -> str | None:

@@ -11,7 +11,7 @@ from bot.blocks.session_log import logged_dm
 from bot.domain.identity import Action
 from bot.domain.session_log import MAX_ATTENDEES, MAX_NOTE
 from bot.domain.slacktext import has_control
-from bot.i18n import _, say
+from bot.i18n import _
 from bot.services.booking import NeedsBillableConfirmation, SessionChange
 from handlers.balance import refresh_balance
 from handlers.context import follow_up
@@ -55,12 +55,7 @@ def submit_log_session(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp
             )
         except NeedsBillableConfirmation as refusal:
             number = booking.session_in_channel(channel, session_id).number
-            typed = f"`/oura-book done {number} {minutes}m billable`"  # a name
-            hint = _(
-                "{reason} To log it with the extra time billed, type {command}.",
-                reason=say(refusal.reason),
-                command=typed,
-            )
+            hint = fields.billable_log_hint(refusal.reason, number, minutes)
             refuse_form(ack, ids.FIELD_MINUTES, hint)
             return None
 

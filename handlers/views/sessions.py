@@ -109,14 +109,7 @@ def submit_log_held(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | 
             return asked.services.booking.log_held(asked.actor, channel, session_id, minutes, False)
         except NeedsBillableConfirmation as refusal:
             number = asked.services.booking.session_in_channel(channel, session_id).number
-            typed = f"`/oura-book done {number} {minutes}m billable`"  # a name
-            # Translators: under a form's field; {reason} says what is left, {command} is the
-            # command to type, kept as it is.
-            hint = _(
-                "{reason} To log it with the extra time billed, type {command}.",
-                reason=say(refusal.reason),
-                command=typed,
-            )
+            hint = fields.billable_log_hint(refusal.reason, number, minutes)
             refuse_form(ack, ids.FIELD_MINUTES, hint)
             return None
 
