@@ -88,12 +88,12 @@ def session_rows(engine: Engine, month: Month, accounts: list[Account]) -> Itera
                     "billable_confirmed_minutes": session.billable_confirmed_minutes,
                     "uses_status_update": session.uses_status_update,
                     "state": session.state,
-                    # Attendees and notes come with the session log (H5's branch): empty
-                    # until those columns exist.
-                    "attendees": _attendees(getattr(session, "attendees", None)),
-                    "note": getattr(session, "note", None),
+                    "attendees": _attendees(session.attendees),
+                    "note": session.note,
                     "booked_by": session.booked_by,
-                    "logged_by": getattr(session, "logged_by", None) or logged_by.get(session.id),
+                    # Sessions logged before migration 0017 kept no `logged_by`: the audit
+                    # trail says who.
+                    "logged_by": session.logged_by or logged_by.get(session.id),
                 }
 
 
