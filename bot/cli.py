@@ -381,7 +381,8 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
     from bot.domain.entitlement import Balance, ContractTerms
     from bot.domain.packages import package_by_id
     from bot.domain.schedule import ContractFacts, PostKind, moot_reason, pace_at, timeline
-    from bot.domain.timeutil import is_valid_zone, zone
+    from bot.domain.timeutil import is_valid_zone, local_midnight_utc, zone
+    from bot.domain.usage_warnings import next_usage_step
 
     if args.digests:
         _preview_digests(settings)
@@ -409,8 +410,8 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
     balance = Balance(package.included_minutes, args.used, package.status_updates, 0)
     facts = ContractFacts(0, 0, "(channel)", "(customer)", terms, balance, country=country)
     print(f"{package.name} from {start.isoformat()}, {args.term_months} months, in {tz}:")
+    lines: list[tuple[datetime, str]] = []
     for post in timeline(facts):
-        local = post.send_at.astimezone(zone(tz))
         detail = ""
         if post.period is not None:
             detail = f" (period {post.period.index} of {post.period.count}: "
@@ -424,7 +425,22 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> None:
                 continue
             pace = pace_at(facts, post.send_at)
             detail = f" ({post.checkpoint}: about {pace.lapse} of {pace.included} min to lapse)"
-        print(f"  {local:%a %Y-%m-%d %H:%M %Z}  {post.kind.label}{detail}")
+        lines.append((post.send_at, f"{post.kind.label}{detail}"))
+    # The staff DM on included minutes used, as the clock decides it: --used minutes are spent
+    # from the start, so it goes out at the first sweep in business hours of the contract.
+    ahead = next_usage_step(facts, (), local_midnight_utc(start, tz))
+    if ahead is not None:
+        at, step = ahead
+        skipped = "".join(f"; the {t}% one is skipped" for t in step.skip)
+        lines.append(
+            (
+                at,
+                f"staff DM to the vendor contact: {step.send}% of included minutes used "
+                f"({args.used} of {package.included_minutes} min{skipped})",
+            )
+        )
+    for moment, line in sorted(lines, key=lambda item: item[0]):
+        print(f"  {moment.astimezone(zone(tz)):%a %Y-%m-%d %H:%M %Z}  {line}")
 
 
 def _preview_digests(settings: Settings) -> None:
@@ -521,7 +537,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--used",
         type=int,
         default=0,
-        help="included minutes used or booked by the pace warnings (default 0)",
+        help="included minutes used or booked (default 0): the same all along, for the pace "
+        "warnings and the staff DM at 80%% or 100%% of them",
     )
     preview.add_argument("--timezone", default=None, help="default: OURA_DEFAULT_TIMEZONE")
     preview.add_argument(

@@ -1,16 +1,12 @@
-"""The staff warnings at 80% and 100% of a contract's included minutes spent (issue 17).
+"""The clock's staff warnings at 80% and 100% of a contract's included minutes spent (issue 17;
+the rules: bot/domain/usage_warnings.py, shared with `/oura-book schedule` and `oura-bot preview`).
 
-Spent means reserved by booked sessions or used by held ones (`Contract.minutes_spent`), so
-the 100% warning comes before any billable time begins. Each sweep looks for contracts whose
-counters have reached a threshold with that warning not yet sent
-(`storage.usage_warnings.unwarned_contracts`): every path that spends minutes (booking, moving,
-logging, corrections, rebalancing) is covered without each of them asking the clock, and a
-contract's `next_post_at` need not change. The vendor contact gets one DM per contract and
-threshold (ledger key `contract:<id>:usage:<80|100>`), in business hours of the account's
-zone; when both are reached at once only the 100% one is sent (the 80% one is recorded as
-skipped). As with the log DM, a try that may have reached Slack is given up, not retried, so
-nobody gets it twice; once the window has closed nothing is sent (nothing can be billable any
-more from these minutes)."""
+Each sweep looks for contracts whose counters have reached a threshold with that warning not
+yet settled (`storage.usage_warnings.unwarned_contracts`): every path that spends minutes
+(booking, moving, logging, corrections, rebalancing) is covered without each of them asking
+the clock, and a contract's `next_post_at` need not change. The vendor contact gets one DM
+per contract and threshold (ledger key `contract:<id>:usage:<80|100>`). As with the log DM, a
+try that may have reached Slack is given up, not retried, so nobody gets it twice."""
 
 from __future__ import annotations
 
@@ -22,13 +18,12 @@ from typing import TYPE_CHECKING
 from bot.blocks.usage_warning import usage_warning_dm
 from bot.clock_dm import send_dm_once
 from bot.domain.country import effective_country
-from bot.domain.pace import usage_crossed, usage_key, usage_kind
-from bot.domain.schedule import in_business_hours
+from bot.domain.usage_warnings import usage_key, usage_kind, usage_step
 from storage.engine import read_session
 from storage.facts import balance_of, terms_of
 from storage.ledger import record_skipped
 from storage.models import Account, Contract
-from storage.usage_warnings import unwarned_contracts
+from storage.usage_warnings import settled_warnings, unwarned_contracts
 
 if TYPE_CHECKING:
     from bot.clock import Sweeper
@@ -42,24 +37,21 @@ def send_usage_warnings(sweeper: Sweeper, now: datetime, at: Callable[[], dateti
         return []
     with read_session(sweeper.engine) as db:
         found = unwarned_contracts(db)
+        settled = settled_warnings(db, [contract.id for contract, _ in found if contract.id])
     sent = []
     for contract, account in found:
         assert contract.id is not None and account.id is not None
-        crossed = usage_crossed(balance_of(contract))
-        if not crossed:
-            continue
-        if terms_of(contract, account.timezone).window_closed(now):
-            for threshold in crossed:
-                _skip(sweeper, contract, threshold, now)
-            continue
-        country = effective_country(account.country, account.timezone)
-        if not in_business_hours(now, account.timezone, country):
-            continue
-        *lower, highest = crossed
-        for threshold in lower:
+        step = usage_step(
+            balance_of(contract),
+            terms_of(contract, account.timezone),
+            effective_country(account.country, account.timezone),
+            settled.get(contract.id, {}).keys(),
+            now,
+        )
+        for threshold in step.skip:
             _skip(sweeper, contract, threshold, now)
-        if _send(sweeper, contract, account, highest, at):
-            sent.append(usage_key(contract.id, highest))
+        if step.send is not None and _send(sweeper, contract, account, step.send, at):
+            sent.append(usage_key(contract.id, step.send))
     return sent
 
 

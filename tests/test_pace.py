@@ -18,14 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.entitlement import Balance, ContractTerms
-from bot.domain.pace import (
-    Checkpoint,
-    checkpoint_day,
-    project,
-    usage_crossed,
-)
+from bot.domain.pace import Checkpoint, checkpoint_day, project
 from bot.domain.packages import LAUNCH_KIT, PREMIUM, PRO_LITE, Package
 from bot.domain.schedule import ContractFacts, PostKind, moot_reason, plan, timeline, upcoming
+from bot.domain.usage_warnings import usage_crossed
 
 HELSINKI = "Europe/Helsinki"
 START = date(2027, 1, 4)

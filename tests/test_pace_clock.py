@@ -3,6 +3,7 @@ sends them (signed HTTP commands, the fake Slack Web API, SQLite and PostgreSQL)
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,54 @@ def test_both_thresholds_at_once_send_only_the_100_percent_one_in_business_hours
         f"contract:{cid}:usage:100": "sent",
     }
     assert len(usage_dms(bot)) == 1
+
+
+def test_schedule_shows_the_staff_dms_and_whether_they_were_sent(bot: RunningBot) -> None:
+    bot.link("pro-lite", (date.today() - timedelta(days=20)).isoformat())
+    clock, now = sweeper(bot), business_morning(date.today())
+    dm_80 = f"Staff DM to <@{STAFF}>: 80% of included minutes used."
+    book(bot, 60)  # 60 of 120: no threshold reached, no DM to come
+    assert "Staff DM" not in text_of(bot.command("schedule"))
+
+    book(bot, 36)  # 96 of 120: the 80% DM goes out at the next sweep in business hours
+    asked = datetime.now(UTC)
+    due = text_of(bot.command("schedule"))
+    [goes_out] = re.findall(re.escape(dm_80) + r" Goes out <!date\^(\d+)\^", due)
+    when = datetime.fromtimestamp(int(goes_out), UTC)
+    assert when >= asked - timedelta(seconds=1)
+    local = when.astimezone(HELSINKI)
+    assert is_business_day(local.date(), "FI") and 9 <= local.hour < 17
+    assert "100%" not in due
+
+    clock.sweep(now)
+    sent = text_of(bot.command("schedule"))
+    [sent_at] = re.findall(re.escape(dm_80) + r" Sent <!date\^(\d+)\^", sent)
+    assert abs(int(sent_at) - now.timestamp()) < 60
+    assert "Goes out" not in sent
+
+    book(bot, 24)  # 120 of 120: the 100% DM is to come, the 80% one stays sent
+    both = text_of(bot.command("schedule"))
+    assert f"{dm_80} Sent <!date^{sent_at}^" in both
+    assert f"Staff DM to <@{STAFF}>: 100% of included minutes used. Goes out" in both
+
+
+def test_preview_shows_the_staff_dm_at_80_or_100_percent(tmp_path: Path) -> None:
+    def staff_dms(package: str, start: str, used: str) -> list[str]:
+        result = run(["preview", "--package", package, "--start", start, "--used", used], tmp_path)
+        assert result.returncode == 0, result.stderr
+        return [line.strip() for line in result.stdout.splitlines() if "staff DM" in line]
+
+    assert staff_dms("pro-lite", "2027-01-04", "95") == []  # under 80%
+    # Spent from the start: the first business morning of the term (2 Jan 2027 is a Saturday).
+    assert staff_dms("pro-lite", "2027-01-02", "96") == [
+        "Mon 2027-01-04 09:00 EET  staff DM to the vendor contact: 80% of included minutes used "
+        "(96 of 120 min)"
+    ]
+    # Both reached at once: as the clock does, only the 100% one goes out.
+    assert staff_dms("launch-kit", "2027-01-04", "240") == [
+        "Mon 2027-01-04 09:00 EET  staff DM to the vendor contact: 100% of included minutes used "
+        "(240 of 240 min; the 80% one is skipped)"
+    ]
 
 
 def channel_pace_posts(bot: RunningBot) -> list[dict[str, Any]]:

@@ -389,6 +389,36 @@ def test_the_clock_names_business_hours_only_when_they_held_posts_back(tmp_path:
         sandbox.close()
 
 
+def test_the_clock_sends_the_weekly_digest_once_on_a_monday_morning(database_url: str) -> None:
+    from bot.sandbox.repl import Sandbox
+    from bot.settings import load_settings
+
+    said: list[str] = []
+    sandbox = Sandbox(load_settings({}), database_url, said.append, input)
+    helsinki = ZoneInfo("Europe/Helsinki")
+    try:
+        sandbox.start()
+
+        def clock_at(moment: datetime) -> str:
+            said.clear()
+            sandbox.offset = moment - timedelta(minutes=1) - datetime.now(UTC)
+            sandbox.handle(":clock +1m")
+            return "\n".join(said)
+
+        # Monday 10:00 in the staff member's zone: the digest job runs with the sweep.
+        monday = next_weekday_at(0, 10, helsinki)
+        week = "{}-W{:02d}".format(*monday.isocalendar()[:2])
+        first = clock_at(monday)
+        assert "[DM to @sam.staff, posted by the bot]" in first
+        assert f"Your week {week}" in first and "3 accounts" in first
+        assert "weekly digests 1" in first
+        # A second :clock that morning sends no second digest.
+        again = clock_at(monday + timedelta(minutes=5))
+        assert "Your week" not in again and "weekly digests 0" in again
+    finally:
+        sandbox.close()
+
+
 def test_command_text_goes_to_the_app_as_slack_sends_it() -> None:
     from bot.sandbox.requests import slack_command_text
 

@@ -40,6 +40,7 @@ from bot.blocks.base import (
 from bot.blocks.buttons import channel_actions, session_actions
 from bot.blocks.contract_lines import other_contracts_block
 from bot.blocks.meetings import meeting_inputs, session_meeting
+from bot.blocks.usage_warning import usage_dm_lines
 from bot.domain.commands import form_code
 from bot.domain.country import effective_country
 from bot.domain.entitlement import Balance, Tally, minutes_tally, status_updates_tally
@@ -53,6 +54,7 @@ from bot.domain.support import (
     is_overdue,
     order_cases,
 )
+from bot.domain.usage_warnings import UsageDm
 from bot.i18n import FINNISH, N_, _, money, n_, say
 from bot.services.booking import (
     NO_SHOW_RELEASED,
@@ -740,8 +742,11 @@ def booking_modal(
     )
 
 
-def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message:
-    """What the clock will post in the channel, and when (the account's business hours)."""
+def schedule_list(
+    account: Account, posts: list[Post], now: datetime, usage_dms: Sequence[UsageDm] = ()
+) -> Message:
+    """What the clock will post in the channel, and when (the account's business hours); and
+    its staff DMs on included minutes used, sent or to come."""
     lines = []
     for post in posts[:LIST_LIMIT]:
         when = date_token(max(post.send_at, now), account.timezone)
@@ -776,6 +781,10 @@ def schedule_list(account: Account, posts: list[Post], now: datetime) -> Message
         lines.append(_("…and {count} more", count=len(posts) - LIST_LIMIT))
     title = _("*Automated posts still to come for {company}*", company=escape(account.company))
     blocks = sections(title, lines or [_("none: nothing is due any more")])
+    if usage_dms:
+        blocks += sections(
+            _("*Staff DMs on included minutes used*"), usage_dm_lines(account, usage_dms, now)
+        )
     count = n_(
         "{company}: {n} automated post to come",
         "{company}: {n} automated posts to come",

@@ -63,27 +63,3 @@ def project(balance: Balance, start: date, end: date, day: date) -> Projection |
     projected = -(-spent * total // elapsed)  # rounded up: never overstate the lapse
     lapse = max(balance.included_minutes - projected, 0)
     return Projection(balance.included_minutes, spent, projected, lapse)
-
-
-# -- staff warnings on included minutes spent --------------------------------------------------
-
-# Percent of the included minutes spent (reserved by bookings or used) at which staff are told.
-# 100: every included minute is spent, so the next booking would be billable.
-USAGE_THRESHOLDS = (80, 100)
-
-
-def usage_crossed(balance: Balance) -> list[int]:
-    """The thresholds the contract's spent minutes have reached, lowest first."""
-    if balance.included_minutes <= 0:
-        return []
-    spent = balance.minutes_spent * 100
-    return [t for t in USAGE_THRESHOLDS if spent >= balance.included_minutes * t]
-
-
-def usage_key(contract_id: int, threshold: int) -> str:
-    return f"contract:{contract_id}:usage:{threshold}"
-
-
-def usage_kind(threshold: int) -> str:
-    """The ledger's kind of a threshold's warning (its storage query looks for it)."""
-    return f"usage-{threshold}"

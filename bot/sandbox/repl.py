@@ -3,7 +3,7 @@
 Each line typed becomes a Slack-signed request dispatched into the app created by
 `bot.app.create_app`; whatever the app says back through the Web API lands in a local
 stand-in (bot/sandbox/fakeslack.py) and is printed as text. Its time can be moved forward
-(`:clock +30d`), which runs a real sweep of the clock at the new time.
+(`:clock +30d`), which runs a real sweep of the clock at the new time, and its weekly-digest job.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from bot.app import create_app, services_of
 from bot.calendar.invite import feed
 from bot.clock import Sweeper, clock_web_client
+from bot.digest_clock import weekly_digests
 from bot.domain.commands import COMMAND
 from bot.domain.country import effective_country
 from bot.domain.schedule import is_sendable_now
@@ -101,7 +102,8 @@ HELP = f"""Sandbox commands:
   :as <name>                     act as anyone of the demo (:as pia.buyer)
   :channel [<number>]            list the demo channels, or switch to one
   :clock +30d                    move the sandbox's time forward (m, h, d or w) and show the
-                                 automated posts that would have gone out; :clock shows the time
+                                 automated posts and DMs that would have gone out (the weekly
+                                 digest on a Monday morning too); :clock shows the time
   :home                          open the App Home (the staff dashboard)
   :ics                           the last calendar invite (.ics) sent, as text
   :feed                          your calendar feed (staff), as a calendar app would read it
@@ -420,12 +422,15 @@ class Sandbox:
         self.say(f"Sandbox time: {local:%a %d %b %Y %H:%M} {local.tzname()}")
         if shift:
             report = self.sweeper.sweep()
+            # The weekly digest is a clock job of its own beside the sweep (bot/jobs.py): run
+            # it too, at the sandbox's time, as a clock running all along would have.
+            digests = weekly_digests(self.sweeper)
             if not self.show():
                 if report.failed:
                     self.say("(the clock's posts failed: the reason is logged above)")
                 else:
                     self.say(self._why_nothing_was_posted())
-            self.say(f"Clock sweep: {report.summary()}")
+            self.say(f"Clock sweep: {report.summary()}, weekly digests {len(digests)}")
 
     def _why_nothing_was_posted(self) -> str:
         """Business hours only when a post is due and waiting for them; else what comes next."""

@@ -65,6 +65,7 @@ from bot.domain.slacktext import escape
 from bot.domain.support import CaseFacts
 from bot.domain.text import Text
 from bot.domain.timeutil import zone
+from bot.domain.usage_warnings import UsageDm, usage_dms
 from bot.services.clashes import ClashCheck, check_vendor_time
 from bot.services.rebalance import Absorbed, absorb_freed
 from storage.customers import (
@@ -87,6 +88,7 @@ from storage.ledger import settled_keys
 from storage.meetings import join_link_of
 from storage.models import Account, AuditEvent, Contract, CustomerTeam, OnboardingSession
 from storage.overview import open_cases_in_order
+from storage.usage_warnings import settled_warnings
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,22 @@ class BookingService:
                 for post in upcoming(facts, settled.get(facts.contract_id, set()), now)
             ]
             return account, sorted(posts, key=lambda p: (p.send_at, p.key))
+
+    def usage_dms(self, channel_id: str, now: datetime | None = None) -> list[UsageDm]:
+        """The staff DMs at 80% and 100% of included minutes spent, of the channel's account:
+        sent (or settled otherwise), and the next one as things stand."""
+        now = now or self.now()
+        with read_session(self.engine) as db:
+            account = _account(db, channel_id)
+            if account is None:
+                raise not_linked()
+            ids = [c.id for c in _contracts(db, account) if c.id is not None]
+            settled = settled_warnings(db, ids)
+            return [
+                dm
+                for facts in load_facts(db, ids)
+                for dm in usage_dms(facts, settled.get(facts.contract_id, {}), now)
+            ]
 
     def session_id_for_number(self, channel_id: str, number: int) -> int:
         """The id of the channel's account's session #`number` (the number people see)."""

@@ -75,7 +75,7 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             return session_list(listing, typed.now)
         case commands.Schedule():
             account, posts = booking.schedule(channel, typed.now)
-            return schedule_list(account, posts, typed.now)
+            return schedule_list(account, posts, typed.now, booking.usage_dms(channel, typed.now))
         case commands.SetTimezone(timezone):
             return timezone_reply(booking.set_timezone(actor, channel, timezone))
         case commands.SetCountry(country):
