@@ -29,7 +29,7 @@ def balance_post(usage: Usage) -> Message:
     window_end = terms.window_end - timedelta(days=1)
     term_end = terms.term_end - timedelta(days=1)
     details = _(
-        "({held} used in past sessions, {reserved} booked ahead)",
+        "({held} already used, {reserved} booked ahead)",
         held=usage.minutes_held,
         reserved=usage.minutes_reserved,
     )

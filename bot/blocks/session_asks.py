@@ -110,7 +110,7 @@ def ask_cancel_modal(metadata: str, number: int) -> View:
                 )
             ),
             # Translators: a form field's label.
-            _note_input(_("Reason (optional)")),
+            _note_input(_("Reason")),
         ],
     )
 

@@ -414,13 +414,13 @@ def usage_card(
     # Staff keep the precise words; a buyer reads what happened and what is booked ahead.
     spent = (
         _(
-            "({held} held, {reserved} reserved by bookings)",
+            "({held} used: held, no-shows, late cancels; {reserved} reserved by bookings)",
             held=usage.minutes_held,
             reserved=usage.minutes_reserved,
         )
         if for_staff
         else _(
-            "({held} used in past sessions, {reserved} booked ahead)",
+            "({held} already used, {reserved} booked ahead)",
             held=usage.minutes_held,
             reserved=usage.minutes_reserved,
         )
