@@ -8,6 +8,7 @@ import csv
 import io
 import threading
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import BOT_TOKEN, CHANNEL, STAFF, VENDOR_TEAM, RunningBot, serve_bot, text_of
@@ -17,6 +18,7 @@ from test_slack_connect import signed_booking
 
 import bot.reports
 from bot.clock import Sweeper, clock_web_client
+from bot.domain.digest import digest_key, iso_week
 from bot.domain.entitlement import Balance, ContractTerms
 from bot.domain.ledger_keys import last_moment
 from bot.domain.packages import PACKAGES, SessionState, SessionType
@@ -358,6 +360,22 @@ def test_a_ledger_keys_last_moment_is_never_before_its_post_lapses() -> None:
                 moment = last_moment(post.key, terms.term_end)
                 assert moment is not None, post.key
                 assert post.expires_at is not None and moment >= post.expires_at, post.key
+
+
+def test_the_clocks_dm_keys_lapse_after_their_day_or_week_in_every_zone() -> None:
+    """The daily 'not logged' reminder and the weekly digest can't be due after the last local
+    moment of the day or week their key names; the log DM lapses with its contract's posts."""
+    term_end = date(2028, 1, 4)
+    sunday_night_in_samoa = datetime(2027, 1, 17, 23, 59, tzinfo=ZoneInfo("Pacific/Pago_Pago"))
+    assert digest_key("U_SAM", iso_week(date(2027, 1, 11))) == "digest:U_SAM:2027-W02"
+    assert last_moment("digest:U_SAM:2027-W02", term_end) > sunday_night_in_samoa  # type: ignore[operator]
+    day_end_in_samoa = datetime(2027, 1, 12, 23, 59, tzinfo=ZoneInfo("Pacific/Pago_Pago"))
+    unlogged = last_moment("unlogged:U_SAM:2027-01-12", term_end)
+    assert unlogged is not None and unlogged > day_end_in_samoa
+    assert unlogged < datetime(2027, 1, 14, tzinfo=UTC)  # not kept forever
+    prompt = last_moment("log-prompt:41:U_SAM", term_end)
+    assert prompt is not None and prompt > datetime.combine(term_end, datetime.min.time(), UTC)
+    assert last_moment("something-else:1", term_end) is None  # an unknown form is kept
 
 
 def test_the_clock_process_builds_reports_and_prunes_beside_the_sweep(

@@ -21,6 +21,13 @@ _CONTRACT = re.compile(
     re.ASCII,
 )
 
+# The clock's DMs. A log DM goes out within two days of its session's end (bot/log_prompts.py),
+# and its row is kept 30 days past even the term's bound, so a pruned one is never due again;
+# the daily reminder and the weekly digest name their local day and ISO week.
+_LOG_PROMPT = re.compile(r"^log-prompt:\d+:[^:]+$", re.ASCII)
+_UNLOGGED = re.compile(r"^unlogged:[^:]+:(\d{4}-\d{2}-\d{2})$", re.ASCII)
+_DIGEST = re.compile(r"^digest:[^:]+:(\d{4})-W(\d{2})$", re.ASCII)
+
 
 def _after_day(day: date) -> datetime:
     """Later than local midnight after `day` in every zone (UTC+14 to UTC-12)."""
@@ -35,7 +42,11 @@ def last_moment(key: str, term_end: date) -> datetime | None:
         return datetime.fromtimestamp(int(match[1]), UTC)
     if match := _ORDER.match(key):
         return _after_day(window_last_day(date.fromisoformat(match[1])))
-    if _CONTRACT.match(key):
+    if _CONTRACT.match(key) or _LOG_PROMPT.match(key):
         # Every contract post lapses by the closing summary's last day, a week after the term.
         return _after_day(add_days(term_end, SUMMARY_STALE_DAYS))
+    if match := _UNLOGGED.match(key):
+        return _after_day(date.fromisoformat(match[1]))
+    if match := _DIGEST.match(key):
+        return _after_day(date.fromisocalendar(int(match[1]), int(match[2]), 7))
     return None
