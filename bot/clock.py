@@ -36,6 +36,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import Engine
 
+from bot.balance_refresh import refresh_due
 from bot.blocks.automated_posts import post_message, unreachable_dm
 from bot.blocks.base import Message
 from bot.clock_install import InstallGate
@@ -205,12 +206,15 @@ class SweepReport:
     log_dms: list[str] = field(default_factory=list)
     # The staff DMs at 80% and 100% of included minutes spent, by ledger key.
     usage_dms: list[str] = field(default_factory=list)
+    # Accounts whose living balance was edited because time alone changed it.
+    balances: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"sent {len(self.sent)}, recovered {len(self.recovered)}, "  # not for people
             f"failed {len(self.failed)}, superseded {len(self.superseded)}, "
-            f"waiting for a look-up {len(self.waiting)}, log DMs {len(self.log_dms)}"
+            f"waiting for a look-up {len(self.waiting)}, log DMs {len(self.log_dms)}, "
+            f"balances refreshed {len(self.balances)}"
         )
 
 
@@ -321,6 +325,11 @@ class Sweeper:
         report.log_dms.extend(send_unlogged_reminders(self, now, lambda: self._at(shift)))
         # The staff warnings at 80% and 100% of included minutes spent (bot/usage_warnings.py).
         report.usage_dms.extend(send_usage_warnings(self, now, lambda: self._at(shift)))
+        # The living balances whose text time alone changed (bot/balance_refresh.py): edits,
+        # not posts, so no ledger entry and no business hours.
+        if self.client is not None:
+            at = lambda: self._at(shift)  # noqa: E731
+            report.balances.extend(refresh_due(self.engine, self.client, now, at))
         seen: set[int] = set()
         cursor: tuple[datetime, int] | None = None
         pool = None
