@@ -36,6 +36,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import Engine
 
+from bot.balance_refresh import refresh_due
 from bot.blocks.automated_posts import post_message, unreachable_dm
 from bot.blocks.base import Message
 from bot.clock_install import InstallGate
@@ -205,12 +206,15 @@ class SweepReport:
     log_dms: list[str] = field(default_factory=list)
     # The staff DMs at 80% and 100% of included minutes spent, by ledger key.
     usage_dms: list[str] = field(default_factory=list)
+    # Accounts whose living balance was edited because time alone changed it.
+    balances: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"sent {len(self.sent)}, recovered {len(self.recovered)}, "  # not for people
             f"failed {len(self.failed)}, superseded {len(self.superseded)}, "
-            f"waiting for a look-up {len(self.waiting)}, log DMs {len(self.log_dms)}"
+            f"waiting for a look-up {len(self.waiting)}, log DMs {len(self.log_dms)}, "
+            f"balances refreshed {len(self.balances)}"
         )
 
 
@@ -302,7 +306,8 @@ class Sweeper:
 
         Before each page of other contracts, those whose session reminders may be due by
         then (on the same timeline) are taken first: a reminder waits for at most one page
-        in progress, however many other posts are due."""
+        in progress, however many other posts are due. Once the posts are done, the living
+        balances that time alone changed are edited (`bot.balance_refresh.refresh_due`)."""
         started = self.now()
         now = now or started
         shift = now - started
@@ -321,6 +326,19 @@ class Sweeper:
         report.log_dms.extend(send_unlogged_reminders(self, now, lambda: self._at(shift)))
         # The staff warnings at 80% and 100% of included minutes spent (bot/usage_warnings.py).
         report.usage_dms.extend(send_usage_warnings(self, now, lambda: self._at(shift)))
+        self._send_posts(now, shift, report, budget)
+        # The living balances whose text time alone changed (bot/balance_refresh.py): edits,
+        # not posts, so no ledger entry and no business hours. After the posts, so a session
+        # reminder never waits for them; not while Slack gives no answer.
+        if self.client is not None and not budget.halted:
+            at = lambda: self._at(shift)  # noqa: E731
+            report.balances.extend(refresh_due(self.engine, self.client, now, at))
+        return report
+
+    def _send_posts(
+        self, now: datetime, shift: timedelta, report: SweepReport, budget: _Budget
+    ) -> None:
+        """The channel posts due at `now`, session reminders first (see `sweep`)."""
         seen: set[int] = set()
         cursor: tuple[datetime, int] | None = None
         pool = None
@@ -340,13 +358,13 @@ class Sweeper:
                 with read_session(self.engine) as db:
                     page = due_contracts_after(db, now, cursor, BATCH)
                 if not page:
-                    return report
+                    return
                 cursor = page[-1][1], page[-1][0]
                 ids = [i for i, _ in page if i not in seen]
                 seen.update(ids)
                 if ids:
                     self._plan_chunk(ids, now, shift, report, budget, dry_run=False, run=run)
-            return report  # Slack stopped answering: the rest waits for the next sweep
+            # Slack stopped answering: the rest waits for the next sweep.
         finally:
             if pool is not None:
                 pool.close()

@@ -245,6 +245,12 @@ def delete_personal_data(db: Session, account: Account, by: str, now: datetime) 
         .where(table_of("contract").c.account_id == account.id)
         .values(next_post_at=None)
     )
+    # Nor edits its living balance.
+    db.execute(
+        update(table_of("balance_message"))
+        .where(table_of("balance_message").c.account_id == account.id)
+        .values(refresh_at=None)
+    )
     db.add(
         AuditEvent(
             at=now,

@@ -367,7 +367,7 @@ class ReportJob(SQLModel, table=True):
 
 class BalanceMessage(SQLModel, table=True):
     """The living balance: one message per account in its channel, edited in place after
-    every change (`handlers.balance`). `version` counts the changes told of; `shown_version`
+    every change (`bot.balance_refresh`). `version` counts the changes told of; `shown_version`
     is the newest one rendered into the message, so an older update never wins (migration
     0019)."""
 
@@ -380,4 +380,7 @@ class BalanceMessage(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = 0
     shown_version: int = 0
+    # When the text shown would change by time alone (a session starts, a window or term
+    # ends): the clock edits it then. None: no such moment (migration 0022).
+    refresh_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -26,14 +26,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.blocks.balance import balance_post
+from bot.clock import Sweeper, clock_web_client
 from bot.domain.packages import SessionType
+from bot.domain.timeutil import local_midnight_utc
 from bot.i18n import speaking
 from bot.sandbox.fakeslack import FakeSlack
 from bot.services.balance import BalanceMessages
 from bot.services.booking import Actor, BookingService
 from bot.services.container import Services
 from handlers.balance import refresh_balance
-from storage.models import BalanceMessage
+from storage.models import Account, BalanceMessage, OnboardingSession
 
 HEADER = "Your onboarding balance"
 
@@ -59,10 +61,12 @@ def shown(fake: FakeSlack, ts: str) -> dict[str, Any]:
     return shown
 
 
-def rendered_now(bot: RunningBot) -> dict[str, Any]:
-    """The balance rendered from a fresh read of the database, as the app would send it."""
+def rendered_now(bot: RunningBot, at: datetime | None = None) -> dict[str, Any]:
+    """The balance rendered from a fresh read of the database, as the app would send it (at
+    `at`, default now)."""
     row = balance_row(bot)
-    _version, usage = BalanceMessages(bot.booking).snapshot(row.account_id)
+    booking = BookingService(bot.engine, "Europe/Helsinki", now=lambda: at or datetime.now(UTC))
+    _version, usage = BalanceMessages(booking).snapshot(row.account_id)
     with speaking(usage.account.language):
         return balance_post(usage).as_kwargs()
 
@@ -77,8 +81,9 @@ def settled(bot: RunningBot) -> BalanceMessage:
     return bot.fake.wait_for(done, timeout=30, message="the balance settled")
 
 
-def same_as_database(bot: RunningBot, ts: str) -> str:
-    expected, actual = rendered_now(bot), shown(bot.fake, ts)
+def same_as_database(bot: RunningBot, ts: str, at: datetime | None = None) -> str:
+    """What the channel shows at `ts`, checked against the database's facts as of `at`."""
+    expected, actual = rendered_now(bot, at), shown(bot.fake, ts)
     assert actual["text"] == expected["text"]
     assert actual["blocks"] == expected["blocks"]
     return text_of(actual)
@@ -270,3 +275,95 @@ def test_an_older_edit_that_lands_last_is_put_right(
         expected = balance_post(row).as_kwargs()
     assert shown(fake_slack, ts)["blocks"] == expected["blocks"]  # … and was put right
     assert "60 used of 240, *180 left*" in text_of(shown(fake_slack, ts))
+
+
+def clock(bot: RunningBot, name: str = "clock-1") -> Sweeper:
+    return Sweeper(bot.engine, clock_web_client("xoxb-test", bot.fake.api_url), name, 0)
+
+
+def test_the_clock_edits_the_balance_once_its_next_session_has_started(bot: RunningBot) -> None:
+    today = date.today()
+    bot.link("launch-kit", str(today))
+    bot.command(f"kickoff {today + timedelta(days=3)} 10:00 45m anyway")
+    bot.command(f"training {today + timedelta(days=9)} 10:00 30m anyway")
+    row = settled(bot)
+    with Session(bot.engine) as db:
+        first = db.exec(select(OnboardingSession).order_by(OnboardingSession.starts_at)).first()
+        assert first is not None
+        kickoff = first.starts_at
+    assert f"<!date^{int(kickoff.timestamp())}^" in same_as_database(bot, row.ts or "")
+    edits = len(bot.fake.calls_to("chat.update"))
+
+    report = clock(bot).sweep(kickoff - timedelta(minutes=5))  # nothing has changed by time
+    assert report.balances == [] and len(bot.fake.calls_to("chat.update")) == edits
+
+    after = kickoff + timedelta(minutes=5)
+    report = clock(bot).sweep(after)
+    assert report.balances == [row.account_id]
+    [edit] = bot.fake.calls_to("chat.update")[edits:]
+    assert (edit.args["channel"], edit.args["ts"]) == (CHANNEL, row.ts)  # the same message
+    text = same_as_database(bot, row.ts or "", at=after)
+    assert f"<!date^{int(kickoff.timestamp())}^" not in text  # the kickoff is next no more
+    assert "75 used of 240, *165 left*" in text
+    # The same clock again, and a second clock at once: the refresh was done once.
+    assert clock(bot).sweep(after).balances == []
+    assert clock(bot, "clock-2").sweep(after + timedelta(minutes=1)).balances == []
+    assert len(bot.fake.calls_to("chat.update")) == edits + 1
+    assert clock(bot).sweep(after, dry_run=True).balances == []
+
+
+def test_the_clock_edits_the_balance_when_its_window_ends(bot: RunningBot) -> None:
+    today = date.today()
+    start = today - timedelta(days=89)  # the Launch Kit's 90 days end tonight
+    bot.link("launch-kit", str(start))
+    bot.command(f"onboarding {today - timedelta(days=10)} 10:00 60m anyway")
+    row = settled(bot)
+    with Session(bot.engine) as db:
+        account = db.get(Account, row.account_id)
+        assert account is not None
+        window_end = local_midnight_utc(start + timedelta(days=90), account.timezone)
+    assert row.refresh_at == window_end
+    assert "60 used of 240, *180 left*" in same_as_database(bot, row.ts or "")
+    edits = len(bot.fake.calls_to("chat.update"))
+
+    after = window_end + timedelta(minutes=1)  # past midnight: an edit notifies nobody
+    assert clock(bot).sweep(after).balances == [row.account_id]
+    assert len(bot.fake.calls_to("chat.update")) == edits + 1
+    text = same_as_database(bot, row.ts or "", at=after)  # as the domain says, after the end
+    assert "60 used, *180 lapsed* (of 240)" in text and "ended on" in text
+    assert balance_row(bot).refresh_at is not None  # the term's end is still to come
+
+
+def test_a_moved_account_leaves_no_balance_behind(bot: RunningBot) -> None:
+    bot.link("premium", str(date.today()))
+    old = settled(bot).ts
+    assert (CHANNEL, old) in bot.fake.pinned
+    bot.command("move channel <#C_NEWACME|acme-new>")
+    bot.fake.wait_for(lambda: bot.fake.calls_to("chat.delete"), message="the old one deleted")
+    [deleted] = bot.fake.calls_to("chat.delete")
+    assert (deleted.args["channel"], deleted.args["ts"]) == (CHANNEL, old)
+    row = settled(bot)
+    assert row.channel_id == "C_NEWACME"
+    [post] = [c for c in bot.fake.posts("C_NEWACME") if HEADER in text_of(c.args)]
+    assert post.result["ts"] == row.ts
+    assert [pin for pin in bot.fake.pinned if pin[0] in (CHANNEL, "C_NEWACME")] == [
+        ("C_NEWACME", row.ts)
+    ]
+
+
+def test_a_channel_given_a_new_id_keeps_its_balance(bot: RunningBot) -> None:
+    """Slack gives a private channel a new id when it becomes shared: the same conversation,
+    with the same message in it, so the balance follows the id and is edited in place."""
+    today = date.today()
+    bot.link("launch-kit", str(today))
+    ts = settled(bot).ts
+    event = {"type": "channel_id_changed", "old_channel_id": CHANNEL, "new_channel_id": "C_NEW"}
+    assert bot.sender.event(event, event_id="Ev1").status == 200
+    bot.fake.wait_for(lambda: bot.booking.account_for_channel("C_NEW") is not None)
+    bot.command(f"kickoff {today + timedelta(days=9)} 14:00 45m anyway", channel_id="C_NEW")
+    bot.fake.wait_for(lambda: bot.fake.calls_to("chat.update"))
+    row = settled(bot)
+    assert (row.channel_id, row.ts) == ("C_NEW", ts)
+    [edit] = bot.fake.calls_to("chat.update")
+    assert (edit.args["channel"], edit.args["ts"]) == ("C_NEW", ts)
+    assert not balance_posts(bot.fake) and not bot.fake.calls_to("chat.delete")

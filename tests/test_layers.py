@@ -178,6 +178,7 @@ def test_the_layers_are_folders() -> None:
     top = sorted(p.stem for p in (ROOT / "bot").glob("*.py") if p.stem != "__init__")
     assert top == [
         "app",
+        "balance_refresh",
         "catalogs",
         "cli",
         "clock",

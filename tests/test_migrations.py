@@ -647,3 +647,43 @@ def test_0021_leaves_one_open_ask_per_session_and_refuses_a_second(empty_engine:
     with empty_engine.connect() as connection:
         states = connection.execute(text("SELECT DISTINCT state FROM onboarding_session"))
         assert [row[0] for row in states] == ["no_show"]
+
+
+def test_0022_has_every_posted_balance_refreshed_once_by_the_clock(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0015")
+    fill_staff_at_0015(empty_engine)
+    upgrade(empty_engine, "0021")
+    at = (
+        "'2027-01-02 10:00:00.000000'"
+        if empty_engine.dialect.name == "sqlite"
+        else "'2027-01-02 10:00:00+00'"
+    )
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO balance_message (account_id, channel_id, ts, claimed_at, version, "
+                f"shown_version, updated_at) VALUES (1, 'C1', '1700000000.000100', NULL, 3, 3, "
+                f"{at}), (2, 'C2', NULL, {at}, 1, 0, {at})"
+            )
+        )
+    before = datetime.now(UTC)
+    upgrade(empty_engine)
+    assert is_up_to_date(empty_engine)
+    with Session(empty_engine) as db:
+        rows = db.exec(select(BalanceMessage).order_by(BalanceMessage.account_id)).all()
+        assert [(r.account_id, r.ts, r.version, r.shown_version) for r in rows] == [
+            (1, "1700000000.000100", 3, 3),
+            (2, None, 1, 0),
+        ]
+        posted, posting = rows
+        # Rendered before refresh_at existed: due at once; the one being posted sets its own.
+        assert posted.refresh_at is not None and before <= posted.refresh_at <= datetime.now(UTC)
+        assert posting.refresh_at is None
+    balances = BalanceMessages(BookingService(empty_engine, "Europe/Helsinki"))
+    assert balances.due(datetime.now(UTC), 10) == [(1, posted.refresh_at)]
+    downgrade(empty_engine, "0021")
+    with empty_engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("balance_message")}
+        kept = connection.execute(text("SELECT account_id, ts FROM balance_message")).all()
+    assert "refresh_at" not in columns
+    assert sorted(kept) == [(1, "1700000000.000100"), (2, None)]

@@ -431,12 +431,12 @@ class FakeSlack:
         return {"ok": True}
 
     def _api_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Deletes a message; its pin goes with it, as in Slack."""
         channel = args.get("channel")
-        return self._channel_error(channel) or {
-            "ok": True,
-            "channel": channel,
-            "ts": args.get("ts"),
-        }
+        if error := self._channel_error(channel):
+            return error
+        self.pinned.discard((channel, str(args.get("ts") or "")))
+        return {"ok": True, "channel": channel, "ts": args.get("ts")}
 
     def _api_conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")

@@ -68,6 +68,7 @@ from bot.domain.timeutil import zone
 from bot.domain.usage_warnings import UsageDm, usage_dms
 from bot.services.clashes import ClashCheck, check_vendor_time
 from bot.services.rebalance import Absorbed, absorb_freed
+from storage import balance as balance_messages
 from storage.customers import (
     customer_ids,
     customer_teams,
@@ -509,6 +510,7 @@ class BookingService:
                 .values(channel_id=new_channel_id)
                 .returning(Account.id)
             ).first()
+            balance_messages.follow_channel(db, old_channel_id, new_channel_id)
             return moved is not None
 
     def reconnect(self, actor: Actor, channel_id: str) -> tuple[Account, bool]:
