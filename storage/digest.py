@@ -149,9 +149,14 @@ def planned_digests(db: Session, now: datetime) -> list[tuple[str, str, datetime
             continue
         account = db.get(Account, home[0])
         assert account is not None
-        tz = account.timezone
-        week = iso_week(now.astimezone(zone(tz)).date())
-        sent = bool(done_keys(db, [digest_key(user, week)]))
-        country = effective_country(None, tz)
-        planned.append((user, tz, next_digest_at(now, tz, country, digest_hours(db, user), sent)))
+        planned.append((user, account.timezone, next_digest(db, user, account.timezone, now)))
     return planned
+
+
+def next_digest(db: Session, user_id: str, tz_name: str, now: datetime) -> datetime | None:
+    """When `user_id`'s next digest may go out, in their zone `tz_name` (None: no working
+    day in two weeks); this week's once it is sent, the next week's."""
+    week = iso_week(now.astimezone(zone(tz_name)).date())
+    sent = bool(done_keys(db, [digest_key(user_id, week)]))
+    country = effective_country(None, tz_name)
+    return next_digest_at(now, tz_name, country, digest_hours(db, user_id), sent)

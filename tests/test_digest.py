@@ -20,6 +20,7 @@ from bot.digest_clock import weekly_digests
 from bot.domain.commands import ShowDigest, parse
 from bot.domain.digest import DigestHours, digest_due, iso_week, next_digest_at
 from bot.sandbox.fakeslack import FakeSlack
+from bot.services.digest import DigestService
 from storage.digest import planned_digests
 from storage.models import Account, PostLedger, SupportCase
 
@@ -242,3 +243,20 @@ def test_two_clock_processes_digest_jobs_send_one(
     for job in jobs:
         job()
     assert len(digests(bot)) == 1
+
+
+def test_schedule_names_the_vendor_contacts_next_digest(bot: RunningBot) -> None:
+    bot.link("premium", date.today().isoformat())
+    clock = sweeper(bot, "clock-1")
+    today = datetime.now(HELSINKI).date()
+    this_monday = today - timedelta(days=today.weekday())
+    # This week's digest goes out (on its first working day, whatever today is).
+    for day in (this_monday + timedelta(days=i) for i in range(5)):
+        if weekly_digests(clock, at(day, 10)):
+            break
+    said = text_of(bot.command("schedule"))
+    assert "*Weekly digest*" in said
+    expected = DigestService(bot.engine).next_at(STAFF, "Europe/Helsinki", datetime.now(UTC))
+    assert expected is not None
+    assert expected.astimezone(HELSINKI).date() >= next_monday(today)  # this week's was sent
+    assert f"To <@{STAFF}>: next on <!date^{int(expected.timestamp())}^" in said

@@ -743,10 +743,15 @@ def booking_modal(
 
 
 def schedule_list(
-    account: Account, posts: list[Post], now: datetime, usage_dms: Sequence[UsageDm] = ()
+    account: Account,
+    posts: list[Post],
+    now: datetime,
+    usage_dms: Sequence[UsageDm] = (),
+    digest: tuple[str, datetime | None] | None = None,
 ) -> Message:
-    """What the clock will post in the channel, and when (the account's business hours); and
-    its staff DMs on included minutes used, sent or to come."""
+    """What the clock will post in the channel, and when (the account's business hours); its
+    staff DMs on included minutes used, sent or to come; and `digest`, the vendor contact's
+    next weekly digest (their zone)."""
     lines = []
     for post in posts[:LIST_LIMIT]:
         when = date_token(max(post.send_at, now), account.timezone)
@@ -785,6 +790,20 @@ def schedule_list(
         blocks += sections(
             _("*Staff DMs on included minutes used*"), usage_dm_lines(account, usage_dms, now)
         )
+    if digest is not None:
+        user, at = digest
+        if at is None:
+            line = _(
+                "To {vendor}: none in the next two weeks (no working day).", vendor=_mention(user)
+            )
+        else:
+            # Translators: {vendor} is the vendor contact (a mention); {when} a date and time.
+            line = _(
+                "To {vendor}: next on {when}.",
+                vendor=_mention(user),
+                when=date_token(at, account.timezone),
+            )
+        blocks += sections(_("*Weekly digest*"), [line])
     count = n_(
         "{company}: {n} automated post to come",
         "{company}: {n} automated posts to come",

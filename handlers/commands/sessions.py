@@ -75,7 +75,12 @@ def run(command: commands.Command, typed: Typed, trigger_id: str | None) -> Mess
             return session_list(listing, typed.now)
         case commands.Schedule():
             account, posts = booking.schedule(channel, typed.now)
-            return schedule_list(account, posts, typed.now, booking.usage_dms(channel, typed.now))
+            vendor = account.vendor_contact_id
+            # The digest goes out in the vendor contact's own zone, as the clock sends it.
+            tz = user_timezone(typed.client, vendor, typed.services) or account.timezone
+            digest = (vendor, typed.services.digest.next_at(vendor, tz, typed.now))
+            usage = booking.usage_dms(channel, typed.now)
+            return schedule_list(account, posts, typed.now, usage, digest)
         case commands.SetTimezone(timezone):
             return timezone_reply(booking.set_timezone(actor, channel, timezone))
         case commands.SetCountry(country):
