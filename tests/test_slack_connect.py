@@ -763,7 +763,7 @@ def test_the_buyers_forms_and_usage_card_speak_to_the_buyer(bot: RunningBot) -> 
     [card] = fake.wait_for(lambda: fake.calls_to("chat.postEphemeral"))
     buyer_card = text_of(card.args)
     # Yesterday's 30-minute training is booked but not logged: it still counts as booked.
-    assert "(0 used in past sessions, 30 booked ahead)" in buyer_card
+    assert "(0 already used, 30 booked ahead)" in buyer_card
     assert "reserved by bookings" not in buyer_card and "held," not in buyer_card
     assert "*Your Oura contact*" in buyer_card
     buyer_text_is_for_buyers(buyer_card)
@@ -771,7 +771,7 @@ def test_the_buyers_forms_and_usage_card_speak_to_the_buyer(bot: RunningBot) -> 
     fake.reset()
     click(bot, "show_usage", "usage", "staff")
     [card] = fake.wait_for(lambda: fake.calls_to("chat.postEphemeral"))
-    assert "(0 held, 30 reserved by bookings)" in text_of(card.args)  # staff: precise words
+    assert "(0 used: held, no-shows, late cancels; 30 reserved by bookings)" in text_of(card.args)
 
 
 def test_channel_id_changed_moves_the_link_once(bot: RunningBot) -> None:

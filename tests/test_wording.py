@@ -217,4 +217,4 @@ def test_logging_as_held_names_the_minutes_once(engine: Engine) -> None:
     assert text.count("45 min") == 1, text
     assert " (45 min) as held." in text
     card = text_of(usage_card(service.usage("C1")).as_kwargs())
-    assert "(45 held, 0 reserved by bookings)" in card  # staff keep the precise words
+    assert "(45 used: held, no-shows, late cancels; 0 reserved by bookings)" in card
