@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 from slack_bolt import Ack, BoltContext, BoltRequest
 
 from bot.domain.identity import Installation, Requester, requester
-from bot.services.booking import Actor
+from bot.services.books import Actor
 from bot.services.container import Services
 
 SERVICES_KEY = "oura_services"

@@ -17,7 +17,7 @@ from bot.domain.support import local_today
 from bot.domain.timeutil import suggested_start
 from bot.i18n import current
 from bot.services.availability import SLOTS_OFFERED, SLOTS_SHOWN, Slots
-from bot.services.booking import not_linked
+from bot.services.books import not_linked
 from bot.services.container import Services
 from handlers.slack_users import user_timezone
 

@@ -44,7 +44,7 @@ from bot.domain.identity import (
     workspace_to_learn,
 )
 from bot.i18n import _, speaking
-from bot.services.booking import Actor
+from bot.services.books import Actor
 from bot.services.container import Services
 from handlers.context import (
     actor_of,

@@ -154,7 +154,8 @@ def refresh_next_post_at(db: Session, contract_ids: Iterable[int], now: datetime
     settled = settled_keys(db, ids, now)
     retries = retry_times(db, ids, now)
     # Contracts are updated (so row-locked) in ascending id, the order every transaction
-    # takes contract locks in (`bot.services.booking`), so two never wait on each other.
+    # takes contract locks in (`bot.services.books.lock_contracts`), so two never wait on each
+    # other.
     for facts in sorted(load_facts(db, ids), key=lambda f: f.contract_id):
         moment = next_check(facts, settled.get(facts.contract_id, set()), now)
         retry = retries.get(facts.contract_id)

@@ -34,7 +34,8 @@ from bot.sandbox.forms import Cancelled, fill, has_inputs
 from bot.sandbox.render import Renderer, indent
 from bot.sandbox.requests import Dispatcher, slack_command_text
 from bot.sandbox.screen import Screen
-from bot.services.booking import Actor, BookingService
+from bot.services.booking import BookingService
+from bot.services.books import Actor
 from bot.services.calendar import CalendarService
 from bot.settings import Settings
 from storage.engine import make_engine

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from bot.domain.availability import WorkingHours, clashes, free_slots, outside_hours
 from bot.domain.country import country_for_timezone
-from bot.services.booking import Actor, BookingService
+from bot.services.booking import BookingService
+from bot.services.books import Actor
 from storage.availability import busy_sessions, lock_staff_member, working_hours
 from storage.engine import read_session, write_session
 from storage.models import AuditEvent

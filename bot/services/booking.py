@@ -2,17 +2,17 @@
 
 Each change is one transaction that locks the rows it decides on before reading them for the
 decision, so concurrent requests can never spend more than is left nor act on a stale copy of
-a session. Lock order, everywhere: the session row first (`_session(lock=True)`), then the
+a session. Lock order, everywhere: the session row first (`find_session(lock=True)`), then the
 vendor contact's staff row when their time is checked (`bot.services.clashes`), then contract
-rows in ascending id (`_lock_contracts`); a booking locks only its contract. Two requests thus
+rows in ascending id (`lock_contracts`); a booking locks only its contract. Two requests thus
 never wait on each other in a circle. (SQLite has no row locks: a writing transaction holds the
 database's write lock from its first statement, `storage.engine`.) The rules themselves live in
-`bot.domain.entitlement`; this module only loads, locks, applies and records.
+`bot.domain.entitlement`, the finding, locking, spending and auditing inside a transaction in
+`bot.services.books`; this module puts them together into the use cases.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,37 +25,12 @@ from sqlalchemy import Engine, and_, case, func, not_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.domain.commands import form_code
-from bot.domain.entitlement import (
-    CONFIRM_IN_FORM,
-    CONFIRM_TYPED,
-    Allocation,
-    Balance,
-    ContractTerms,
-    allocate,
-    billable_reason,
-    check_session_minutes,
-    contract_covering,
-    needs_confirmation,
-    refusal_with,
-)
-from bot.domain.errors import (
-    BOOKED,
-    CANCELLED,
-    DELETED,
-    HELD,
-    MOVED,
-    NO_SHOW,
-    NOT_HELD,
-    AlreadyChanged,
-    NotFound,
-    RuleViolation,
-)
+from bot.domain.entitlement import Allocation, Balance, ContractTerms, check_session_minutes
+from bot.domain.errors import NotFound, RuleViolation
 from bot.domain.identity import LinkedAccount
 from bot.domain.packages import (
     CANCELLED_STATES,
     DEFAULT_TERM_MONTHS,
-    USED_STATES,
     SessionState,
     SessionType,
     package_by_id,
@@ -66,8 +41,34 @@ from bot.domain.support import CaseFacts
 from bot.domain.text import Text
 from bot.domain.timeutil import zone
 from bot.domain.usage_warnings import UsageDm, usage_dms
+
+# Actor and NeedsBillableConfirmation live in books; tests still import them from here.
+from bot.services.books import (
+    Actor,
+    NeedsBillableConfirmation,
+    account_in_channel,
+    allocation_details,
+    allocation_of,
+    already_changed,
+    contract_for,
+    contracts_of,
+    current_contract,
+    find_session,
+    lock_contract,
+    meeting_details,
+    next_session_number,
+    not_linked,
+    paid_as,
+    plan_allocation,
+    reallocate,
+    rebalance_freed,
+    record_audit,
+    session_id_by_number,
+    session_totals,
+    spend,
+)
 from bot.services.clashes import ClashCheck, check_vendor_time
-from bot.services.rebalance import Absorbed, absorb_freed
+from bot.services.rebalance import Absorbed
 from storage import balance as balance_messages
 from storage.customers import (
     customer_ids,
@@ -87,32 +88,9 @@ from storage.facts import (
 )
 from storage.ledger import settled_keys
 from storage.meetings import join_link_of
-from storage.models import Account, AuditEvent, Contract, CustomerTeam, OnboardingSession
+from storage.models import Account, Contract, CustomerTeam, OnboardingSession
 from storage.overview import open_cases_in_order
 from storage.usage_warnings import settled_warnings
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asks: a Slack user and the team they belong to."""
-
-    user_id: str
-    team_id: str
-
-
-class NeedsBillableConfirmation(RuleViolation):
-    """The booking goes past what is left; staff must confirm the billable part."""
-
-    def __init__(self, reason: Text, allocation: Allocation) -> None:
-        # As typed, the message says to add `billable`; a form says how to confirm there.
-        super().__init__(refusal_with(reason, CONFIRM_TYPED))
-        self.reason = reason
-        self.allocation = allocation
-
-    @property
-    def in_form(self) -> Text:
-        """The refusal as the booking form shows it, under its checkbox (`say` writes it)."""
-        return refusal_with(self.reason, CONFIRM_IN_FORM)
 
 
 class ChangeKind(StrEnum):
@@ -201,19 +179,12 @@ class SessionListing:
     past_count: int
 
 
-def allocation_of(session: OnboardingSession) -> Allocation:
-    return Allocation(
-        included_minutes=session.included_minutes,
-        billable_minutes=session.billable_minutes,
-        uses_status_update=session.uses_status_update,
-    )
-
-
-def not_linked() -> NotFound:
-    # Translators: {form} is the command that links a channel, as code.
-    return NotFound(
-        "This channel is not linked to a customer yet. Link it first with {form}.",
-        form=form_code("link"),
+def _already_linked(account: Account) -> RuleViolation:
+    # Translators: {company} is the customer's name.
+    return RuleViolation(
+        "This channel is already linked to *{company}*. "
+        "See `/oura-book usage`; a channel holds one customer.",
+        company=escape(account.company),
     )
 
 
@@ -240,21 +211,21 @@ class BookingService:
 
     def account_for_channel(self, channel_id: str) -> Account | None:
         with read_session(self.engine) as db:
-            return _account(db, channel_id)
+            return account_in_channel(db, channel_id)
 
     def usage(self, channel_id: str, now: datetime | None = None) -> Usage:
         """The usage card's facts, its open cases included, in one read transaction."""
         now = now or self.now()
         with read_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None:
                 raise not_linked()
             return self.read_usage(db, account, now)
 
     def read_usage(self, db: Session, account: Account, now: datetime) -> Usage:
         """The usage of an account already read, inside the caller's transaction."""
-        contract = _current_contract(db, account, now)
-        totals = _session_totals(db, contract.id)
+        contract = current_contract(db, account, now)
+        totals = session_totals(db, contract.id)
         terms = terms_of(contract, account.timezone)
         next_session = db.exec(
             select(OnboardingSession)
@@ -277,7 +248,7 @@ class BookingService:
             no_show_counts=self.no_show_counts,
             customer_teams=tuple(customer_teams(db, account.id or 0)),
             open_cases=tuple(open_cases_in_order(db, account, now)),
-            contracts=tuple(_contracts(db, account)),
+            contracts=tuple(contracts_of(db, account)),
             window_closed=terms.window_closed(now),
             term_closed=terms.term_closed(now),
             **totals,
@@ -288,7 +259,7 @@ class BookingService:
         with how many there are of each, in one read transaction. Only the rows shown are
         read, so an account's long history costs a count, not a row each."""
         with read_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None:
                 raise not_linked()
             mine = col(OnboardingSession.account_id) == account.id
@@ -324,7 +295,7 @@ class BookingService:
 
     def sessions(self, channel_id: str) -> tuple[Account, list[OnboardingSession]]:
         with read_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None:
                 raise not_linked()
             rows = db.exec(
@@ -338,10 +309,10 @@ class BookingService:
         """The automated posts still to come for the channel's account, as things stand."""
         now = now or self.now()
         with read_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None:
                 raise not_linked()
-            ids = [c.id for c in _contracts(db, account) if c.id is not None]
+            ids = [c.id for c in contracts_of(db, account) if c.id is not None]
             settled = settled_keys(db, ids, now)
             posts = [
                 post
@@ -355,10 +326,10 @@ class BookingService:
         sent (or settled otherwise), and the next one as things stand."""
         now = now or self.now()
         with read_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None:
                 raise not_linked()
-            ids = [c.id for c in _contracts(db, account) if c.id is not None]
+            ids = [c.id for c in contracts_of(db, account) if c.id is not None]
             settled = settled_warnings(db, ids)
             return [
                 dm
@@ -369,23 +340,23 @@ class BookingService:
     def session_id_for_number(self, channel_id: str, number: int) -> int:
         """The id of the channel's account's session #`number` (the number people see)."""
         with read_session(self.engine) as db:
-            return session_id_by_number(db, _account(db, channel_id), number)
+            return session_id_by_number(db, account_in_channel(db, channel_id), number)
 
     def session_in_channel(self, channel_id: str, session_id: int) -> OnboardingSession:
         """A session of the account linked to the channel (NotFound for any other)."""
         with read_session(self.engine) as db:
-            return _session(db, channel_id, session_id)[1]
+            return find_session(db, channel_id, session_id)[1]
 
     def preview(
         self, channel_id: str, session_type: SessionType, starts_at: datetime, minutes: int
     ) -> tuple[Allocation, Text | None]:
         """How a booking would be paid for, and why it would be billable (for the modal)."""
         with read_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None:
                 raise not_linked()
-            contract = _contract_for(db, account, starts_at)
-            return _plan(account, contract, session_type, starts_at, minutes)
+            contract = contract_for(db, account, starts_at)
+            return plan_allocation(account, contract, session_type, starts_at, minutes)
 
     # -- changing --------------------------------------------------------------------------
 
@@ -404,7 +375,7 @@ class BookingService:
             raise NotFound("No package {package}.", package="`" + escape(package_id) + "`")
         try:
             with write_session(self.engine) as db:
-                existing = _account(db, channel_id)
+                existing = account_in_channel(db, channel_id)
                 if existing is not None:
                     raise _already_linked(existing)
                 account = Account(
@@ -450,7 +421,7 @@ class BookingService:
 
     def linked_account(self, channel_id: str) -> LinkedAccount | None:
         with read_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None or account.id is None:
                 return None
             return LinkedAccount(id=account.id, customer_ids=customer_ids(db, account.id))
@@ -467,7 +438,7 @@ class BookingService:
         the buyer's own workspace and organization (`buyer_ids`), a correction by staff of
         whatever Slack had told before. No ids: the ones kept stay as they are."""
         with write_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None or account.id is None:
                 raise not_linked()
             details: dict[str, Any] = {"role": role}
@@ -490,7 +461,7 @@ class BookingService:
         """Keep ids Slack gave of the channel's customer (`source`: who said so); an id kept
         before is updated with the newer word. False when the channel is linked to nothing."""
         with write_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None or account.id is None:
                 return False
             record_customer_ids(db, account.id, ids, source, self.now())
@@ -517,7 +488,7 @@ class BookingService:
         """Staff say the channel Slack refused is fixed: the clock plans it again. Also says
         whether it had been unreachable."""
         with write_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None or account.id is None:
                 raise not_linked()
             reason = account.unreachable_reason
@@ -530,7 +501,7 @@ class BookingService:
     def channel_back(self, channel_id: str) -> bool:
         """Slack says the channel is back (unarchived): the clock plans it again."""
         with write_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None or account.id is None:
                 return False
             return mark_reachable(db, account.id, self.now())
@@ -555,7 +526,7 @@ class BookingService:
         the setting's name; when the clock's plan depends on it, every contract's next look is
         recomputed."""
         with write_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None:
                 raise not_linked()
             before = getattr(account, setting)
@@ -563,7 +534,7 @@ class BookingService:
             db.add(account)
             record_audit(db, actor, setting, account, details={"from": before, "to": value})
             if replan:
-                refresh_next_post_at(db, [c.id for c in _contracts(db, account)], self.now())
+                refresh_next_post_at(db, [c.id for c in contracts_of(db, account)], self.now())
             return account
 
     def book(
@@ -587,16 +558,18 @@ class BookingService:
         with write_session(self.engine) as db:
             # Locked (before its contract) so two bookings of one account take turns for the
             # account's next session number; the unique constraint backs it.
-            account = _account(db, channel_id, lock=True)
+            account = account_in_channel(db, channel_id, lock=True)
             if account is None:
                 raise not_linked()
             if clash is not None:
                 check_vendor_time(db, account, starts_at, minutes, clash, now)
-            contract = _contract_for(db, account, starts_at, lock=True)
-            allocation, refusal = _plan(account, contract, session_type, starts_at, minutes)
+            contract = contract_for(db, account, starts_at, lock=True)
+            allocation, refusal = plan_allocation(
+                account, contract, session_type, starts_at, minutes
+            )
             if refusal and not billable:
                 raise NeedsBillableConfirmation(refusal, allocation)
-            _spend(db, contract, allocation)
+            spend(db, contract, allocation)
             session = OnboardingSession(
                 account_id=account.id,
                 contract_id=contract.id,
@@ -617,8 +590,8 @@ class BookingService:
             )
             db.add(session)
             db.flush()
-            details = _allocation_details(session)
-            details.update(_meeting_details(session))
+            details = allocation_details(session)
+            details.update(meeting_details(session))
             record_audit(db, actor, "book", account, session, details, at=now)
             if allocation.is_billable:
                 record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
@@ -653,9 +626,9 @@ class BookingService:
         """`also` runs inside the same transaction (a customer's request it settles)."""
         now = self.now()
         with write_session(self.engine) as db:
-            account, session = _session(db, channel_id, session_id, lock=True)
+            account, session = find_session(db, channel_id, session_id, lock=True)
             if session.state != SessionState.BOOKED:
-                raise _already(
+                raise already_changed(
                     db,
                     account,
                     session,
@@ -665,25 +638,25 @@ class BookingService:
             if clash is not None and starts_at != previous:
                 minutes = session.minutes_booked
                 check_vendor_time(db, account, starts_at, minutes, clash, now, session.id)
-            before = _paid_as(session)
-            contract, confirmed = _reallocate(
+            before = paid_as(session)
+            contract, confirmed = reallocate(
                 db, account, session, starts_at, session.minutes_booked, billable
             )
-            if starts_at == previous and not confirmed and _paid_as(session) == before:
-                raise _already(db, account, session, Text("Nothing was changed."))
+            if starts_at == previous and not confirmed and paid_as(session) == before:
+                raise already_changed(db, account, session, Text("Nothing was changed."))
             session.starts_at = starts_at
             # Calendars take the moved invite over the one they have (RFC 5546): the row is
             # locked, so this increment is the only one of this move.
             session.sequence += 1
             session.updated_at = now
             db.add(session)
-            details = {"from": previous.isoformat(), **_allocation_details(session)}
+            details = {"from": previous.isoformat(), **allocation_details(session)}
             record_audit(db, actor, "move", account, session, details, at=now)
             if also is not None:
                 also(db, session)
             if confirmed:
                 record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
-            absorbed = _absorb_freed(db, actor, account, {previous_contract, contract.id}, now)
+            absorbed = rebalance_freed(db, actor, account, {previous_contract, contract.id}, now)
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, {previous_contract, contract.id}, now)
@@ -711,27 +684,29 @@ class BookingService:
         `counts_as_used`: a late cancel whose time staff decided is spent, as if held."""
         now = self.now()
         with write_session(self.engine) as db:
-            account, session = _session(db, channel_id, session_id, lock=True)
+            account, session = find_session(db, channel_id, session_id, lock=True)
             if session.state == SessionState.HELD:
-                raise _already(db, account, session, Text("A held session cannot be cancelled."))
+                raise already_changed(
+                    db, account, session, Text("A held session cannot be cancelled.")
+                )
             if session.state != SessionState.BOOKED:
                 # A no-show is logged: `unlog` first to change it.
-                raise _already(db, account, session, Text("Nothing was changed."))
-            contract = _lock_contract(db, session.contract_id)
+                raise already_changed(db, account, session, Text("Nothing was changed."))
+            contract = lock_contract(db, session.contract_id)
             details: dict[str, Any]
             if counts_as_used:
-                details = {"counts_as_used": _allocation_details(session)}
+                details = {"counts_as_used": allocation_details(session)}
                 session.state = SessionState.LATE_CANCELLED
             else:
-                _spend(db, contract, allocation_of(session), release=True)
-                details = {"released": _allocation_details(session)}
+                spend(db, contract, allocation_of(session), release=True)
+                details = {"released": allocation_details(session)}
                 session.state = SessionState.CANCELLED
             session.updated_at = now
             db.add(session)
             record_audit(db, actor, "cancel", account, session, details, at=now)
             if also is not None:
                 also(db, session)
-            absorbed = _absorb_freed(db, actor, account, {session.contract_id}, now)
+            absorbed = rebalance_freed(db, actor, account, {session.contract_id}, now)
             db.flush()
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
@@ -754,11 +729,11 @@ class BookingService:
         DM): only a session not logged yet; `attendees` and `note`: staff-only, kept when None."""
         now = self.now()
         with write_session(self.engine) as db:
-            account, session = _session(db, channel_id, session_id, lock=True)
+            account, session = find_session(db, channel_id, session_id, lock=True)
             if first_log and session.state != SessionState.BOOKED:
-                raise _already(db, account, session, Text("Nothing was changed."))
+                raise already_changed(db, account, session, Text("Nothing was changed."))
             if session.state in CANCELLED_STATES:
-                raise _already(
+                raise already_changed(
                     db, account, session, Text("It was cancelled: book a new one to log time.")
                 )
             if session.starts_at > now:
@@ -767,20 +742,20 @@ class BookingService:
                     id=session.number,
                 )
             held = check_session_minutes(minutes or session.minutes_held or session.minutes_booked)
-            before = (session.state, session.minutes_held, _paid_as(session))
+            before = (session.state, session.minutes_held, paid_as(session))
             if session.state == SessionState.NO_SHOW:
-                raise _already(db, account, session, Text("Nothing was changed."))
+                raise already_changed(db, account, session, Text("Nothing was changed."))
             previous_contract = session.contract_id
-            contract, confirmed = _reallocate(
+            contract, confirmed = reallocate(
                 db, account, session, session.starts_at, held, billable
             )
             noted = (attendees, note) != (None, None)
             if (
                 not confirmed
                 and not noted
-                and before == (SessionState.HELD, held, _paid_as(session))
+                and before == (SessionState.HELD, held, paid_as(session))
             ):
-                raise _already(db, account, session, Text("Nothing was changed."))
+                raise already_changed(db, account, session, Text("Nothing was changed."))
             if session.state == SessionState.HELD and before[1] != held:
                 # A quiet correction: the minutes before and after are audited.
                 details = {"from": before[1], "to": held}
@@ -795,11 +770,11 @@ class BookingService:
             if note is not None:
                 session.note = note
             db.add(session)
-            details = _allocation_details(session)
+            details = allocation_details(session)
             record_audit(db, actor, "log_held", account, session, details, at=now)
             if confirmed:
                 record_audit(db, actor, "billable_confirmed", account, session, details, at=now)
-            absorbed = _absorb_freed(db, actor, account, {previous_contract, contract.id}, now)
+            absorbed = rebalance_freed(db, actor, account, {previous_contract, contract.id}, now)
             db.flush()
             db.refresh(contract)
             first_reminder = first_reminder_at(session_facts(session), now)
@@ -817,350 +792,3 @@ class BookingService:
                 .where(col(OnboardingSession.id) == session_id)
                 .values(post_ts=ts)
             )
-
-
-# -- helpers used inside one transaction ----------------------------------------------------
-
-
-def _account(db: Session, channel_id: str, lock: bool = False) -> Account | None:
-    query = select(Account).where(Account.channel_id == channel_id)
-    if lock:
-        # FOR NO KEY UPDATE: rows that only refer to the account (audit events, sessions)
-        # are still written meanwhile, so no change waits on a booking in a circle.
-        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
-    return db.exec(query).first()
-
-
-def next_session_number(db: Session, account_id: int | None) -> int:
-    """The account's next session number (#1 for its first), under the account's lock."""
-    highest = db.exec(
-        select(func.max(OnboardingSession.number)).where(OnboardingSession.account_id == account_id)
-    ).one()
-    return int(highest or 0) + 1
-
-
-def session_id_by_number(db: Session, account: Account | None, number: int) -> int:
-    """The id of an account's session #`number` (NotFound when it has none)."""
-    if account is None:
-        raise not_linked()
-    session_id = db.exec(
-        select(OnboardingSession.id).where(
-            OnboardingSession.account_id == account.id, OnboardingSession.number == number
-        )
-    ).first()
-    if session_id is None:
-        raise NotFound(
-            "There is no session #{id} for *{company}*. See the ids with `/oura-book list`.",
-            id=number,
-            company=escape(account.company),
-        )
-    return session_id
-
-
-def _already_linked(account: Account) -> RuleViolation:
-    # Translators: {company} is the customer's name.
-    return RuleViolation(
-        "This channel is already linked to *{company}*. "
-        "See `/oura-book usage`; a channel holds one customer.",
-        company=escape(account.company),
-    )
-
-
-def _contracts(db: Session, account: Account) -> list[Contract]:
-    return list(
-        db.exec(
-            select(Contract).where(Contract.account_id == account.id).order_by(col(Contract.start))
-        ).all()
-    )
-
-
-def _contract_for(db: Session, account: Account, moment: datetime, lock: bool = False) -> Contract:
-    contracts = _contracts(db, account)
-    index = contract_covering([terms_of(c, account.timezone) for c in contracts], moment)
-    if index is None:
-        raise NotFound("*{company}* has no contract on record.", company=escape(account.company))
-    contract = contracts[index]
-    # A contract's term never changes once sold, so which one covers `moment` may be read
-    # unlocked; its counters are read again under the lock.
-    return _lock_contract(db, contract.id) if lock else contract
-
-
-def _current_contract(db: Session, account: Account, now: datetime) -> Contract:
-    return _contract_for(db, account, now)
-
-
-def _lock_contract(db: Session, contract_id: int | None) -> Contract:
-    # FOR UPDATE on PostgreSQL; on SQLite the write transaction already holds the write lock.
-    return db.exec(
-        select(Contract)
-        .where(Contract.id == contract_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-def _lock_contracts(db: Session, contract_ids: set[int]) -> dict[int, Contract]:
-    """Lock several contracts in ascending id, the one order every transaction uses."""
-    return {contract_id: _lock_contract(db, contract_id) for contract_id in sorted(contract_ids)}
-
-
-def _session(
-    db: Session, channel_id: str, session_id: int, lock: bool = False
-) -> tuple[Account, OnboardingSession]:
-    """A session of the channel's account. With `lock`, its row is locked (before any contract)
-    and read afresh, so a change decides from its state as it is now, not from a copy read
-    before a concurrent change committed."""
-    account = _account(db, channel_id)
-    if account is None:
-        raise not_linked()
-    query = select(OnboardingSession).where(
-        OnboardingSession.id == session_id, OnboardingSession.account_id == account.id
-    )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    session = db.exec(query).first()
-    if session is None:
-        raise NotFound(
-            "There is no session #{id} for *{company}*. See the ids with `/oura-book list`.",
-            id=session_id,
-            company=escape(account.company),
-        )
-    return account, session
-
-
-def _plan(
-    account: Account,
-    contract: Contract,
-    session_type: SessionType,
-    starts_at: datetime,
-    minutes: int,
-) -> tuple[Allocation, Text | None]:
-    terms = terms_of(contract, account.timezone)
-    balance = balance_of(contract)
-    covered = terms.covers_session(session_type, starts_at)
-    allocation = allocate(session_type, minutes, balance, covered)
-    refusal = (
-        billable_reason(allocation, session_type, balance, covered)
-        if allocation.is_billable
-        else None
-    )
-    return allocation, refusal
-
-
-def _spend(db: Session, contract: Contract, allocation: Allocation, release: bool = False) -> None:
-    """Move the contract's counters by one allocation, guarded so they never leave their bounds."""
-    sign = -1 if release else 1
-    minutes = sign * allocation.included_minutes
-    status_updates = sign * int(allocation.uses_status_update)
-    if not minutes and not status_updates:
-        return
-    result = db.execute(
-        update(Contract)
-        .where(
-            col(Contract.id) == contract.id,
-            col(Contract.minutes_spent) + minutes <= col(Contract.included_minutes),
-            col(Contract.minutes_spent) + minutes >= 0,
-            col(Contract.status_updates_spent) + status_updates <= col(Contract.status_updates),
-            col(Contract.status_updates_spent) + status_updates >= 0,
-        )
-        .values(
-            minutes_spent=col(Contract.minutes_spent) + minutes,
-            status_updates_spent=col(Contract.status_updates_spent) + status_updates,
-        )
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise RuleViolation("Someone else just changed this contract's balance; please try again.")
-    db.expire(contract)
-
-
-def _reallocate(
-    db: Session,
-    account: Account,
-    session: OnboardingSession,
-    starts_at: datetime,
-    minutes: int,
-    billable: bool,
-) -> tuple[Contract, bool]:
-    """Release what a session holds, then pay for it again at its new time or length.
-
-    Also says whether staff just confirmed more billable time than before.
-    """
-    target = _contract_for(db, account, starts_at)
-    assert target.id is not None
-    locked = _lock_contracts(db, {session.contract_id, target.id})
-    _spend(db, locked[session.contract_id], allocation_of(session), release=True)
-    contract = locked[target.id]
-    session_type = SessionType(session.session_type)
-    allocation, refusal = _plan(account, contract, session_type, starts_at, minutes)
-    confirmed = billable or not needs_confirmation(allocation, session.billable_confirmed_minutes)
-    if refusal and not confirmed:
-        raise NeedsBillableConfirmation(refusal, allocation)
-    _spend(db, contract, allocation)
-    newly_confirmed = billable and allocation.billable_minutes > session.billable_confirmed_minutes
-    _apply(session, allocation, billable)
-    session.contract_id = contract.id
-    return contract, newly_confirmed
-
-
-def _absorb_freed(
-    db: Session, actor: Actor, account: Account, contract_ids: set[int], now: datetime
-) -> tuple[Absorbed, ...]:
-    """After a change gave included minutes back: booked billable sessions of these contracts
-    (already locked by the change) take them, in start order; each is audited as a
-    `rebalance` with its before and after."""
-    absorbed: list[Absorbed] = []
-    for contract_id in sorted(contract_ids):
-        contract = _lock_contract(db, contract_id)
-        taken = absorb_freed(db, account, contract)
-        if not taken:
-            continue
-        _spend(db, contract, Allocation(included_minutes=sum(a.minutes for a in taken)))
-        for change in taken:
-            session = db.get(OnboardingSession, change.session_id)
-            record_audit(db, actor, "rebalance", account, session, change.details(), at=now)
-        absorbed.extend(taken)
-    return tuple(absorbed)
-
-
-def _paid_as(session: OnboardingSession) -> tuple[int, int, int, bool]:
-    """How a session is paid for and from which contract: a change that leaves this, its time
-    and its length as they were changes nothing."""
-    return (
-        session.contract_id,
-        session.included_minutes,
-        session.billable_minutes,
-        session.uses_status_update,
-    )
-
-
-# The audit actions that change a session's state or time: the last one says who and when.
-SESSION_CHANGES = (
-    "book",
-    "move",
-    "cancel",
-    "log_held",
-    "no_show",
-    "not_held",
-    "unlog",
-    "delete",
-)
-
-
-def _already(
-    db: Session, account: Account, session: OnboardingSession, hint: Text
-) -> AlreadyChanged:
-    """The answer to a change that comes too late: what the session's last change was, by
-    whom and when, read under the session's lock (so it is the change that won)."""
-    assert session.id is not None
-    event = db.exec(
-        select(AuditEvent)
-        .where(
-            AuditEvent.session_id == session.id,
-            col(AuditEvent.action).in_(SESSION_CHANGES),
-        )
-        .order_by(col(AuditEvent.id).desc())
-        .limit(1)
-    ).first()
-    by, at = (event.actor_user_id, event.at) if event else (session.booked_by, session.updated_at)
-    starts_at: datetime | None = None
-    if session.state in CANCELLED_STATES:
-        what = NOT_HELD if event is not None and event.action == "not_held" else CANCELLED
-        what = DELETED if event is not None and event.action == "delete" else what
-    elif session.state == SessionState.HELD:
-        what = HELD
-    elif session.state == SessionState.NO_SHOW:
-        what = NO_SHOW
-    else:
-        what = MOVED if event is not None and event.action == "move" else BOOKED
-        starts_at = session.starts_at
-    # People know the session by its number in the account.
-    return AlreadyChanged(session.number, what, by, at, account.timezone, starts_at, hint)
-
-
-def _apply(session: OnboardingSession, allocation: Allocation, billable: bool) -> None:
-    session.included_minutes = allocation.included_minutes
-    session.billable_minutes = allocation.billable_minutes
-    session.uses_status_update = allocation.uses_status_update
-    if billable:
-        session.billable_confirmed_minutes = max(
-            session.billable_confirmed_minutes, allocation.billable_minutes
-        )
-
-
-def _session_totals(db: Session, contract_id: int | None) -> dict[str, int]:
-    rows = db.exec(
-        select(
-            OnboardingSession.state,
-            OnboardingSession.uses_status_update,
-            func.coalesce(func.sum(OnboardingSession.included_minutes), 0),
-            func.coalesce(func.sum(OnboardingSession.billable_minutes), 0),
-            func.count(),
-        )
-        .where(
-            OnboardingSession.contract_id == contract_id,
-            OnboardingSession.state != SessionState.CANCELLED,
-        )
-        .group_by(OnboardingSession.state, OnboardingSession.uses_status_update)
-    ).all()
-    totals = dict.fromkeys(
-        (
-            "minutes_held",
-            "minutes_reserved",
-            "billable_minutes",
-            "status_updates_held",
-            "status_updates_booked",
-        ),
-        0,
-    )
-    for status, uses_status_update, included, billable, count in rows:
-        # A no-show's time (when it counts as used) is used, as a held session's; so is a
-        # late cancel's that staff counted.
-        held = status in USED_STATES
-        totals["minutes_held" if held else "minutes_reserved"] += int(included)
-        totals["billable_minutes"] += int(billable)
-        if uses_status_update:
-            totals["status_updates_held" if held else "status_updates_booked"] += int(count)
-    return totals
-
-
-def _allocation_details(session: OnboardingSession) -> dict[str, Any]:
-    return {
-        "type": session.session_type,
-        "starts_at": session.starts_at.isoformat(),
-        "minutes": session.minutes_held or session.minutes_booked,
-        "included_minutes": session.included_minutes,
-        "billable_minutes": session.billable_minutes,
-        "uses_status_update": session.uses_status_update,
-    }
-
-
-def _meeting_details(session: OnboardingSession) -> dict[str, Any]:
-    """A booking's own join link and agenda line, when it has them."""
-    details: dict[str, Any] = {}
-    if session.join_url:
-        details["join_url"] = session.join_url
-    if session.agenda_note:
-        details["agenda_note"] = session.agenda_note
-    return details
-
-
-def record_audit(
-    db: Session,
-    actor: Actor,
-    action: str,
-    account: Account,
-    session: OnboardingSession | None = None,
-    details: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> None:
-    db.add(
-        AuditEvent(
-            at=at or datetime.now(UTC),
-            actor_user_id=actor.user_id,
-            actor_team_id=actor.team_id,
-            action=action,
-            account_id=account.id,
-            session_id=session.id if session else None,
-            details=json.dumps(details or {}, sort_keys=True),
-        )
-    )

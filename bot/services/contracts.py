@@ -30,17 +30,17 @@ from bot.domain.errors import NotFound, RuleViolation
 from bot.domain.packages import PACKAGES, SessionState, SessionType, package_by_id
 from bot.domain.slacktext import escape
 from bot.domain.timeutil import local_midnight_utc
-from bot.services.booking import (
+from bot.services.booking import BookingService
+from bot.services.books import (
     Actor,
-    BookingService,
-    _absorb_freed,
-    _account,
-    _contracts,
-    _current_contract,
-    _lock_contract,
-    _lock_contracts,
-    _reallocate,
+    account_in_channel,
+    contracts_of,
+    current_contract,
+    lock_contract,
+    lock_contracts,
     not_linked,
+    reallocate,
+    rebalance_freed,
     record_audit,
 )
 from bot.services.rebalance import Absorbed
@@ -108,14 +108,14 @@ class ContractService:
         now = self.now()
         with write_session(self.booking.engine) as db:
             account = _lock_account(db, channel_id)
-            contracts = _contracts(db, account)
+            contracts = contracts_of(db, account)
             terms = ContractTerms(package, start, term_months, account.timezone)
             clash = overlapping(terms, [terms_of(c, account.timezone) for c in contracts])
             if clash is not None:
                 raise overlap_refusal(terms, clash)
             # Lock order: sessions, then contracts (ascending id), as everywhere.
             moving = _booked_in_term(db, account, terms)
-            _lock_contracts(db, {c.id for c in contracts if c.id is not None})
+            lock_contracts(db, {c.id for c in contracts if c.id is not None})
             contract = Contract(
                 account_id=account.id,
                 package_id=package.id,
@@ -129,7 +129,7 @@ class ContractService:
             assert contract.id is not None
             for session in moving:
                 # Nothing confirmed grows: the new contract only adds included time.
-                _reallocate(db, account, session, session.starts_at, session.minutes_booked, False)
+                reallocate(db, account, session, session.starts_at, session.minutes_booked, False)
                 db.add(session)
             repaid = tuple(s.number for s in moving)  # their numbers in the account
             record_audit(
@@ -146,7 +146,7 @@ class ContractService:
                 },
                 at=now,
             )
-            refresh_next_post_at(db, [c.id for c in _contracts(db, account)], now)
+            refresh_next_post_at(db, [c.id for c in contracts_of(db, account)], now)
             db.refresh(contract)
             return Renewal(account, contract, repaid)
 
@@ -159,13 +159,13 @@ class ContractService:
         staff confirmed."""
         now = self.now()
         with write_session(self.booking.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None:
                 raise not_linked()
-            current = _current_contract(db, account, now)
+            current = current_contract(db, account, now)
             assert current.id is not None
             sessions = _lock_live_sessions(db, current.id)
-            contract = _lock_contract(db, current.id)
+            contract = lock_contract(db, current.id)
             # Bookings made between the two locks: no more can come now (a booking locks the
             # contract). They are locked without waiting: one that a change holds is waiting
             # for this contract, and waiting for it would close a circle.
@@ -187,7 +187,7 @@ class ContractService:
                 terms = terms_of(contract, account.timezone)
                 others = [
                     terms_of(c, account.timezone)
-                    for c in _contracts(db, account)
+                    for c in contracts_of(db, account)
                     if c.id != contract.id
                 ]
                 clash = overlapping(terms, others)
@@ -232,7 +232,7 @@ class ContractService:
                 },
                 at=now,
             )
-            absorbed = _absorb_freed(db, actor, account, {contract.id}, now)
+            absorbed = rebalance_freed(db, actor, account, {contract.id}, now)
             # Only this contract's plan changes (and only its row is locked).
             refresh_next_post_at(db, [contract.id], now)
             db.refresh(contract)
@@ -249,7 +249,7 @@ class ContractService:
         try:
             with write_session(self.booking.engine) as db:
                 account = _lock_account(db, channel_id)
-                taken = _account(db, to_channel_id)
+                taken = account_in_channel(db, to_channel_id)
                 if taken is not None:
                     raise _channel_taken(to_channel_id, taken)
                 account.channel_id = to_channel_id
@@ -283,7 +283,7 @@ class ContractService:
     ) -> HistoryPage:
         """The account's audit trail (or one session's), newest first, one page of it."""
         with read_session(self.booking.engine) as db:
-            account = _account(db, channel_id)
+            account = account_in_channel(db, channel_id)
             if account is None:
                 raise not_linked()
             if session_id is not None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from bot.services.booking import Actor
+from bot.services.books import Actor
 from storage.engine import read_session, write_session
 from storage.meetings import meeting_url_of, set_meeting_url
 from storage.models import AuditEvent

@@ -2,8 +2,8 @@
 moved away, a contract fix), booked sessions that still carry billable minutes take them, in
 start order, inside the same transaction and under the contract's row lock.
 
-`booking.py` calls `absorb_freed` after it has released what a change gave back; it spends
-the minutes absorbed on the contract and audits each session changed.
+`bot.services.books.rebalance_freed` calls `absorb_freed` after a change has released what it
+gave back; it spends the minutes absorbed on the contract and audits each session changed.
 """
 
 from __future__ import annotations

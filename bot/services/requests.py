@@ -22,7 +22,8 @@ from bot.domain.requests import (
 )
 from bot.domain.slacktext import printable
 from bot.domain.text import Text
-from bot.services.booking import Actor, BookingService, SessionChange, record_audit
+from bot.services.booking import BookingService, SessionChange
+from bot.services.books import Actor, record_audit
 from bot.services.clashes import ClashCheck
 from storage.engine import read_session, write_session
 from storage.models import Account, OnboardingSession, SessionRequest

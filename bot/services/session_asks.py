@@ -25,7 +25,8 @@ from bot.domain.requests import (
 )
 from bot.domain.slacktext import printable
 from bot.domain.text import Text
-from bot.services.booking import Actor, SessionChange, record_audit
+from bot.services.booking import SessionChange
+from bot.services.books import Actor, record_audit
 from bot.services.clashes import ClashCheck
 from bot.services.requests import RequestService, RequestView
 from storage.engine import read_session, write_session

@@ -16,22 +16,19 @@ from bot.domain.errors import NotFound, RuleViolation
 from bot.domain.packages import SessionState
 from bot.domain.session_log import DELETE_WITHIN
 from bot.domain.text import Text
-from bot.services.booking import (
-    NO_SHOW_RELEASED,
+from bot.services.booking import NO_SHOW_RELEASED, BookingService, ChangeKind, SessionChange
+from bot.services.books import (
     Actor,
-    BookingService,
-    ChangeKind,
-    SessionChange,
-    _absorb_freed,
-    _allocation_details,
-    _already,
-    _apply,
-    _lock_contract,
-    _reallocate,
-    _session,
-    _spend,
+    allocation_details,
     allocation_of,
+    already_changed,
+    apply_allocation,
+    find_session,
+    lock_contract,
+    reallocate,
+    rebalance_freed,
     record_audit,
+    spend,
 )
 from storage.engine import read_session, write_session
 from storage.facts import refresh_next_post_at
@@ -57,17 +54,17 @@ class SessionLog:
         now = self.booking.now()
         with write_session(self.booking.engine) as db:
             account, session = self._to_log(db, actor, channel_id, session_id, now)
-            contract = _lock_contract(db, session.contract_id)
+            contract = lock_contract(db, session.contract_id)
             details: dict[str, Any] = {"counts": self.booking.no_show_counts}
             if self.booking.no_show_counts == NO_SHOW_RELEASED:
-                _spend(db, contract, allocation_of(session), release=True)
-                details["released"] = _allocation_details(session)
-                _apply(session, Allocation(0, 0, False), billable=False)
+                spend(db, contract, allocation_of(session), release=True)
+                details["released"] = allocation_details(session)
+                apply_allocation(session, Allocation(0, 0, False), billable=False)
             session.state = SessionState.NO_SHOW
             db.add(session)
             record_audit(db, actor, "no_show", account, session, details, at=now)
             db.flush()
-            absorbed = _absorb_freed(db, actor, account, {contract.id}, now)
+            absorbed = rebalance_freed(db, actor, account, {contract.id}, now)
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
             return SessionChange(
@@ -80,14 +77,14 @@ class SessionLog:
         now = self.booking.now()
         with write_session(self.booking.engine) as db:
             account, session = self._to_log(db, actor, channel_id, session_id, now)
-            contract = _lock_contract(db, session.contract_id)
-            _spend(db, contract, allocation_of(session), release=True)
-            released = _allocation_details(session)
+            contract = lock_contract(db, session.contract_id)
+            spend(db, contract, allocation_of(session), release=True)
+            released = allocation_details(session)
             session.state = SessionState.CANCELLED
             db.add(session)
             record_audit(db, actor, "not_held", account, session, {"released": released}, at=now)
             db.flush()
-            absorbed = _absorb_freed(db, actor, account, {contract.id}, now)
+            absorbed = rebalance_freed(db, actor, account, {contract.id}, now)
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
             return SessionChange(ChangeKind.NOT_HELD, account, contract, session, absorbed=absorbed)
@@ -99,7 +96,7 @@ class SessionLog:
         assert field in ("note", "attendees"), field  # not for people
         now = self.booking.now()
         with write_session(self.booking.engine) as db:
-            account, session = _session(db, channel_id, session_id, lock=True)
+            account, session = find_session(db, channel_id, session_id, lock=True)
             before = getattr(session, field)
             setattr(session, field, text)
             session.updated_at = now
@@ -116,7 +113,7 @@ class SessionLog:
         (nothing is posted), audited with what it was."""
         now = self.booking.now()
         with write_session(self.booking.engine) as db:
-            account, session = _session(db, channel_id, session_id, lock=True)
+            account, session = find_session(db, channel_id, session_id, lock=True)
             if session.state == SessionState.LATE_CANCELLED:
                 return self._uncount_late_cancel(db, actor, account, session, now)
             if session.state not in (SessionState.HELD, SessionState.NO_SHOW):
@@ -129,16 +126,16 @@ class SessionLog:
                 "state": session.state,
                 "minutes_held": session.minutes_held,
                 "logged_by": session.logged_by,
-                **_allocation_details(session),
+                **allocation_details(session),
             }
-            contract, _confirmed = _reallocate(
+            contract, _confirmed = reallocate(
                 db, account, session, session.starts_at, session.minutes_booked, False
             )
             session.state = SessionState.BOOKED
             session.minutes_held = None
             session.logged_by, session.logged_at, session.updated_at = None, None, now
             db.add(session)
-            details = {"from": before, "to": _allocation_details(session)}
+            details = {"from": before, "to": allocation_details(session)}
             record_audit(db, actor, "unlog", account, session, details, at=now)
             db.flush()
             db.refresh(contract)
@@ -152,19 +149,19 @@ class SessionLog:
         session: OnboardingSession,
         now: datetime,
     ) -> SessionChange:
-        contract = _lock_contract(db, session.contract_id)
-        _spend(db, contract, allocation_of(session), release=True)
+        contract = lock_contract(db, session.contract_id)
+        spend(db, contract, allocation_of(session), release=True)
         details = {
             "from": session.state,
             "to": "cancelled",
-            "released": _allocation_details(session),
+            "released": allocation_details(session),
         }
         session.state = SessionState.CANCELLED
         session.updated_at = now
         db.add(session)
         record_audit(db, actor, "unlog", account, session, details, at=now)
         db.flush()
-        absorbed = _absorb_freed(db, actor, account, {contract.id}, now)
+        absorbed = rebalance_freed(db, actor, account, {contract.id}, now)
         db.refresh(contract)
         refresh_next_post_at(db, [contract.id], now)
         return SessionChange(ChangeKind.UNLOGGED, account, contract, session, absorbed=absorbed)
@@ -174,9 +171,9 @@ class SessionLog:
         back and it is cancelled without a cancellation post (the caller removes its post)."""
         now = self.booking.now()
         with write_session(self.booking.engine) as db:
-            account, session = _session(db, channel_id, session_id, lock=True)
+            account, session = find_session(db, channel_id, session_id, lock=True)
             if session.state != SessionState.BOOKED:
-                raise _already(db, account, session, Text("Nothing was changed."))
+                raise already_changed(db, account, session, Text("Nothing was changed."))
             if now - session.created_at > DELETE_WITHIN:
                 # Translators: {form} is the cancel command, as code.
                 raise RuleViolation(
@@ -186,16 +183,16 @@ class SessionLog:
                     minutes=int(DELETE_WITHIN.total_seconds() // 60),
                     form=form_code("cancel"),
                 )
-            contract = _lock_contract(db, session.contract_id)
-            _spend(db, contract, allocation_of(session), release=True)
-            released = _allocation_details(session)
+            contract = lock_contract(db, session.contract_id)
+            spend(db, contract, allocation_of(session), release=True)
+            released = allocation_details(session)
             session.state = SessionState.CANCELLED
             session.updated_at = now
             db.add(session)
             details = {"from": "booked", "to": "deleted", "released": released}
             record_audit(db, actor, "delete", account, session, details, at=now)
             db.flush()
-            absorbed = _absorb_freed(db, actor, account, {contract.id}, now)
+            absorbed = rebalance_freed(db, actor, account, {contract.id}, now)
             db.refresh(contract)
             refresh_next_post_at(db, [contract.id], now)
             return SessionChange(ChangeKind.DELETED, account, contract, session, absorbed=absorbed)
@@ -204,9 +201,9 @@ class SessionLog:
         self, db: Session, actor: Actor, channel_id: str, session_id: int, now: datetime
     ) -> tuple[Account, OnboardingSession]:
         """A booked session that has started, locked, marked as logged by `actor` now."""
-        account, session = _session(db, channel_id, session_id, lock=True)
+        account, session = find_session(db, channel_id, session_id, lock=True)
         if session.state != SessionState.BOOKED:
-            raise _already(db, account, session, Text("Nothing was changed."))
+            raise already_changed(db, account, session, Text("Nothing was changed."))
         if session.starts_at > now:
             raise RuleViolation(
                 "Session #{id} has not started yet; log it afterwards.", id=session.number

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.domain.entitlement import contract_covering
 from bot.domain.errors import InvalidCommand, NotFound, RuleViolation
 from bot.domain.slacktext import escape, printable
 from bot.domain.support import (
@@ -28,10 +27,11 @@ from bot.domain.support import (
     return_window,
 )
 from bot.domain.text import Text
-from bot.services.booking import Actor, BookingService, not_linked, record_audit
+from bot.services.booking import BookingService
+from bot.services.books import Actor, current_contract, record_audit, require_account
 from storage.engine import read_session, write_session
-from storage.facts import refresh_next_post_at, terms_of
-from storage.models import Account, Contract, CustomerOrder, SupportCase
+from storage.facts import refresh_next_post_at
+from storage.models import Account, CustomerOrder, SupportCase
 from storage.overview import open_cases_in_order
 
 ORDER_LIST_LIMIT = 100
@@ -81,9 +81,9 @@ class SupportDesk:
     ) -> OrderChange:
         now = self.booking.now()
         with write_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = require_account(db, channel_id)
             _check_order(received_on, rings, reference, now, account.timezone)
-            contract = _current_contract(db, account, now)
+            contract = current_contract(db, account, now)
             order = CustomerOrder(
                 account_id=account.id,  # type: ignore[arg-type]
                 contract_id=contract.id,  # type: ignore[arg-type]
@@ -112,7 +112,7 @@ class SupportDesk:
     ) -> OrderChange:
         now = self.booking.now()
         with write_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = require_account(db, channel_id)
             order = _order_of(db, account, order_id)
             _check_order(received_on, rings, reference, now, account.timezone)
             before = _order_details(order)
@@ -129,7 +129,7 @@ class SupportDesk:
 
     def orders(self, channel_id: str) -> tuple[Account, list[CustomerOrder]]:
         with read_session(self.engine) as db:
-            account = _account(db, channel_id)
+            account = require_account(db, channel_id)
             return account, _orders(db, account.id)  # type: ignore[arg-type]
 
     def orders_of_account(self, account_id: int) -> list[CustomerOrder]:
@@ -265,25 +265,6 @@ class SupportDesk:
 
 
 # -- helpers used inside one transaction ------------------------------------------------------
-
-
-def _account(db: Session, channel_id: str) -> Account:
-    account = db.exec(select(Account).where(Account.channel_id == channel_id)).first()
-    if account is None:
-        raise not_linked()
-    return account
-
-
-def _current_contract(db: Session, account: Account, now: datetime) -> Contract:
-    contracts = list(
-        db.exec(
-            select(Contract).where(Contract.account_id == account.id).order_by(col(Contract.start))
-        ).all()
-    )
-    index = contract_covering([terms_of(c, account.timezone) for c in contracts], now)
-    if index is None:
-        raise NotFound("*{company}* has no contract on record.", company=escape(account.company))
-    return contracts[index]
 
 
 def _orders(db: Session, account_id: int) -> list[CustomerOrder]:

@@ -20,7 +20,7 @@ from bot.domain.availability import NeedsClashConfirmation
 from bot.domain.errors import OuraError
 from bot.domain.identity import Action
 from bot.i18n import _
-from bot.services.booking import NeedsBillableConfirmation
+from bot.services.books import NeedsBillableConfirmation
 from bot.services.clashes import ClashCheck
 from bot.services.requests import RequestView
 from handlers.announce import announce

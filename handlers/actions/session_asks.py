@@ -24,7 +24,7 @@ from bot.domain.identity import Action
 from bot.domain.packages import SessionState
 from bot.i18n import _, current
 from bot.services.availability import SLOTS_OFFERED
-from bot.services.booking import NeedsBillableConfirmation
+from bot.services.books import NeedsBillableConfirmation
 from bot.services.clashes import ClashCheck
 from handlers.actions.requests import chosen_time, confirmed, request_choice, with_confirmed
 from handlers.announce import announce

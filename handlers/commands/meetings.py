@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks.base import Message
 from bot.blocks.meetings import meeting_link_reply
 from bot.domain import commands
-from bot.services.booking import Actor
+from bot.services.books import Actor
 from bot.services.container import Services
 
 

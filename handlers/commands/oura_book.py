@@ -15,7 +15,7 @@ from bot.blocks.sessions import language_reply
 from bot.domain import commands
 from bot.domain.identity import Action, Installation, Requester
 from bot.i18n import _, say, speaking
-from bot.services.booking import Actor
+from bot.services.books import Actor
 from bot.services.container import Services
 from handlers.commands import (
     calendar,

@@ -27,7 +27,8 @@ from bot.domain.identity import Installation, customer_ids_among, is_staff, requ
 from bot.domain.slacktext import escape
 from bot.domain.timeutil import local_to_utc
 from bot.i18n import _
-from bot.services.booking import Actor, SessionChange
+from bot.services.booking import SessionChange
+from bot.services.books import Actor
 from bot.services.container import Services
 from handlers.announce import announce
 from handlers.availability import clash_check

@@ -12,7 +12,8 @@ from bot.domain.identity import Action
 from bot.domain.session_log import MAX_ATTENDEES, MAX_NOTE
 from bot.domain.slacktext import has_control
 from bot.i18n import _
-from bot.services.booking import NeedsBillableConfirmation, SessionChange
+from bot.services.booking import SessionChange
+from bot.services.books import NeedsBillableConfirmation
 from handlers.balance import refresh_balance
 from handlers.context import follow_up
 from handlers.errors import attempt

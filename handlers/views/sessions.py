@@ -12,7 +12,8 @@ from bot.blocks.sessions import booking_reply
 from bot.domain.availability import NeedsClashConfirmation
 from bot.domain.identity import Action
 from bot.i18n import _, say
-from bot.services.booking import NeedsBillableConfirmation, SessionChange
+from bot.services.booking import SessionChange
+from bot.services.books import NeedsBillableConfirmation
 from handlers.announce import announce
 from handlers.availability import form_clash_check
 from handlers.context import follow_up
