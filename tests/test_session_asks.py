@@ -293,6 +293,12 @@ def test_a_late_cancel_staff_count_as_used_stays_spent_and_the_channel_is_told_w
     assert "cancelled late, time counted" in listed
     usage = text_of(bot.command("usage"))
     assert "60 of 120" in usage or "60/120" in usage, usage
+    # The history says what happened, in words.
+    history = text_of(bot.command("history"))
+    assert "asked to cancel session #1" in history
+    assert "confirmed the request to cancel session #1" in history
+    assert "cancelled session #1 (a late cancel, its 60 included min counted as used)" in history
+    assert "`" not in history.split("\n", 1)[1]  # no action shown as its stored code
     # Cancelling it again changes nothing.
     again = text_of(bot.command("cancel #1"))
     assert "Nothing was changed" in again

@@ -62,6 +62,36 @@ ACTIONS = {
     "request": N_("asked for a session"),
     # Translators: an entry of an account's history.
     "confirm_request": N_("confirmed a session request for"),
+    # Translators: an entry of an account's history: the Oura contact proposed another time.
+    "propose_request": N_("proposed another time for a session request"),
+    # Translators: an entry of an account's history.
+    "decline_request": N_("declined a session request"),
+    # Translators: an entry of an account's history: a customer asked to move a session.
+    "ask_move": N_("asked to move session"),
+    # Translators: an entry of an account's history: a customer asked to cancel a session.
+    "ask_cancel": N_("asked to cancel session"),
+    # Translators: an entry of an account's history.
+    "confirm_move_request": N_("confirmed the request to move session"),
+    # Translators: an entry of an account's history.
+    "confirm_cancel_request": N_("confirmed the request to cancel session"),
+    # Translators: an entry of an account's history: the customer did not come.
+    "no_show": N_("logged as a no-show"),
+    # Translators: an entry of an account's history: the session did not happen.
+    "not_held": N_("logged as not held"),
+    # Translators: an entry of an account's history: a held session's minutes corrected.
+    "minutes_fixed": N_("corrected the minutes of"),
+    # Translators: an entry of an account's history: a log taken back.
+    "unlog": N_("took back the log of"),
+    # Translators: an entry of an account's history: a booking made by mistake removed.
+    "delete": N_("deleted session"),
+    # Translators: an entry of an account's history: a staff-only note on a session.
+    "note": N_("wrote a note on"),
+    # Translators: an entry of an account's history: who attended a session.
+    "attendees": N_("noted who attended"),
+    # Translators: an entry of an account's history.
+    "case_take": N_("took a support case"),
+    # Translators: an entry of an account's history.
+    "case_resolve": N_("resolved a support case"),
 }
 # Translators: what `/oura-book contract fix` corrects, shown in its reply.
 FIELDS = {"start": N_("start date"), "term": N_("term (months)"), "package": N_("package")}
@@ -165,6 +195,13 @@ def _detail(event: AuditEvent, details: dict[str, Any]) -> str:
                 "{package} from {start}",
                 package=package.name if package else "",
                 start=escape(str(details.get("start", ""))),
+            )
+        case "cancel" if "counts_as_used" in details:
+            kept = details.get("counts_as_used") or {}
+            # Translators: a late cancel whose time staff decided is spent.
+            return _(
+                "a late cancel, its {included} included min counted as used",
+                included=kept.get("included_minutes", 0),
             )
         case "book" | "move" | "log_held":
             return _(
