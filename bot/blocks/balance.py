@@ -5,8 +5,6 @@ notes. Its sentences are the customer's usage card's (`usage_card(for_staff=Fals
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from slack_sdk.models.blocks import (
     ContextBlock,
     HeaderBlock,
@@ -15,80 +13,33 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.base import Message, day_text, escape, text_message
+from bot.blocks.base import Message, escape, text_message
 from bot.blocks.buttons import channel_actions
-from bot.blocks.sessions import balance_line, lapsed_line, session_line
-from bot.domain.entitlement import minutes_tally, status_updates_tally
-from bot.i18n import _, n_
+from bot.blocks.sessions import (
+    balance_line,
+    contract_dates,
+    lapsed_line,
+    session_line,
+    usage_fields,
+)
+from bot.domain.entitlement import minutes_tally
+from bot.i18n import _
 from bot.services.booking import Usage
 
 
 def balance_post(usage: Usage) -> Message:
-    account, terms, balance = usage.account, usage.terms, usage.balance
-    package = terms.package
-    window_end = terms.window_end - timedelta(days=1)
-    term_end = terms.term_end - timedelta(days=1)
+    account, balance = usage.account, usage.balance
     details = _(
         "({held} already used, {reserved} booked ahead)",
         held=usage.minutes_held,
         reserved=usage.minutes_reserved,
     )
     minutes_now = minutes_tally(balance, usage.window_closed)
-    if minutes_now.closed:
-        # Translators: a field of the usage card once the window has ended; the numbers are
-        # those of the closed summary; {details} says where the minutes went.
-        minutes = _(
-            "*Included minutes*\n{used} used, *{lapsed} lapsed* (of {included})\n{details}",
-            used=minutes_now.used,
-            lapsed=minutes_now.lapsed,
-            included=minutes_now.included,
-            details=details,
-        )
-        window = _("*Window*\nended on {end}", end=day_text(window_end))
-    else:
-        # Translators: a field of the usage card; {details} says where the minutes went.
-        minutes = _(
-            "*Included minutes*\n{spent} used of {included}, *{left} left*\n{details}",
-            spent=balance.minutes_spent,
-            included=balance.included_minutes,
-            left=balance.minutes_left,
-            details=details,
-        )
-        if package.window_days:
-            window = n_(
-                "*Window*\nfirst {n} day, until {end}",
-                "*Window*\nfirst {n} days, until {end}",
-                package.window_days,
-                end=day_text(window_end),
-            )
-        else:
-            window = _("*Window*\nthe contract term, until {end}", end=day_text(window_end))
+    minutes, window, status = usage_fields(usage, details)
     fields = [MarkdownTextObject(text=minutes), MarkdownTextObject(text=window)]
-    updates_now = status_updates_tally(balance, usage.term_closed)
-    if balance.status_updates and updates_now.closed:
-        status = _(
-            "*Status updates*\n{used} used, *{lapsed} lapsed* (of {included})",
-            used=updates_now.used,
-            lapsed=updates_now.lapsed,
-            included=updates_now.included,
-        )
+    if status is not None:
         fields.append(MarkdownTextObject(text=status))
-    elif balance.status_updates:
-        status = _(
-            "*Status updates*\n{spent} used of {included}, *{left} left*",
-            spent=balance.status_updates_spent,
-            included=balance.status_updates,
-            left=balance.status_updates_left,
-        )
-        fields.append(MarkdownTextObject(text=status))
-    contract_line = _(
-        "*{package}*, contract from {start} to {end}",
-        package=package.name,
-        start=day_text(usage.contract.start),
-        end=day_text(term_end),
-    )
-    if usage.term_closed:
-        contract_line += " " + _("(ended)")
+    contract_line = contract_dates(usage)
     next_line = (
         session_line(usage.next_session, account.timezone)
         if usage.next_session

@@ -401,16 +401,86 @@ def case_lines(
     return lines
 
 
+def usage_fields(usage: Usage, details: str) -> tuple[str, str, str | None]:
+    """The usage card's and the living balance's three fields: included minutes (with
+    `details`, where they went), the window, and status updates (None: the package has none).
+    Once the window or term has ended, they show the closed summary's numbers."""
+    terms, balance = usage.terms, usage.balance
+    window_end = terms.window_end - timedelta(days=1)
+    minutes_now = minutes_tally(balance, usage.window_closed)
+    if minutes_now.closed:
+        # Translators: a field of the usage card once the window has ended; the numbers are
+        # those of the closed summary; {details} says where the minutes went.
+        minutes = _(
+            "*Included minutes*\n{used} used, *{lapsed} lapsed* (of {included})\n{details}",
+            used=minutes_now.used,
+            lapsed=minutes_now.lapsed,
+            included=minutes_now.included,
+            details=details,
+        )
+        # Translators: a field of the usage card; {end} is the window's last day.
+        window = _("*Window*\nended on {end}", end=day_text(window_end))
+    else:
+        # Translators: a field of the usage card; {details} says where the minutes went.
+        minutes = _(
+            "*Included minutes*\n{spent} used of {included}, *{left} left*\n{details}",
+            spent=balance.minutes_spent,
+            included=balance.included_minutes,
+            left=balance.minutes_left,
+            details=details,
+        )
+        if terms.package.window_days:
+            window = n_(
+                "*Window*\nfirst {n} day, until {end}",
+                "*Window*\nfirst {n} days, until {end}",
+                terms.package.window_days,
+                end=day_text(window_end),
+            )
+        else:
+            window = _("*Window*\nthe contract term, until {end}", end=day_text(window_end))
+    if not balance.status_updates:
+        return minutes, window, None
+    updates_now = status_updates_tally(balance, usage.term_closed)
+    if updates_now.closed:
+        status = _(
+            "*Status updates*\n{used} used, *{lapsed} lapsed* (of {included})",
+            used=updates_now.used,
+            lapsed=updates_now.lapsed,
+            included=updates_now.included,
+        )
+    else:
+        status = _(
+            "*Status updates*\n{spent} used of {included}, *{left} left*",
+            spent=balance.status_updates_spent,
+            included=balance.status_updates,
+            left=balance.status_updates_left,
+        )
+    return minutes, window, status
+
+
+def contract_dates(usage: Usage) -> str:
+    """The contract's package and dates, "(ended)" once its term is over."""
+    # Translators: the contract's dates on the usage card.
+    line = _(
+        "*{package}*, contract from {start} to {end}",
+        package=usage.terms.package.name,
+        start=day_text(usage.contract.start),
+        end=day_text(usage.terms.term_end - timedelta(days=1)),
+    )
+    if usage.term_closed:
+        # Translators: follows "…, contract from … to …" once the term is over.
+        line += " " + _("(ended)")
+    return line
+
+
 def usage_card(
     usage: Usage,
     for_staff: bool = True,
     cases: Sequence[CaseFacts] = (),
     now: datetime | None = None,
 ) -> Message:
-    account, contract, terms, balance = usage.account, usage.contract, usage.terms, usage.balance
+    account, terms, balance = usage.account, usage.terms, usage.balance
     package = terms.package
-    window_end = terms.window_end - timedelta(days=1)
-    term_end = terms.term_end - timedelta(days=1)
     # Staff keep the precise words; a buyer reads what happened and what is booked ahead.
     spent = (
         _(
@@ -426,53 +496,8 @@ def usage_card(
         )
     )
     minutes_now = minutes_tally(balance, usage.window_closed)
-    if minutes_now.closed:
-        # Translators: a field of the usage card once the window has ended; the numbers are
-        # those of the closed summary; {details} says where the minutes went.
-        minutes = _(
-            "*Included minutes*\n{used} used, *{lapsed} lapsed* (of {included})\n{details}",
-            used=minutes_now.used,
-            lapsed=minutes_now.lapsed,
-            included=minutes_now.included,
-            details=spent,
-        )
-    else:
-        # Translators: a field of the usage card; {details} says where the minutes went.
-        minutes = _(
-            "*Included minutes*\n{spent} used of {included}, *{left} left*\n{details}",
-            spent=balance.minutes_spent,
-            included=balance.included_minutes,
-            left=balance.minutes_left,
-            details=spent,
-        )
-    if minutes_now.closed:
-        # Translators: a field of the usage card; {end} is the window's last day.
-        window = _("*Window*\nended on {end}", end=day_text(window_end))
-    elif package.window_days:
-        window = n_(
-            "*Window*\nfirst {n} day, until {end}",
-            "*Window*\nfirst {n} days, until {end}",
-            package.window_days,
-            end=day_text(window_end),
-        )
-    else:
-        window = _("*Window*\nthe contract term, until {end}", end=day_text(window_end))
-    updates_now = status_updates_tally(balance, usage.term_closed)
-    if balance.status_updates and updates_now.closed:
-        status = _(
-            "*Status updates*\n{used} used, *{lapsed} lapsed* (of {included})",
-            used=updates_now.used,
-            lapsed=updates_now.lapsed,
-            included=updates_now.included,
-        )
-    elif balance.status_updates:
-        status = _(
-            "*Status updates*\n{spent} used of {included}, *{left} left*",
-            spent=balance.status_updates_spent,
-            included=balance.status_updates,
-            left=balance.status_updates_left,
-        )
-    else:
+    minutes, window, status = usage_fields(usage, spent)
+    if status is None:
         status = _("*Status updates*\nnone in this package")
     contact_title = _("*Vendor contact*") if for_staff else _("*Your Oura contact*")
     role = _(package.contact_role)
@@ -499,16 +524,7 @@ def usage_card(
         balance=lapsed_line(minutes_now) if minutes_now.closed else balance_line(balance),
         billable=usage.billable_minutes,
     )
-    # Translators: the contract's dates on the usage card.
-    contract_line = _(
-        "*{package}*, contract from {start} to {end}",
-        package=package.name,
-        start=day_text(contract.start),
-        end=day_text(term_end),
-    )
-    if usage.term_closed:
-        # Translators: follows "…, contract from … to …" once the term is over.
-        contract_line += " " + _("(ended)")
+    contract_line = contract_dates(usage)
     return Message(
         text=text,
         blocks=[
@@ -530,7 +546,7 @@ def usage_card(
             ContextBlock(
                 elements=[MarkdownTextObject(text=_("Next session: {next}", next=next_line))]
             ),
-            *other_contracts_block(account, contract, usage.contracts),
+            *other_contracts_block(account, usage.contract, usage.contracts),
             *([customer_ids_block(usage.customer_teams)] if for_staff else []),
             *([no_show_block(usage.no_show_counts)] if for_staff else []),
             *([unreachable_block(account)] if for_staff and account.unreachable_reason else []),
