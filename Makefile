@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/oura-bot run
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
