@@ -226,23 +226,8 @@ def ask_clash_prompt(view: AskView, choice: str, error: NeedsClashConfirmation) 
         company=escape(view.account.company),
         reason=reason,
     )
-    request_id = view.request.id
-    return Message(
-        text=text,
-        blocks=[
-            section(text),
-            ActionsBlock(
-                block_id=ids.ask_actions(request_id),
-                elements=[
-                    # Translators: a button, at most 75 characters.
-                    button(
-                        _("Move anyway"), ids.CONFIRM_ASK_CLASH, f"{request_id}:{choice}", "primary"
-                    ),
-                    button(_("Decline"), ids.DECLINE_ASK, str(request_id), "danger"),
-                ],
-            ),
-        ],
-    )
+    # Translators: a button, at most 75 characters.
+    return _move_or_decline(view, text, _("Move anyway"), ids.CONFIRM_ASK_CLASH, choice)
 
 
 def ask_billable_prompt(view: AskView, choice: str, reason: Text | str) -> Message:
@@ -257,6 +242,13 @@ def ask_billable_prompt(view: AskView, choice: str, reason: Text | str) -> Messa
         company=escape(view.account.company),
         reason=say(reason),
     )
+    # Translators: a button, at most 75 characters.
+    return _move_or_decline(view, text, _("Move as billable"), ids.CONFIRM_ASK_BILLABLE, choice)
+
+
+def _move_or_decline(view: AskView, text: str, label: str, action_id: str, choice: str) -> Message:
+    """A second question about a move request: `text`, a button that moves as asked (keeping
+    `choice`, what was confirmed before), and Decline."""
     request_id = view.request.id
     return Message(
         text=text,
@@ -265,13 +257,7 @@ def ask_billable_prompt(view: AskView, choice: str, reason: Text | str) -> Messa
             ActionsBlock(
                 block_id=ids.ask_actions(request_id),
                 elements=[
-                    # Translators: a button, at most 75 characters.
-                    button(
-                        _("Move as billable"),
-                        ids.CONFIRM_ASK_BILLABLE,
-                        f"{request_id}:{choice}",
-                        "primary",
-                    ),
+                    button(label, action_id, f"{request_id}:{choice}", "primary"),
                     button(_("Decline"), ids.DECLINE_ASK, str(request_id), "danger"),
                 ],
             ),

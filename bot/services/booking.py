@@ -63,6 +63,7 @@ from bot.services.books import (
     reallocate,
     rebalance_freed,
     record_audit,
+    require_account,
     session_id_by_number,
     session_totals,
     spend,
@@ -309,10 +310,7 @@ class BookingService:
         """The automated posts still to come for the channel's account, as things stand."""
         now = now or self.now()
         with read_session(self.engine) as db:
-            account = account_in_channel(db, channel_id)
-            if account is None:
-                raise not_linked()
-            ids = [c.id for c in contracts_of(db, account) if c.id is not None]
+            account, ids = _account_and_contract_ids(db, channel_id)
             settled = settled_keys(db, ids, now)
             posts = [
                 post
@@ -326,10 +324,7 @@ class BookingService:
         sent (or settled otherwise), and the next one as things stand."""
         now = now or self.now()
         with read_session(self.engine) as db:
-            account = account_in_channel(db, channel_id)
-            if account is None:
-                raise not_linked()
-            ids = [c.id for c in contracts_of(db, account) if c.id is not None]
+            _account, ids = _account_and_contract_ids(db, channel_id)
             settled = settled_warnings(db, ids)
             return [
                 dm
@@ -792,3 +787,9 @@ class BookingService:
                 .where(col(OnboardingSession.id) == session_id)
                 .values(post_ts=ts)
             )
+
+
+def _account_and_contract_ids(db: Session, channel_id: str) -> tuple[Account, list[int]]:
+    """The channel's account and the ids of all its contracts, oldest first."""
+    account = require_account(db, channel_id)
+    return account, [c.id for c in contracts_of(db, account) if c.id is not None]

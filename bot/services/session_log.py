@@ -6,7 +6,7 @@ its contract; nothing here posts in the customer's channel."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session
 
@@ -77,17 +77,8 @@ class SessionLog:
         now = self.booking.now()
         with write_session(self.booking.engine) as db:
             account, session = self._to_log(db, actor, channel_id, session_id, now)
-            contract = lock_contract(db, session.contract_id)
-            spend(db, contract, allocation_of(session), release=True)
-            released = allocation_details(session)
-            session.state = SessionState.CANCELLED
-            db.add(session)
-            record_audit(db, actor, "not_held", account, session, {"released": released}, at=now)
-            db.flush()
-            absorbed = rebalance_freed(db, actor, account, {contract.id}, now)
-            db.refresh(contract)
-            refresh_next_post_at(db, [contract.id], now)
-            return SessionChange(ChangeKind.NOT_HELD, account, contract, session, absorbed=absorbed)
+            done = Quiet("not_held", {}, ChangeKind.NOT_HELD)
+            return _cancel_quietly(db, actor, account, session, done, now)
 
     def set_session_text(
         self, actor: Actor, channel_id: str, session_id: int, field: str, text: str
@@ -115,7 +106,10 @@ class SessionLog:
         with write_session(self.booking.engine) as db:
             account, session = find_session(db, channel_id, session_id, lock=True)
             if session.state == SessionState.LATE_CANCELLED:
-                return self._uncount_late_cancel(db, actor, account, session, now)
+                done = Quiet(
+                    "unlog", {"from": session.state, "to": "cancelled"}, ChangeKind.UNLOGGED
+                )
+                return _cancel_quietly(db, actor, account, session, done, now)
             if session.state not in (SessionState.HELD, SessionState.NO_SHOW):
                 raise RuleViolation(
                     "Session #{id} is not logged: only a held session, a no-show or a late "
@@ -141,31 +135,6 @@ class SessionLog:
             db.refresh(contract)
             return SessionChange(ChangeKind.UNLOGGED, account, contract, session)
 
-    def _uncount_late_cancel(
-        self,
-        db: Session,
-        actor: Actor,
-        account: Account,
-        session: OnboardingSession,
-        now: datetime,
-    ) -> SessionChange:
-        contract = lock_contract(db, session.contract_id)
-        spend(db, contract, allocation_of(session), release=True)
-        details = {
-            "from": session.state,
-            "to": "cancelled",
-            "released": allocation_details(session),
-        }
-        session.state = SessionState.CANCELLED
-        session.updated_at = now
-        db.add(session)
-        record_audit(db, actor, "unlog", account, session, details, at=now)
-        db.flush()
-        absorbed = rebalance_freed(db, actor, account, {contract.id}, now)
-        db.refresh(contract)
-        refresh_next_post_at(db, [contract.id], now)
-        return SessionChange(ChangeKind.UNLOGGED, account, contract, session, absorbed=absorbed)
-
     def delete(self, actor: Actor, channel_id: str, session_id: int) -> SessionChange:
         """A booking made by mistake, within DELETE_WITHIN of booking it: its time is given
         back and it is cancelled without a cancellation post (the caller removes its post)."""
@@ -183,19 +152,8 @@ class SessionLog:
                     minutes=int(DELETE_WITHIN.total_seconds() // 60),
                     form=form_code("cancel"),
                 )
-            contract = lock_contract(db, session.contract_id)
-            spend(db, contract, allocation_of(session), release=True)
-            released = allocation_details(session)
-            session.state = SessionState.CANCELLED
-            session.updated_at = now
-            db.add(session)
-            details = {"from": "booked", "to": "deleted", "released": released}
-            record_audit(db, actor, "delete", account, session, details, at=now)
-            db.flush()
-            absorbed = rebalance_freed(db, actor, account, {contract.id}, now)
-            db.refresh(contract)
-            refresh_next_post_at(db, [contract.id], now)
-            return SessionChange(ChangeKind.DELETED, account, contract, session, absorbed=absorbed)
+            done = Quiet("delete", {"from": "booked", "to": "deleted"}, ChangeKind.DELETED)
+            return _cancel_quietly(db, actor, account, session, done, now)
 
     def _to_log(
         self, db: Session, actor: Actor, channel_id: str, session_id: int, now: datetime
@@ -210,3 +168,35 @@ class SessionLog:
             )
         session.logged_by, session.logged_at, session.updated_at = actor.user_id, now, now
         return account, session
+
+
+class Quiet(NamedTuple):
+    """A quiet cancel: its audit action and details, and the change it is."""
+
+    action: str
+    details: dict[str, Any]
+    kind: ChangeKind
+
+
+def _cancel_quietly(
+    db: Session,
+    actor: Actor,
+    account: Account,
+    session: OnboardingSession,
+    done: Quiet,
+    now: datetime,
+) -> SessionChange:
+    """Cancel without a post in the channel (didn't happen, a quick delete, a counted late
+    cancel given back): the time is released, audited, and booked sessions take what it freed."""
+    contract = lock_contract(db, session.contract_id)
+    spend(db, contract, allocation_of(session), release=True)
+    details = {**done.details, "released": allocation_details(session)}
+    session.state = SessionState.CANCELLED
+    session.updated_at = now
+    db.add(session)
+    record_audit(db, actor, done.action, account, session, details, at=now)
+    db.flush()
+    absorbed = rebalance_freed(db, actor, account, {contract.id}, now)
+    db.refresh(contract)
+    refresh_next_post_at(db, [contract.id], now)
+    return SessionChange(done.kind, account, contract, session, absorbed=absorbed)
