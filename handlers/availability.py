@@ -9,13 +9,14 @@ from slack_sdk import WebClient
 
 from bot.blocks import ids
 from bot.blocks.availability import ANOTHER_TIME
+from bot.domain.requests import MAX_PREFERRED_TIMES
 from bot.domain.timeutil import is_valid_zone
 from bot.i18n import _
 from bot.services.clashes import ClashCheck
 from bot.services.container import Services
 from bot.services.requests import RequestView
 from handlers.guard import Asked
-from handlers.payloads import selected
+from handlers.payloads import picked_time, selected
 from handlers.slack_users import user_timezone
 
 
@@ -88,6 +89,25 @@ def picked_slot(
         )
         return None
     return start
+
+
+def preferred_times(
+    asked: Asked, view: dict[str, Any], minutes: int, errors: dict[str, str]
+) -> list[datetime]:
+    """The times a request or move form asks for: the free slot picked first, then the typed
+    ones (at most three in all); none at all is noted under the slots, or the first time."""
+    times = [
+        t
+        for i in range(1, MAX_PREFERRED_TIMES + 1)
+        if (t := picked_time(view, ids.field_preferred_time(i)))
+    ]
+    slot = picked_slot(asked, view, minutes, errors)
+    if slot is not None:
+        times = [slot, *[t for t in times if t != slot]][:MAX_PREFERRED_TIMES]
+    if not times and ids.FIELD_SLOT not in errors:
+        at = ids.FIELD_SLOT if has_slots(view) else ids.field_preferred_time(1)
+        errors[at] = _("Choose at least one time that suits you.")
+    return times
 
 
 def busy_times(client: WebClient, services: Services, request: RequestView) -> list[datetime]:

@@ -104,26 +104,10 @@ class RequestService:
         `clash`: check the vendor contact's time, as every booking from Slack does."""
         view = self.get(request_id)
         if view.request.state not in OPEN_STATES:
-            raise RuleViolation(_settled(request_id, view.request.state))
+            raise RuleViolation(settled_reason(request_id, view.request.state))
 
         def settle(db: Session, session: OnboardingSession) -> None:
-            settled = db.execute(
-                update(SessionRequest)
-                .where(
-                    col(SessionRequest.id) == request_id,
-                    col(SessionRequest.state).in_(OPEN_STATES),
-                )
-                .values(
-                    state=RequestState.CONFIRMED,
-                    session_id=session.id,
-                    updated_at=self.booking.now(),
-                )
-                .returning(SessionRequest.id)
-            ).first()
-            if settled is None:
-                raise RuleViolation(
-                    "Request #{id} was just settled by someone else.", id=request_id
-                )
+            confirm_open(db, request_id, self.booking.now(), session_id=session.id)
             record_audit(
                 db, actor, "confirm_request", view.account, session, {"request_id": request_id}
             )
@@ -185,7 +169,23 @@ class RequestService:
             )
 
 
-def _settled(request_id: int, state: str) -> Text:
+def confirm_open(db: Session, request_id: int, now: datetime, **values: object) -> None:
+    """Mark the request confirmed (with `values`) in one conditional statement, only while it
+    is open: of two confirmations racing, the second is told it came too late."""
+    settled = db.execute(
+        update(SessionRequest)
+        .where(
+            col(SessionRequest.id) == request_id,
+            col(SessionRequest.state).in_(OPEN_STATES),
+        )
+        .values(state=RequestState.CONFIRMED, updated_at=now, **values)
+        .returning(SessionRequest.id)
+    ).first()
+    if settled is None:
+        raise RuleViolation("Request #{id} was just settled by someone else.", id=request_id)
+
+
+def settled_reason(request_id: int, state: str) -> Text:
     """Why a request settled before can't be confirmed: a whole sentence for each state."""
     if state == RequestState.CONFIRMED:
         return Text("Request #{id} is already confirmed.", id=request_id)

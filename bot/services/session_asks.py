@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -20,15 +20,13 @@ from bot.domain.requests import (
     MAX_PREFERRED_TIMES,
     OPEN_STATES,
     RequestKind,
-    RequestState,
     is_late_cancel,
 )
 from bot.domain.slacktext import printable
-from bot.domain.text import Text
 from bot.services.booking import SessionChange
 from bot.services.books import Actor, record_audit
 from bot.services.clashes import ClashCheck
-from bot.services.requests import RequestService, RequestView
+from bot.services.requests import RequestService, RequestView, confirm_open, settled_reason
 from storage.engine import read_session, write_session
 from storage.models import Account, OnboardingSession, SessionRequest
 
@@ -169,26 +167,14 @@ class SessionAsks:
         if view.kind is not kind:
             raise NotFound("There is no session request #{id}.", id=request_id)
         if view.request.state not in OPEN_STATES:
-            raise RuleViolation(_settled(request_id, view.request.state))
+            raise RuleViolation(settled_reason(request_id, view.request.state))
         return view
 
     def _settle(self, actor: Actor, view: AskView) -> Callable[[Session, OnboardingSession], None]:
         request_id = view.request.id
 
         def settle(db: Session, session: OnboardingSession) -> None:
-            settled = db.execute(
-                update(SessionRequest)
-                .where(
-                    col(SessionRequest.id) == request_id,
-                    col(SessionRequest.state).in_(OPEN_STATES),
-                )
-                .values(state=RequestState.CONFIRMED, updated_at=self.booking.now())
-                .returning(SessionRequest.id)
-            ).first()
-            if settled is None:
-                raise RuleViolation(
-                    "Request #{id} was just settled by someone else.", id=request_id
-                )
+            confirm_open(db, request_id, self.booking.now())
             record_audit(
                 db,
                 actor,
@@ -225,11 +211,3 @@ def _asked_already(number: int) -> RuleViolation:
         "A change to session #{number} is already asked and waits for your Oura contact.",
         number=number,
     )
-
-
-def _settled(request_id: int, state: str) -> Text:
-    if state == RequestState.CONFIRMED:
-        return Text("Request #{id} is already confirmed.", id=request_id)
-    if state == RequestState.DECLINED:
-        return Text("Request #{id} is already declined.", id=request_id)
-    return Text("Request #{id} is no longer open.", id=request_id)

@@ -11,9 +11,8 @@ from bot.blocks.availability import with_busy_note
 from bot.blocks.base import Message
 from bot.blocks.requests import proposal_post, request_acknowledgement, request_dm
 from bot.domain.identity import Action
-from bot.domain.requests import MAX_PREFERRED_TIMES
 from bot.i18n import _
-from handlers.availability import busy_times, has_slots, picked_slot
+from handlers.availability import busy_times, preferred_times
 from handlers.context import follow_up
 from handlers.errors import attempt
 from handlers.guard import Asked, FollowUp, form, in_form
@@ -38,17 +37,7 @@ def submit_request(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | N
     errors: fields.Errors = {}
     session_type = fields.session_type(view, errors)
     minutes = fields.minutes(selected(view, ids.FIELD_MINUTES), errors)
-    times = [
-        t
-        for i in range(1, MAX_PREFERRED_TIMES + 1)
-        if (t := picked_time(view, ids.field_preferred_time(i)))
-    ]
-    slot = picked_slot(asked, view, minutes, errors)
-    if slot is not None:
-        times = [slot, *[t for t in times if t != slot]][:MAX_PREFERRED_TIMES]
-    if not times and ids.FIELD_SLOT not in errors:
-        at = ids.FIELD_SLOT if has_slots(view) else ids.field_preferred_time(1)
-        errors[at] = _("Choose at least one time that suits you.")
+    times = preferred_times(asked, view, minutes, errors)
     note = str(field(view, ids.FIELD_NOTE).get("value") or "")
     if errors:
         ack(response_action="errors", errors=errors)

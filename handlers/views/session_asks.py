@@ -10,14 +10,14 @@ from slack_bolt import Ack, App
 from bot.blocks import ids
 from bot.blocks.session_asks import ask_dm, ask_posted
 from bot.domain.identity import Action
-from bot.domain.requests import MAX_PREFERRED_TIMES, RequestKind
+from bot.domain.requests import RequestKind
 from bot.i18n import _
 from bot.services.session_asks import AskView
-from handlers.availability import has_slots, picked_slot
+from handlers.availability import preferred_times
 from handlers.context import follow_up
 from handlers.errors import attempt
 from handlers.guard import Asked, FollowUp, form, in_form
-from handlers.payloads import field, picked_time
+from handlers.payloads import field
 from handlers.replies import NOT_IN_THAT_CHANNEL, message_person, post_for_account
 
 # What the forms act on: the channel, its account and the session (ids are signed numbers).
@@ -32,20 +32,10 @@ def register(app: App) -> None:
 @form(Action.ASK_CHANGE, NOT_IN_THAT_CHANNEL, at=ids.FIELD_NOTE, metadata=SIGNED)
 def submit_move(asked: Asked, ack: Ack, view: dict[str, Any]) -> FollowUp | None:
     errors: dict[str, str] = {}
-    times = [
-        t
-        for i in range(1, MAX_PREFERRED_TIMES + 1)
-        if (t := picked_time(view, ids.field_preferred_time(i)))
-    ]
     minutes = asked.services.booking.session_in_channel(
         asked.channel_id or "", asked.metadata["session_id"]
     ).minutes_booked
-    slot = picked_slot(asked, view, minutes, errors)
-    if slot is not None:
-        times = [slot, *[t for t in times if t != slot]][:MAX_PREFERRED_TIMES]
-    if not times and ids.FIELD_SLOT not in errors:
-        at = ids.FIELD_SLOT if has_slots(view) else ids.field_preferred_time(1)
-        errors[at] = _("Choose at least one time that suits you.")
+    times = preferred_times(asked, view, minutes, errors)
     if errors:
         ack(response_action="errors", errors=errors)
         return None
