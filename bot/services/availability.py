@@ -3,19 +3,15 @@ customer's request form offers and the booking form shows."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from sqlmodel import Session
 
 from bot.domain.availability import WorkingHours, clashes, free_slots, outside_hours
 from bot.domain.country import country_for_timezone
 from bot.services.booking import BookingService
-from bot.services.books import Actor
+from bot.services.books import Actor, record_audit
 from storage.availability import busy_sessions, lock_staff_member, working_hours
 from storage.engine import read_session, write_session
-from storage.models import AuditEvent
 
 SLOTS_OFFERED = 10
 SLOTS_SHOWN = 5  # in the booking form, under the start time
@@ -55,7 +51,9 @@ class AvailabilityService:
             member.updated_at = now
             db.add(member)
             after = {"start": hours.start_minute, "end": hours.end_minute, "days": member.work_days}
-            _audit(db, actor, "working_hours", {"from": before, "to": after}, now)
+            record_audit(
+                db, actor, "working_hours", None, details={"from": before, "to": after}, at=now
+            )
         return hours
 
     def free_slots(
@@ -98,18 +96,3 @@ class AvailabilityService:
             hours = working_hours(db, vendor_id)
             busy = busy_sessions(db, vendor_id, start, end)
         return not clashes(start, end, busy) and not outside_hours(start, end, hours, vendor_zone)
-
-
-def _audit(
-    db: Session, actor: Actor, action: str, details: dict[str, object], at: datetime
-) -> None:
-    """A change of the actor's own settings: no account is involved."""
-    db.add(
-        AuditEvent(
-            at=at,
-            actor_user_id=actor.user_id,
-            actor_team_id=actor.team_id,
-            action=action,
-            details=json.dumps(details, sort_keys=True),
-        )
-    )

@@ -420,19 +420,20 @@ def record_audit(
     db: Session,
     actor: Actor,
     action: str,
-    account: Account,
+    account: Account | None,
     session: OnboardingSession | None = None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> None:
-    """One audit event: who did what to the account (and session), committed with the change."""
+    """One audit event: who did what to the account (and session), committed with the change;
+    `account` None: a change of the actor's own settings (their hours, their meeting link)."""
     db.add(
         AuditEvent(
             at=at or datetime.now(UTC),
             actor_user_id=actor.user_id,
             actor_team_id=actor.team_id,
             action=action,
-            account_id=account.id,
+            account_id=account.id if account else None,
             session_id=session.id if session else None,
             details=json.dumps(details or {}, sort_keys=True),
         )

@@ -3,16 +3,14 @@ contact of that has no link of its own (`storage.meetings.join_link_of`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from bot.services.books import Actor
+from bot.services.books import Actor, record_audit
 from storage.engine import read_session, write_session
 from storage.meetings import meeting_url_of, set_meeting_url
-from storage.models import AuditEvent
 
 AUDIT_ACTION = "meeting_link"  # not for people: the audit's action
 
@@ -33,13 +31,6 @@ class MeetingLinks:
         with write_session(self.engine) as db:
             before = meeting_url_of(db, actor.user_id)
             set_meeting_url(db, actor.user_id, url, now)
-            db.add(
-                AuditEvent(
-                    at=now,
-                    actor_user_id=actor.user_id,
-                    actor_team_id=actor.team_id,
-                    action=AUDIT_ACTION,
-                    details=json.dumps({"from": before, "to": url}, sort_keys=True),
-                )
-            )
+            details = {"from": before, "to": url}
+            record_audit(db, actor, AUDIT_ACTION, None, details=details, at=now)
             return before
